@@ -1,0 +1,43 @@
+"""lg_widgets: live LangGraph runs inside Jupyter, and everything they streamed as Python data.
+
+Public API::
+
+    serve()      start the embedded in-memory LangGraph API server (demo graphs by default)
+    connect()    make a deployment the default server (API key read from an env var)
+    stream()     start a run and stream it -> Run
+    join()       join a run that is already going -> Run
+    load()       rebuild a saved Run offline
+"""
+
+from lg_widgets.connection import Connection, connect, current_connection, disconnect
+from lg_widgets.errors import (
+    LgWidgetsError,
+    MissingServerExtra,
+    NoServerConfigured,
+    ServerStartError,
+)
+from lg_widgets.events import Event
+from lg_widgets.run import Run
+from lg_widgets.server import EmbeddedServer, serve
+from lg_widgets.storage import load_run as load
+from lg_widgets.streaming import join, stream
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Connection",
+    "EmbeddedServer",
+    "Event",
+    "LgWidgetsError",
+    "MissingServerExtra",
+    "NoServerConfigured",
+    "Run",
+    "ServerStartError",
+    "connect",
+    "current_connection",
+    "disconnect",
+    "join",
+    "load",
+    "serve",
+    "stream",
+]

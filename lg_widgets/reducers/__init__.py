@@ -1,0 +1,44 @@
+"""Pure reducers: from the event log to tokens, timeline, tree and status. No I/O here.
+
+`RunState` folds events one at a time in O(1) amortized work each, so a live run and a replayed
+transcript (`lg_widgets.load`) produce the same data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from lg_widgets.events import Event
+from lg_widgets.reducers.status import StatusReducer
+from lg_widgets.reducers.timeline import TimelineReducer
+from lg_widgets.reducers.tokens import StreamedMessage, TokenReducer
+from lg_widgets.reducers.tree import TreeReducer
+
+
+class RunState:
+    def __init__(self, root_name: str = "root") -> None:
+        self.tokens = TokenReducer()
+        self.timeline = TimelineReducer()
+        self.tree = TreeReducer(root_name)
+        self.status = StatusReducer()
+
+    def apply(self, event: Event) -> None:
+        self.status.apply(event)
+        self.tokens.apply(event)
+        self.timeline.apply(event)
+        self.tree.apply(event)
+
+    def finish(self, status: str, error: str | None = None) -> None:
+        self.status.finish(status, error)
+        self.tree.finish(status)
+
+
+def replay(events: Iterable[Event], root_name: str = "root") -> RunState:
+    """Fold a recorded event log from scratch."""
+    state = RunState(root_name)
+    for event in events:
+        state.apply(event)
+    return state
+
+
+__all__ = ["RunState", "StreamedMessage", "replay"]

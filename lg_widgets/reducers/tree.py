@@ -1,0 +1,106 @@
+"""The subgraph namespace tree.
+
+A namespace segment is `<parent node>:<task id>`; the task id equals the `id` of the parent's
+`tasks` event for that node, and the parent's own `updates` for that node arrive when the
+subgraph is done. Both close a subgraph here, whichever mode was streamed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lg_widgets.events import Event, Namespace
+
+
+@dataclass(slots=True)
+class NamespaceNode:
+    namespace: Namespace
+    name: str
+    task_id: str | None
+    first_time: float
+    last_time: float
+    status: str = "running"
+    events: int = 0
+    nodes: dict[str, int] = field(default_factory=dict)  # node name -> updates it emitted
+    children: dict[str, NamespaceNode] = field(default_factory=dict)  # by segment
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "namespace": "|".join(self.namespace),
+            "name": self.name,
+            "task_id": self.task_id,
+            "status": self.status,
+            "events": self.events,
+            "nodes": dict(self.nodes),
+            "started": self.first_time,
+            "ended": self.last_time,
+            "children": [child.to_dict() for child in self.children.values()],
+        }
+
+
+class TreeReducer:
+    def __init__(self, root_name: str = "root") -> None:
+        self.root: NamespaceNode | None = None
+        self._root_name = root_name
+        self._by_namespace: dict[Namespace, NamespaceNode] = {}
+
+    def _node_for(self, namespace: Namespace, when: float) -> NamespaceNode:
+        node = self._by_namespace.get(namespace)
+        if node is not None:
+            return node
+        if not namespace:
+            node = NamespaceNode((), self._root_name, None, when, when)
+            self.root = node
+        else:
+            parent = self._node_for(namespace[:-1], when)
+            name, _, task_id = namespace[-1].partition(":")
+            node = NamespaceNode(namespace, name, task_id or None, when, when)
+            parent.children[namespace[-1]] = node
+        self._by_namespace[namespace] = node
+        return node
+
+    def apply(self, event: Event) -> NamespaceNode | None:
+        if event.mode in ("metadata", "error", "feedback"):
+            if self.root is None:
+                self._node_for((), event.time)
+            return None
+        where = self._node_for(event.namespace, event.time)
+        where.events += 1
+        where.last_time = event.time
+        for ancestor_depth in range(len(event.namespace)):
+            self._by_namespace[event.namespace[:ancestor_depth]].last_time = event.time
+        data = event.data
+        if event.mode == "updates" and isinstance(data, dict):
+            for node in data:
+                if node != "__interrupt__":
+                    where.nodes[node] = where.nodes.get(node, 0) + 1
+                    self._close_children(where, node, event.time)
+        elif event.mode == "messages" and isinstance(data, list) and len(data) == 2:
+            node = (data[1] or {}).get("langgraph_node")
+            if node:
+                where.nodes.setdefault(node, 0)
+        elif event.mode == "tasks" and isinstance(data, dict) and "result" in data:
+            for child in where.children.values():
+                if child.task_id == data.get("id"):
+                    child.status = "error" if data.get("error") else "done"
+                    child.last_time = event.time
+        return where
+
+    @staticmethod
+    def _close_children(parent: NamespaceNode, node: str, when: float) -> None:
+        for child in parent.children.values():
+            if child.name == node and child.status == "running":
+                child.status = "done"
+                child.last_time = max(child.last_time, when)
+
+    def finish(self, status: str) -> None:
+        """At the end of the run, subgraphs still open share the run's fate."""
+        for node in self._by_namespace.values():
+            if node.namespace and node.status == "running":
+                node.status = "done" if status == "success" else status
+        if self.root is not None:
+            self.root.status = status
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.root.to_dict() if self.root else {}

@@ -1,0 +1,100 @@
+"""`stream()` and `join()`: start consuming a run and return its `Run` at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from langgraph_sdk.client import LangGraphClient
+
+from lg_widgets.connection import Connection, current_connection
+from lg_widgets.loops import loop_for_new_run
+from lg_widgets.run import Run
+from lg_widgets.transport import StreamRequest
+
+StreamMode = str | Sequence[str]
+
+
+def _connection_for(
+    client: LangGraphClient | None, url: str | None, api_key_env: str | None
+) -> Connection:
+    if client is not None:
+        return Connection(str(client.http.client.base_url).rstrip("/"))
+    return current_connection(url, api_key_env=api_key_env)
+
+
+def stream(
+    assistant_id: str,
+    input: Any = None,
+    *,
+    thread_id: str | None = None,
+    stream_mode: StreamMode = "values",
+    stream_subgraphs: bool = False,
+    client: LangGraphClient | None = None,
+    url: str | None = None,
+    api_key_env: str | None = None,
+    **runs_stream_kwargs: Any,
+) -> Run:
+    """Start a run and stream it; returns the `Run` at once.
+
+    `thread_id` is None (stateless), "new" (create a thread first) or an existing thread id.
+    Other keyword arguments are passed to `client.runs.stream` under the SDK's names
+    (config, context, command, checkpoint_id, interrupt_before, stream_resumable,
+    on_disconnect, multitask_strategy, metadata, ...).
+    """
+    for reserved in ("on_run_created", "version"):
+        if reserved in runs_stream_kwargs:
+            raise TypeError(f"stream() sets {reserved!r} itself; it cannot be passed through")
+    if thread_id is None:
+        # Nobody can join a stateless run, so a closed connection should stop it: this is how
+        # run.cancel() reaches a run that has no thread.
+        runs_stream_kwargs.setdefault("on_disconnect", "cancel")
+    connection = _connection_for(client, url, api_key_env)
+    request = StreamRequest(
+        "stream",
+        thread_id,
+        assistant_id=assistant_id,
+        input=input,
+        stream_mode=stream_mode,
+        stream_subgraphs=stream_subgraphs,
+        sdk_kwargs=runs_stream_kwargs,
+    )
+    run = Run(request, connection, client=client)
+    run._start(loop_for_new_run())
+    return run
+
+
+def join(
+    thread_id: str,
+    run_id: str,
+    *,
+    stream_mode: StreamMode | None = None,
+    replay: bool = False,
+    last_event_id: str | None = None,
+    cancel_on_disconnect: bool = False,
+    assistant_id: str | None = None,
+    client: LangGraphClient | None = None,
+    url: str | None = None,
+    api_key_env: str | None = None,
+) -> Run:
+    """Join a run that is already going (a background run from `runs.create`, say).
+
+    `replay=True` replays a resumable run (`stream_resumable=True`) from its first event;
+    otherwise only events produced after joining arrive. `stream_mode` may list several modes;
+    it can only narrow the modes the run was created with.
+    """
+    if replay and last_event_id is None:
+        last_event_id = "0"  # any id sorts before the first stored one
+    connection = _connection_for(client, url, api_key_env)
+    request = StreamRequest(
+        "join",
+        thread_id,
+        assistant_id=assistant_id,
+        run_id=run_id,
+        stream_mode=stream_mode,
+        last_event_id=last_event_id,
+        cancel_on_disconnect=cancel_on_disconnect,
+    )
+    run = Run(request, connection, client=client)
+    run._start(loop_for_new_run())
+    return run
