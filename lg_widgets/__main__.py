@@ -1,0 +1,5 @@
+import sys
+
+from lg_widgets.cli import main
+
+sys.exit(main())
