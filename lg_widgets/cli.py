@@ -16,8 +16,7 @@ def _print_event(run: Run, event: Event | None) -> None:
     if event is None:
         return
     where = f" [{event.namespace_str}]" if event.namespace else ""
-    print(f"{event.seq:>4} {event.mode}{where}: {json.dumps(event.data, default=repr)}",
-          flush=True)
+    print(f"{event.seq:>4} {event.mode}{where}: {json.dumps(event.data, default=repr)}", flush=True)
 
 
 def stream_to_terminal(assistant_id: str, payload: dict, modes: list[str]) -> int:
@@ -36,8 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lg-widgets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="serve the demo graphs and stream the joke graph")
-    demo.add_argument("--terminal", action="store_true",
-                      help="stream to this terminal (the only demo for now)")
+    demo.add_argument(
+        "--terminal", action="store_true", help="stream to this terminal (the only demo for now)"
+    )
     demo.add_argument("--assistant", default="agent")
     demo.add_argument("--input", default='{"topic": "ice cream"}', help="run input as JSON")
     demo.add_argument("--mode", nargs="+", default=["updates"], help="stream mode(s)")

@@ -171,34 +171,37 @@ class Run:
             status, error = "error", failure
         elif status == "cancelled":
             error = "The run was cancelled."
-        elif self.request and self.request.kind == "join" and not self._events:
-            if self.request.last_event_id:
-                self.warnings.append(
-                    "No events were replayed: only runs created with stream_resumable=True "
-                    "keep their events for a later join."
-                )
+        elif (
+            self.request
+            and self.request.kind == "join"
+            and not self._events
+            and self.request.last_event_id
+        ):
+            self.warnings.append(
+                "No events were replayed: only runs created with stream_resumable=True "
+                "keep their events for a later join."
+            )
         if failure is None and not cancelled and self.thread_id and self._run_id:
             status, error = await self._check_server(client, status, error)
+        kwargs = self.request.sdk_kwargs if self.request else {}
+        may_have_stopped = status == "success" and bool(
+            kwargs.get("interrupt_before") or kwargs.get("interrupt_after")
+        )
+        needs_values = self._state.timeline.root_values() is None
         if (
             failure is None
             and not cancelled
             and self.thread_id
-            and self._state.timeline.root_values() is None
+            and (needs_values or may_have_stopped)
         ):
+            # static breakpoints leave no trace in `values` mode: the thread's `next` tells
             with contextlib.suppress(Exception):
                 state = await asyncio.wait_for(client.threads.get_state(self.thread_id), 10)
-                self._final_state = state.get("values") or None
-                if (
-                    status == "success"
-                    and state.get("next")
-                    and (
-                        self.request
-                        and self.request.sdk_kwargs.get("interrupt_before")
-                        or self.request
-                        and self.request.sdk_kwargs.get("interrupt_after")
-                    )
-                ):
+                if needs_values:
+                    self._final_state = state.get("values") or None
+                if may_have_stopped and state.get("next"):
                     status = "interrupted"
+                    self._state.status.breakpoint = True
         self.ended_at = time.time()
         self._state.finish(status, error)
         self._notify(None)
@@ -287,7 +290,7 @@ class Run:
         return self._task is None or self._task.done()
 
     async def wait(self) -> Run:
-        """Wait for the end. If the wait itself is cancelled (a kernel interrupt), the run is too."""
+        """Wait for the end; if the wait is cancelled (a kernel interrupt), so is the run."""
         task = self._task
         if task is None or task.done():
             return self

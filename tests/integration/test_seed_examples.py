@@ -12,8 +12,9 @@ pytestmark = pytest.mark.integration
 
 
 async def test_basic_updates_gives_the_guide_output(server):
-    run = await lg_widgets.stream("agent", {"topic": "ice cream"}, thread_id="new",
-                                  stream_mode="updates")
+    run = await lg_widgets.stream(
+        "agent", {"topic": "ice cream"}, thread_id="new", stream_mode="updates"
+    )
     assert run.status == "success", run.error
     updates = [e.data for e in run.events if e.mode == "updates"]
     assert updates == [
@@ -22,8 +23,10 @@ async def test_basic_updates_gives_the_guide_output(server):
     ]
     assert run.events[0].mode == "metadata"
     assert run.run_id and run.thread_id and run.assistant_id == "agent"
-    assert run.values == {"topic": "ice cream and cats",
-                          "joke": "This is a joke about ice cream and cats"}
+    assert run.values == {
+        "topic": "ice cream and cats",
+        "joke": "This is a joke about ice cream and cats",
+    }
     timeline = run.timeline
     assert list(timeline["node"]) == ["refine_topic", "generate_joke"]
     assert timeline.loc[1, "joke"] == "This is a joke about ice cream and cats"
@@ -40,8 +43,9 @@ async def test_values_mode_timeline_has_one_row_per_step(server):
 
 
 async def test_subgraphs_build_the_namespace_tree(server):
-    run = await lg_widgets.stream("subgraph", {"foo": "foo"}, thread_id="new",
-                                  stream_mode="updates", stream_subgraphs=True)
+    run = await lg_widgets.stream(
+        "subgraph", {"foo": "foo"}, thread_id="new", stream_mode="updates", stream_subgraphs=True
+    )
     assert run.status == "success"
     tree = run.tree
     assert set(tree["nodes"]) == {"node_1", "node_2"}
@@ -54,8 +58,9 @@ async def test_subgraphs_build_the_namespace_tree(server):
 
 
 async def test_debug_mode_gives_steps(server):
-    run = await lg_widgets.stream("agent", {"topic": "ice cream"}, thread_id="new",
-                                  stream_mode=["debug", "updates"])
+    run = await lg_widgets.stream(
+        "agent", {"topic": "ice cream"}, thread_id="new", stream_mode=["debug", "updates"]
+    )
     assert run.status == "success"
     types = [e.data["type"] for e in run.events if e.mode == "debug"]
     assert {"checkpoint", "task", "task_result"} <= set(types)
@@ -63,8 +68,13 @@ async def test_debug_mode_gives_steps(server):
 
 
 async def test_llm_tokens_merge_by_message_and_filter(server):
-    run = await lg_widgets.stream("chat", {"topic": "cats"}, thread_id="new",
-                                  stream_mode="messages-tuple", stream_subgraphs=True)
+    run = await lg_widgets.stream(
+        "chat",
+        {"topic": "cats"},
+        thread_id="new",
+        stream_mode="messages-tuple",
+        stream_subgraphs=True,
+    )
     assert run.status == "success"
     joke = "Why did the cats cross the road? To get to the other side of the story."
     assert run.tokens[("", "write_joke")] == joke
@@ -80,57 +90,72 @@ async def test_llm_tokens_merge_by_message_and_filter(server):
 
 
 async def test_messages_mode_accumulated_partials(server):
-    run = await lg_widgets.stream("chat", {"topic": "dogs"}, thread_id="new",
-                                  stream_mode="messages")
+    run = await lg_widgets.stream(
+        "chat", {"topic": "dogs"}, thread_id="new", stream_mode="messages"
+    )
     assert run.status == "success"
     assert run.tokens[("", "write_joke")].startswith("Why did the dogs cross")
-    assert "".join(run.tokens_df.query("node == 'write_joke'")["text"]) == run.tokens[
-        ("", "write_joke")]
+    assert (
+        "".join(run.tokens_df.query("node == 'write_joke'")["text"])
+        == run.tokens[("", "write_joke")]
+    )
 
 
 async def test_custom_data_from_root_and_subgraph(server):
-    run = await lg_widgets.stream("custom", {"topic": "x"}, thread_id="new",
-                                  stream_mode="custom", stream_subgraphs=True)
+    run = await lg_widgets.stream(
+        "custom", {"topic": "x"}, thread_id="new", stream_mode="custom", stream_subgraphs=True
+    )
     custom = [e for e in run.events if e.mode == "custom"]
     assert [e.data for e in custom[:3]] == [
-        {"progress": p, "status": "thinking about x"} for p in (0, 50, 100)]
+        {"progress": p, "status": "thinking about x"} for p in (0, 50, 100)
+    ]
     assert custom[3].data == "plain text from custom_node"
     assert custom[4].namespace[0].startswith("custom_sub:")
     assert run.status == "success"
 
 
 async def test_events_mode(server):
-    run = await lg_widgets.stream("chat", {"topic": "owls"}, thread_id="new",
-                                  stream_mode="events")
+    run = await lg_widgets.stream("chat", {"topic": "owls"}, thread_id="new", stream_mode="events")
     kinds = {e.data["event"] for e in run.events if e.mode == "events"}
     assert {"on_chain_start", "on_chat_model_stream", "on_chat_model_end"} <= kinds
     assert run.status == "success"
 
 
 async def test_several_modes_at_once(server):
-    run = await lg_widgets.stream("agent", {"topic": "ice cream"}, thread_id="new",
-                                  stream_mode=["values", "updates", "tasks", "checkpoints"])
+    run = await lg_widgets.stream(
+        "agent",
+        {"topic": "ice cream"},
+        thread_id="new",
+        stream_mode=["values", "updates", "tasks", "checkpoints"],
+    )
     modes = {e.mode for e in run.events}
     assert {"metadata", "values", "updates", "tasks", "checkpoints"} <= modes
     assert set(run.timeline["mode"]) == {"values", "updates"}
 
 
 async def test_stateless_run(server):
-    run = await lg_widgets.stream("agent", {"topic": "ice cream"}, thread_id=None,
-                                  stream_mode="updates")
+    run = await lg_widgets.stream(
+        "agent", {"topic": "ice cream"}, thread_id=None, stream_mode="updates"
+    )
     assert run.status == "success" and run.thread_id is None
-    assert run.values == {"topic": "ice cream and cats",
-                          "joke": "This is a joke about ice cream and cats"}
+    assert run.values == {
+        "topic": "ice cream and cats",
+        "joke": "This is a joke about ice cream and cats",
+    }
 
 
 async def test_join_a_background_run_with_several_modes(server):
     client = lg_widgets.current_connection().client()
     thread = await client.threads.create()
     created = await client.runs.create(
-        thread["thread_id"], "slow", input={"topic": "x", "delay": 0.1, "tokens": 6},
-        stream_mode=["updates", "messages-tuple", "custom"])
-    run = await lg_widgets.join(thread["thread_id"], created["run_id"],
-                                stream_mode=["updates", "messages-tuple"])
+        thread["thread_id"],
+        "slow",
+        input={"topic": "x", "delay": 0.1, "tokens": 6},
+        stream_mode=["updates", "messages-tuple", "custom"],
+    )
+    run = await lg_widgets.join(
+        thread["thread_id"], created["run_id"], stream_mode=["updates", "messages-tuple"]
+    )
     assert run.status == "success", run.error
     modes = {e.mode for e in run.events}
     assert {"updates", "messages"} <= modes, modes
@@ -138,17 +163,27 @@ async def test_join_a_background_run_with_several_modes(server):
 
 
 async def test_join_replays_a_resumable_run(server):
-    first = await lg_widgets.stream("agent", {"topic": "ice cream"}, thread_id="new",
-                                    stream_mode="updates", stream_resumable=True)
+    first = await lg_widgets.stream(
+        "agent",
+        {"topic": "ice cream"},
+        thread_id="new",
+        stream_mode="updates",
+        stream_resumable=True,
+    )
     replay = await lg_widgets.join(first.thread_id, first.run_id, replay=True)
     assert [e.data for e in replay.events if e.mode == "updates"] == [
-        e.data for e in first.events if e.mode == "updates"]
+        e.data for e in first.events if e.mode == "updates"
+    ]
     assert replay.status == "success"
 
 
 async def test_cancel_stops_the_run_on_the_server(server):
-    run = lg_widgets.stream("slow", {"topic": "x", "delay": 0.3}, thread_id="new",
-                            stream_mode=["updates", "messages-tuple"])
+    run = lg_widgets.stream(
+        "slow",
+        {"topic": "x", "delay": 0.3},
+        thread_id="new",
+        stream_mode=["updates", "messages-tuple"],
+    )
     while not any(e.mode == "messages" for e in run.events):
         await asyncio.sleep(0.05)
     received = len(run.events)

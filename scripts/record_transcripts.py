@@ -1,0 +1,93 @@
+"""Record the transcripts that the unit tests replay, from the project's own embedded server.
+
+Run: .venv/bin/python scripts/record_transcripts.py   (rewrites tests/transcripts/*.jsonl)
+
+`*.jsonl` files are `Run.save()` output (a header line, then one event per line);
+`*.v2.raw.jsonl` files hold the SDK's v2 parts exactly as yielded, one per line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import orjson
+
+import lg_widgets
+
+OUT = Path(__file__).resolve().parent.parent / "tests" / "transcripts"
+
+SCENARIOS: dict[str, dict] = {
+    "agent.updates": dict(
+        assistant_id="agent", input={"topic": "ice cream"}, stream_mode="updates"
+    ),
+    "agent.values": dict(assistant_id="agent", input={"topic": "ice cream"}),
+    "agent.debug+updates": dict(
+        assistant_id="agent", input={"topic": "ice cream"}, stream_mode=["debug", "updates"]
+    ),
+    "agent.multi": dict(
+        assistant_id="agent",
+        input={"topic": "ice cream"},
+        stream_mode=["values", "updates", "tasks", "checkpoints"],
+    ),
+    "subgraph.updates.subgraphs": dict(
+        assistant_id="subgraph", input={"foo": "foo"}, stream_mode="updates", stream_subgraphs=True
+    ),
+    "subgraph.values+tasks.subgraphs": dict(
+        assistant_id="subgraph",
+        input={"foo": "foo"},
+        stream_mode=["values", "tasks"],
+        stream_subgraphs=True,
+    ),
+    "chat.messages-tuple.subgraphs": dict(
+        assistant_id="chat",
+        input={"topic": "cats"},
+        stream_mode="messages-tuple",
+        stream_subgraphs=True,
+    ),
+    "chat.messages": dict(assistant_id="chat", input={"topic": "cats"}, stream_mode="messages"),
+    "custom.custom.subgraphs": dict(
+        assistant_id="custom", input={"topic": "x"}, stream_mode="custom", stream_subgraphs=True
+    ),
+    "interrupt.updates+values": dict(
+        assistant_id="interrupt", input={"topic": "x"}, stream_mode=["updates", "values"]
+    ),
+    "error.updates": dict(assistant_id="error", input={"topic": "x"}, stream_mode="updates"),
+}
+
+RAW_V2: dict[str, dict] = {
+    "subgraph.updates.subgraphs.v2.raw": dict(
+        assistant_id="subgraph", input={"foo": "foo"}, stream_mode="updates", stream_subgraphs=True
+    ),
+    "interrupt.values.v2.raw": dict(
+        assistant_id="interrupt", input={"topic": "x"}, stream_mode="values"
+    ),
+}
+
+
+async def record() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name, spec in SCENARIOS.items():
+        run = await lg_widgets.stream(spec.pop("assistant_id"), thread_id="new", **spec)
+        run.save(OUT / f"{name}.jsonl")
+        print(f"{name}: {run.status}, {len(run.events)} events")
+    client = lg_widgets.current_connection().client()
+    for name, spec in RAW_V2.items():
+        thread = await client.threads.create()
+        parts = [
+            part
+            async for part in client.runs.stream(
+                thread["thread_id"], spec.pop("assistant_id"), version="v2", **spec
+            )
+        ]
+        (OUT / f"{name}.jsonl").write_bytes(b"".join(orjson.dumps(p) + b"\n" for p in parts))
+        print(f"{name}: {len(parts)} parts")
+
+
+def main() -> None:
+    with lg_widgets.serve():
+        asyncio.run(record())
+
+
+if __name__ == "__main__":
+    main()
