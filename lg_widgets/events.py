@@ -3,27 +3,126 @@
 The v1 `StreamPart(event, data, id)` names subgraph events `mode|ns1|ns2`; the v2 dict carries
 `type`/`ns` and moves a values event's `__interrupt__` out of `data`. Both become the same
 `Event`, shaped like v1 (interrupts stay in `data`), so nothing the server sent is lost.
+
+Token events dominate long runs and are ~1 KB each as decoded by the SDK (~5 KB of Python
+objects), almost all of it repeated from the previous token. Once the reducers and views have
+seen an event, `MetadataInterner.compact` keeps only the token's content and a reference to a
+shared `ChunkFrame` (every other chunk value plus the metadata); `Event.data` rebuilds an equal
+part on each read.
 """
 
 from __future__ import annotations
 
 import time as _time
-from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 Namespace = tuple[str, ...]
 
 
-@dataclass(slots=True)
-class Event:
-    """A received part: `seq` counts from 0 in arrival order, `time` is epoch seconds at receipt."""
+class ChunkFrame:
+    """What consecutive token chunks of one message share: key order, every value but content.
 
-    seq: int
-    time: float
-    mode: str
-    namespace: Namespace
-    data: Any
-    id: str | None = None
+    Only frames whose shared values are None, strings or empty containers are reused: for those,
+    `==` implies the same JSON (unlike `1 == 1.0 == True`), so a rebuilt chunk is identical.
+    """
+
+    __slots__ = ("keys", "metadata", "_content_at", "_values", "_fresh", "_others", "_shared")
+
+    def __init__(self, chunk: dict[str, Any], metadata: dict[str, Any]) -> None:
+        self.keys = tuple(chunk)
+        self.metadata = metadata
+        self._content_at = self.keys.index("content")
+        values = list(chunk.values())
+        values[self._content_at] = None
+        self._values = tuple(values)
+        # empty containers are rebuilt fresh per read so that a caller mutating one read of
+        # `event.data` does not change the others
+        self._fresh = tuple(
+            (i, type(v)) for i, v in enumerate(values) if isinstance(v, (dict, list))
+        )
+        others = [k for k in self.keys if k != "content"]
+        self._others = itemgetter(*others) if len(others) > 1 else None
+        self._shared = self._others(chunk) if self._others else None
+
+    @property
+    def reusable(self) -> bool:
+        return self._others is not None and all(
+            v is None or type(v) is str or (type(v) in (dict, list) and not v) for v in self._shared
+        )
+
+    def matches(self, chunk: dict[str, Any], metadata: dict[str, Any]) -> bool:
+        return (
+            metadata is self.metadata
+            and tuple(chunk) == self.keys
+            and self._others(chunk) == self._shared  # type: ignore[misc]
+        )
+
+    def rebuild(self, content: Any) -> list[Any]:
+        values = list(self._values)
+        values[self._content_at] = content
+        for index, factory in self._fresh:
+            values[index] = factory()
+        return [dict(zip(self.keys, values, strict=True)), self.metadata]
+
+
+class Event:
+    """A received part: `seq` counts from 0 in arrival order, `time` is epoch seconds at receipt.
+
+    `data` of a compacted token event is rebuilt on each read: equal to what was received, but a
+    new list each time, so changes made to it are not kept. Treat `data` as read-only.
+    """
+
+    __slots__ = ("seq", "time", "mode", "namespace", "id", "_data", "_frame")
+
+    def __init__(
+        self,
+        seq: int,
+        time: float,
+        mode: str,
+        namespace: Namespace,
+        data: Any,
+        id: str | None = None,
+    ) -> None:
+        self.seq = seq
+        self.time = time
+        self.mode = mode
+        self.namespace = namespace
+        self.id = id
+        self._data = data
+        self._frame: ChunkFrame | None = None
+
+    @property
+    def data(self) -> Any:
+        frame = self._frame
+        return self._data if frame is None else frame.rebuild(self._data)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data, self._frame = value, None
+
+    @property
+    def compacted(self) -> bool:
+        return self._frame is not None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Event):
+            return NotImplemented
+        return (self.seq, self.time, self.mode, self.namespace, self.id) == (
+            other.seq,
+            other.time,
+            other.mode,
+            other.namespace,
+            other.id,
+        ) and self.data == other.data
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaced
+
+    def __repr__(self) -> str:
+        return (
+            f"Event(seq={self.seq!r}, time={self.time!r}, mode={self.mode!r}, "
+            f"namespace={self.namespace!r}, data={self.data!r}, id={self.id!r})"
+        )
 
     @property
     def event(self) -> str:
@@ -44,8 +143,9 @@ class Event:
         }
 
     @classmethod
-    def from_json(cls, record: dict[str, Any]) -> Event:
-        mode, namespace = split_event_name(record["event"])
+    def from_json(cls, record: dict[str, Any], interner: MetadataInterner | None = None) -> Event:
+        split = interner.split if interner is not None else split_event_name
+        mode, namespace = split(record["event"])
         return cls(
             record["seq"], record["t"], mode, namespace, record.get("data"), record.get("id")
         )
@@ -56,25 +156,66 @@ def split_event_name(name: str) -> tuple[str, Namespace]:
     return mode, tuple(namespace)
 
 
+def _token_part(data: Any) -> bool:
+    return (
+        type(data) is list
+        and len(data) == 2
+        and type(data[0]) is dict
+        and type(data[1]) is dict
+        and "content" in data[0]
+    )
+
+
 class MetadataInterner:
-    """Shares one dict between the equal metadata of consecutive LLM tokens.
+    """Shares what consecutive events repeat, so a long run is held in little memory.
 
     Every `messages` part repeats ~20 metadata keys; decoded separately they cost kilobytes per
-    token. Equal dicts from the same checkpoint namespace are replaced by the first one seen.
+    token. Equal dicts from the same checkpoint namespace are replaced by the first one seen;
+    event names map to one shared (mode, namespace) pair; `compact` stores a token event as
+    its content plus a shared `ChunkFrame`. One interner per run: it only remembers the latest
+    metadata and frame per checkpoint namespace, so its own size stays small.
     """
 
-    __slots__ = ("_by_namespace",)
+    __slots__ = ("_by_namespace", "_frames", "_names")
 
     def __init__(self) -> None:
         self._by_namespace: dict[Any, dict[str, Any]] = {}
+        self._frames: dict[Any, ChunkFrame] = {}
+        self._names: dict[str, tuple[str, Namespace]] = {}
 
     def intern(self, metadata: dict[str, Any]) -> dict[str, Any]:
         key = metadata.get("langgraph_checkpoint_ns")
         seen = self._by_namespace.get(key)
-        if seen is not None and seen == metadata:
+        if seen is not None and (seen is metadata or seen == metadata):
             return seen
         self._by_namespace[key] = metadata
         return metadata
+
+    def split(self, name: str) -> tuple[str, Namespace]:
+        """`split_event_name`, returning the same string and tuple objects for equal names."""
+        split = self._names.get(name)
+        if split is None:
+            if len(self._names) > 10_000:  # many short-lived subgraph tasks: start over
+                self._names.clear()
+            split = self._names[name] = split_event_name(name)
+        return split
+
+    def compact(self, event: Event) -> None:
+        """Store a `messages` token event as content + shared frame; other events are kept."""
+        if event.mode != "messages" or event._frame is not None:
+            return
+        data = event._data
+        if not _token_part(data):
+            return
+        chunk, metadata = data[0], self.intern(data[1])
+        key = metadata.get("langgraph_checkpoint_ns")
+        frame = self._frames.get(key)
+        if frame is None or not frame.matches(chunk, metadata):
+            frame = ChunkFrame(chunk, metadata)
+            if not frame.reusable:
+                return
+            self._frames[key] = frame
+        event._data, event._frame = chunk["content"], frame
 
 
 def normalize(
@@ -88,12 +229,14 @@ def normalize(
         if interrupts and mode == "values" and isinstance(data, dict):
             data = {**data, "__interrupt__": interrupts}
         event_id = part.get("id")
+        if interner is not None:
+            mode, namespace = interner.split("|".join((mode, *namespace)))
     else:
         if isinstance(part, dict):
             name, data, event_id = part["event"], part.get("data"), part.get("id")
         else:
             name, data, event_id = part.event, part.data, getattr(part, "id", None)
-        mode, namespace = split_event_name(name)
+        mode, namespace = (interner.split if interner is not None else split_event_name)(name)
     if (
         interner is not None
         and mode == "messages"

@@ -150,6 +150,8 @@ class Run:
         if event.mode == "metadata" and self._run_id is None:
             self._run_id = self._state.status.run_id
         self._notify(event)
+        # after the reducers and views have read the full part: keep a token's content only
+        self._interner.compact(event)
 
     def _on_run_created(self, meta: dict[str, Any]) -> None:
         self._run_id = meta.get("run_id") or self._run_id
@@ -554,6 +556,16 @@ class Run:
         from lg_widgets.storage import save_run
 
         save_run(self, path)
+
+    def view(self, **options: Any) -> Any:
+        """A new live `RunView` of this run (options: flush_interval, snapshot_interval)."""
+        from lg_widgets.widget import RunView
+
+        return RunView(self, **options)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """Displaying a run in a notebook shows its live view."""
+        return self.view()._repr_mimebundle_(**kwargs)
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from lg_widgets.events import Event
+from lg_widgets.events import Event, MetadataInterner
 from lg_widgets.reducers import RunState
 
 if TYPE_CHECKING:
@@ -53,11 +53,13 @@ def load_run(path: str | os.PathLike[str]) -> Run:
     run._final_state = header.get("final_state")
     state = RunState(run.assistant_id or "run")
     events = run._events
+    interner = MetadataInterner()
     for line in lines[1:]:
         if line.strip():
-            event = Event.from_json(orjson.loads(line))
+            event = Event.from_json(orjson.loads(line), interner)
             events.append(event)
             state.apply(event)
+            interner.compact(event)
     state.finish(header.get("status") or state.status.settle(cancelled=False), header.get("error"))
     if header.get("error_data"):
         state.status.error_data = header["error_data"]

@@ -1,0 +1,177 @@
+"""Compact token events: `event.data` must still be exactly what the server sent.
+
+Every recorded stream transcript is ingested as a live run would be, and each event's data is
+compared byte for byte (orjson keeps key order) with the part as received.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import orjson
+import pytest
+
+import lg_widgets
+from lg_widgets.events import Event, MetadataInterner, normalize
+from lg_widgets.run import Run
+
+REFERENCE = Path("/work/shared/reference/transcripts")
+LOCAL = Path(__file__).parents[1] / "transcripts"
+
+
+def _stream_parts(path: Path) -> list[dict]:
+    """The lines of a transcript that are stream parts (v1 `event` or v2 `type`+`ns`)."""
+    parts = []
+    for line in path.read_bytes().splitlines():
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            return []
+        if isinstance(record, dict) and ("event" in record or "ns" in record) and "data" in record:
+            parts.append(record)
+    return parts
+
+
+TRANSCRIPTS = sorted(
+    p
+    for folder in (REFERENCE, LOCAL)
+    if folder.is_dir()
+    for p in folder.glob("*.jsonl")
+    if _stream_parts(p)
+)
+
+
+def _ingest(parts: list[dict]) -> Run:
+    run = Run(None, None, assistant_id="test")
+    for part in parts:
+        run._ingest(copy.deepcopy(part))
+    return run
+
+
+def _token_part(i: int, message_id: str = "m1", ns: str = "llm:1", **chunk_extra) -> dict:
+    chunk = {
+        "content": f"t{i} ",
+        "additional_kwargs": {},
+        "response_metadata": {},
+        "type": "AIMessageChunk",
+        "name": None,
+        "id": message_id,
+        "tool_calls": [],
+        "invalid_tool_calls": [],
+        "usage_metadata": None,
+        "tool_call_chunks": [],
+        "chunk_position": None,
+        **chunk_extra,
+    }
+    metadata = {"langgraph_node": "llm", "langgraph_step": 1, "langgraph_checkpoint_ns": ns}
+    return {"event": "messages", "data": [chunk, metadata], "id": None}
+
+
+@pytest.mark.skipif(not TRANSCRIPTS, reason="no recorded transcripts")
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=lambda p: p.name)
+def test_events_keep_every_part_exactly(path: Path) -> None:
+    parts = _stream_parts(path)
+    expected = [normalize(copy.deepcopy(p), i).data for i, p in enumerate(parts)]
+    run = _ingest(parts)
+    assert len(run.events) == len(parts)
+    for event, data in zip(run.events, expected, strict=True):
+        assert orjson.dumps(event.data) == orjson.dumps(data)
+        assert event.data == data
+
+
+def test_recorded_token_streams_are_compacted() -> None:
+    token_files = [p for p in TRANSCRIPTS if "messages-tuple" in p.name]
+    if not token_files:
+        pytest.skip("no recorded token transcripts")
+    compacted = sum(e.compacted for p in token_files for e in _ingest(_stream_parts(p)).events)
+    assert compacted > 0
+
+
+def test_tokens_of_one_message_share_one_frame_and_metadata() -> None:
+    run = _ingest([_token_part(i) for i in range(100)])
+    events = run.events
+    assert all(e.compacted for e in events)
+    assert len({id(e._frame) for e in events}) == 1
+    assert events[5].data == _token_part(5)["data"]
+    assert run.tokens[("", "llm")] == "".join(f"t{i} " for i in range(100))
+
+
+def test_interleaved_namespaces_keep_their_own_frames() -> None:
+    parts = []
+    for i in range(10):
+        parts.append(_token_part(i, "a", "left:1"))
+        parts.append(_token_part(i, "b", "right:2"))
+    run = _ingest(parts)
+    assert len({id(e._frame) for e in run.events}) == 2
+    for event, part in zip(run.events, parts, strict=True):
+        assert orjson.dumps(event.data) == orjson.dumps(part["data"])
+
+
+def test_reading_data_twice_gives_independent_copies() -> None:
+    run = _ingest([_token_part(0), _token_part(1)])
+    first = run.events[0].data
+    first[0]["additional_kwargs"]["x"] = 1
+    first[0]["tool_calls"].append("y")
+    assert run.events[0].data[0]["additional_kwargs"] == {}
+    assert run.events[1].data[0]["tool_calls"] == []
+
+
+def test_values_that_only_compare_equal_are_not_shared() -> None:
+    """`1 == True`: a frame holding numbers or non-empty containers is never reused."""
+    parts = [
+        _token_part(0, usage_metadata={"n": 1}),
+        _token_part(1, usage_metadata={"n": True}),
+        _token_part(2, response_metadata={"finish_reason": "stop"}, chunk_position="last"),
+    ]
+    run = _ingest(parts)
+    assert not any(e.compacted for e in run.events)
+    for event, part in zip(run.events, parts, strict=True):
+        assert orjson.dumps(event.data) == orjson.dumps(part["data"])
+
+
+def test_a_changed_field_starts_a_new_frame() -> None:
+    parts = [_token_part(0), _token_part(1, name="bot"), _token_part(2, "m2")]
+    run = _ingest(parts)
+    assert all(e.compacted for e in run.events)
+    assert len({id(e._frame) for e in run.events}) == 3
+    assert [e.data for e in run.events] == [p["data"] for p in parts]
+
+
+def test_key_order_is_kept() -> None:
+    part = _token_part(0)
+    part["data"][0] = dict(reversed(list(part["data"][0].items())))
+    event = _ingest([part]).events[0]
+    assert event.compacted
+    assert list(event.data[0]) == list(part["data"][0])
+
+
+def test_save_and_load_round_trip_a_compacted_run(tmp_path: Path) -> None:
+    parts = [{"event": "metadata", "data": {"run_id": "r"}, "id": None}]
+    parts += [_token_part(i) for i in range(50)]
+    run = _ingest(parts)
+    run.save(str(tmp_path / "run.jsonl"))
+    loaded = lg_widgets.load(str(tmp_path / "run.jsonl"))
+    assert loaded.events == run.events
+    assert all(e.compacted for e in loaded.events[1:])
+    assert loaded.tokens == run.tokens
+
+
+def test_setting_data_replaces_the_compact_form() -> None:
+    event = _ingest([_token_part(0)]).events[0]
+    event.data = {"replaced": True}
+    assert not event.compacted and event.data == {"replaced": True}
+
+
+def test_interner_shares_event_names() -> None:
+    interner = MetadataInterner()
+    a = normalize({"event": "updates|sub:1", "data": {}}, 0, interner=interner)
+    b = normalize({"event": "updates|sub:1", "data": {}}, 1, interner=interner)
+    assert a.mode is b.mode and a.namespace is b.namespace == ("sub:1",)
+
+
+def test_event_equality_and_repr_match_the_record() -> None:
+    a = Event(0, 1.0, "custom", (), {"x": 1})
+    assert a == Event(0, 1.0, "custom", (), {"x": 1})
+    assert a != Event(0, 1.0, "custom", (), {"x": 2})
+    assert "data={'x': 1}" in repr(a)
