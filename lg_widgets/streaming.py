@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
+import inspect
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
-from langgraph_sdk.client import LangGraphClient
+from langgraph_sdk.client import LangGraphClient, RunsClient
 
 from lg_widgets.connection import Connection, current_connection
 from lg_widgets.loops import loop_for_new_run
@@ -13,6 +16,27 @@ from lg_widgets.run import Run
 from lg_widgets.transport import StreamRequest
 
 StreamMode = str | Sequence[str]
+
+
+@cache
+def _sdk_stream_arguments() -> frozenset[str]:
+    parameters = inspect.signature(RunsClient.stream).parameters
+    return frozenset(name for name, p in parameters.items() if p.kind is p.KEYWORD_ONLY)
+
+
+def _check_sdk_kwargs(kwargs: dict[str, Any]) -> None:
+    """Reject a misspelt argument here, with a suggestion, rather than deep in the task."""
+    known = _sdk_stream_arguments()
+    for name in kwargs:
+        if name in ("on_run_created", "version"):
+            raise TypeError(f"stream() sets {name!r} itself; it cannot be passed through")
+        if name not in known:
+            close = difflib.get_close_matches(name, [*known, "thread_id", "url", "client"], n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise TypeError(
+                f"stream() got an unexpected keyword argument {name!r}.{hint} "
+                "Other arguments are those of langgraph_sdk's client.runs.stream."
+            )
 
 
 def _connection_for(
@@ -42,9 +66,7 @@ def stream(
     (config, context, command, checkpoint_id, interrupt_before, stream_resumable,
     on_disconnect, multitask_strategy, metadata, ...).
     """
-    for reserved in ("on_run_created", "version"):
-        if reserved in runs_stream_kwargs:
-            raise TypeError(f"stream() sets {reserved!r} itself; it cannot be passed through")
+    _check_sdk_kwargs(runs_stream_kwargs)
     if thread_id is None:
         # Nobody can join a stateless run, so a closed connection should stop it: this is how
         # run.cancel() reaches a run that has no thread.
