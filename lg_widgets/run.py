@@ -257,29 +257,37 @@ class Run:
         if self._run_id is None and self._run_created is not None:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._run_created.wait(), _CANCEL_GRACE_S)
-        if self._run_id is not None:
-            await self._cancel_on_server()
-        # after a server-side cancel the stream ends by itself within ~50 ms
-        with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-            await asyncio.wait_for(asyncio.shield(self._task), _CANCEL_GRACE_S)
-        if not self._task.done():
+        sent = self._run_id is not None and await self._cancel_on_server()
+        if sent:  # after a server-side cancel the stream ends by itself within ~50 ms
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(self._task), _CANCEL_GRACE_S)
+        if not self._task.done():  # closing the stream also stops an on_disconnect="cancel" run
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def _cancel_on_server(self) -> None:
+    def _stateless_thread_id(self) -> str | None:
+        """A stateless run's temporary thread, named only in token or task metadata."""
+        for event in reversed(self._events):
+            data = event.data
+            if event.mode == "messages" and isinstance(data, list) and len(data) == 2:
+                return (data[1] or {}).get("thread_id")
+        return None
+
+    async def _cancel_on_server(self) -> bool:
+        """Ask the server to cancel; True when it accepted (or the run had already ended)."""
         client = self._client
-        if client is None or self._run_id is None:
-            return
+        thread_id = self.thread_id or self._stateless_thread_id()
+        if client is None or self._run_id is None or thread_id is None:
+            return False
         try:
-            if self.thread_id:
-                await client.runs.cancel(self.thread_id, self._run_id)
-            else:
-                await client.runs.cancel_many(run_ids=[self._run_id])
+            await client.runs.cancel(thread_id, self._run_id)
         except NotFoundError:
-            pass  # already finished
+            return True  # already finished
         except Exception as exc:  # noqa: BLE001 - reported, the local stream still stops
             self.warnings.append(f"Cancelling on the server failed: {exc}")
+            return False
+        return True
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)

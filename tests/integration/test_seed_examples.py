@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from langgraph_sdk.errors import NotFoundError
 
 import lg_widgets
 
@@ -195,11 +196,33 @@ async def test_cancel_stops_the_run_on_the_server(server):
     assert (await client.runs.get(run.thread_id, run.run_id))["status"] == "interrupted"
 
 
-async def test_cancel_a_stateless_run(server):
-    run = lg_widgets.stream("slow", {"topic": "x", "delay": 0.3}, stream_mode="updates")
-    while run.run_id is None or not run.events:
+@pytest.mark.parametrize("mode", ["messages-tuple", "updates"])
+async def test_cancel_a_stateless_run(server, mode):
+    """With tokens the temporary thread is known and the server is asked; without, the closed
+    stream stops it (stateless runs default to on_disconnect="cancel")."""
+    run = lg_widgets.stream(
+        "slow", {"topic": "x", "delay": 0.3, "tokens": 30}, stream_mode=["messages-tuple", mode]
+    )
+    while not run.messages:
         await asyncio.sleep(0.05)
+    temporary_thread = run.events[-1].data[1]["thread_id"]
+    if mode == "updates":
+        run._stateless_thread_id = lambda: None  # as if no token had named the thread
+    started = asyncio.get_running_loop().time()
     run.cancel()
     await run
-    assert run.status == "cancelled"
-    assert run.done
+    assert run.status == "cancelled" and run.done
+    assert asyncio.get_running_loop().time() - started < 3
+    assert not run.warnings
+    client = lg_widgets.current_connection().client()
+    # the 9 s run is over well before its time: its temporary thread is gone or interrupted
+    for _ in range(50):
+        try:
+            status = (await client.runs.get(temporary_thread, run.run_id))["status"]
+        except NotFoundError:
+            break
+        if status == "interrupted":
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError(f"the stateless run is still {status} on the server")
