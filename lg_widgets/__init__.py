@@ -7,6 +7,8 @@ Public API::
     stream()     start a run and stream it -> Run
     join()       join a run that is already going -> Run
     load()       rebuild a saved Run offline
+
+In a notebook, `%load_ext lg_widgets` adds the magics (lg_widgets.magics).
 """
 
 from lg_widgets.connection import Connection, connect, current_connection, disconnect
@@ -23,6 +25,19 @@ from lg_widgets.storage import load_run as load
 from lg_widgets.streaming import join, stream
 
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """`%load_ext lg_widgets`: the magics %%lgstream, %lgjoin, %lgconnect, %lgserve, %lgruns."""
+    from lg_widgets.magics import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: object) -> None:
+    from lg_widgets.magics import unload_ipython_extension as unload
+
+    unload(ipython)
 
 __all__ = [
     "Connection",

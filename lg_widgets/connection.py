@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from langgraph_sdk import get_client
-from langgraph_sdk.client import LangGraphClient
+from langgraph_sdk import get_client, get_sync_client
+from langgraph_sdk.client import LangGraphClient, SyncLangGraphClient
 
 from lg_widgets.errors import NoServerConfigured
 
@@ -46,15 +46,22 @@ class Connection:
         headers = f", headers={sorted(self.headers)}" if self.headers else ""
         return f"Connection(url={self.url!r}, api_key={key}{headers})"
 
-    def client(self) -> LangGraphClient:
-        """A fresh async client (its HTTP pool belongs to the loop that first uses it)."""
+    def _client_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"url": self.url, "headers": dict(self.headers) or None}
         if self.server is not None:
             kwargs["api_key"] = None  # never send a cloud key to the local server
         elif self.api_key_env:
             kwargs["api_key"] = os.environ.get(self.api_key_env)
         # else: the SDK reads LANGGRAPH_API_KEY / LANGSMITH_API_KEY / LANGCHAIN_API_KEY itself
-        return get_client(**kwargs)
+        return kwargs
+
+    def client(self) -> LangGraphClient:
+        """A fresh async client (its HTTP pool belongs to the loop that first uses it)."""
+        return get_client(**self._client_kwargs())
+
+    def sync_client(self, timeout: float = 10.0) -> SyncLangGraphClient:
+        """A blocking client for quick checks from synchronous code (magics in a running loop)."""
+        return get_sync_client(**self._client_kwargs(), timeout=timeout)
 
 
 _default: Connection | None = None

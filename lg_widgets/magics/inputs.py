@@ -1,0 +1,131 @@
+"""Turning what a user typed in a magic (cell body, option values) into Python values.
+
+Every problem becomes a one-line `UsageError`, so a typo in a cell never shows a traceback
+through lg_widgets.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import os
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from IPython.core.error import UsageError
+
+from lg_widgets.failures import KNOWN_STREAM_MODES
+
+# Only names that look like environment variables are ever echoed back: a user who passes the
+# key itself by mistake (`--api-key-env lsv2_...`) must not see it printed into the notebook.
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
+
+
+def _json_error(error: json.JSONDecodeError) -> str:
+    return f"{error.msg} at line {error.lineno} column {error.colno}"
+
+
+def parse_input(text: str, namespace: Mapping[str, Any]) -> Any:
+    """The run input from a cell body: JSON, else a Python expression; empty means no input."""
+    if not text.strip():
+        return None
+    return _json_or_expression(text, namespace, "The cell body")
+
+
+def _json_or_expression(text: str, namespace: Mapping[str, Any], what: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        json_error = _json_error(exc)
+    try:
+        code = compile(text.strip(), "<lg_widgets input>", "eval")
+    except SyntaxError as exc:
+        raise UsageError(
+            f"{what} is neither JSON ({json_error}) nor a Python expression "
+            f"({exc.msg}, line {exc.lineno})."
+        ) from None
+    try:
+        return eval(code, dict(namespace))  # noqa: S307 - the user's own cell, in their namespace
+    except Exception as exc:  # noqa: BLE001 - any failure of the user's expression
+        raise UsageError(f"{what} raised {type(exc).__name__}: {exc}") from None
+
+
+def parse_object(text: str | None, namespace: Mapping[str, Any], option: str) -> Any:
+    """A `--config`/`--context`/`--metadata` value: a JSON object or a Python dict expression."""
+    if text is None:
+        return None
+    value = _json_or_expression(text, namespace, option)
+    if not isinstance(value, dict):
+        raise UsageError(
+            f"{option} must be a JSON object or a Python dict, not {type(value).__name__}."
+        )
+    return value
+
+
+def parse_resume(text: str, namespace: Mapping[str, Any]) -> Any:
+    """`--resume VALUE`: JSON, else a Python expression, else the text itself (`--resume yes`)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    try:
+        return eval(compile(text, "<lg_widgets resume>", "eval"), dict(namespace))  # noqa: S307
+    except Exception:  # noqa: BLE001 - not an expression: the plain string is the value
+        return text
+
+
+def parse_modes(modes: Iterable[str]) -> list[str]:
+    """Stream modes, checked before the run starts (the server would only say 422 later)."""
+    result = [m for mode in modes for m in mode.split(",") if m]
+    unknown = [m for m in result if m not in KNOWN_STREAM_MODES]
+    if unknown:
+        raise UsageError(
+            f"Unknown stream mode {', '.join(map(repr, unknown))}. "
+            f"Valid modes: {', '.join(KNOWN_STREAM_MODES)}."
+        )
+    return result
+
+
+def parse_nodes(nodes: list[str] | None) -> list[str] | str | None:
+    """`--interrupt-before a b` or `a,b`; `*` means every node, as in the SDK."""
+    if not nodes:
+        return None
+    names = [n for node in nodes for n in node.split(",") if n]
+    return "*" if names == ["*"] else names
+
+
+def parse_headers(pairs: list[str] | None) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            # the value is not echoed: headers often carry credentials
+            raise UsageError("--header takes NAME=VALUE, one pair per --header.")
+        headers[name.strip()] = value
+    return headers
+
+
+def check_env_name(name: str) -> str:
+    """The name of the variable holding the API key; the key itself never passes through here."""
+    if not _ENV_NAME.fullmatch(name):
+        raise UsageError(
+            "--api-key-env takes the NAME of an environment variable (like LANGSMITH_API_KEY), "
+            "not the key itself; set the key in the environment before starting Jupyter."
+        )
+    return name
+
+
+def check_env_set(name: str) -> None:
+    if not os.environ.get(name):
+        raise UsageError(
+            f"The environment variable {name} is not set in this kernel: set it before starting "
+            "Jupyter (never in the notebook), or pick another with --api-key-env."
+        )
+
+
+def check_variable(name: str | None) -> str | None:
+    """A name that `-o` can bind in the user's namespace."""
+    if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
+        raise UsageError(f"-o/--out needs a Python variable name, got {name!r}.")
+    return name
