@@ -1,0 +1,58 @@
+// Building DOM from untrusted run data: text goes in through textContent only, never as HTML.
+
+type Child = Node | string | null | undefined | false;
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: { class?: string; title?: string; testid?: string; [attr: string]: unknown } = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") el.className = String(value);
+    else if (key === "testid") el.dataset.testid = String(value);
+    else if (key.startsWith("on") && typeof value === "function") {
+      el.addEventListener(key.slice(2).toLowerCase(), value as EventListener);
+    } else el.setAttribute(key, String(value));
+  }
+  append(el, ...children);
+  return el;
+}
+
+export function append(el: Node, ...children: Child[]): void {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    el.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+  }
+}
+
+/** Replace an element's children (text stays text). */
+export function replace(el: Element, ...children: Child[]): void {
+  el.replaceChildren();
+  append(el, ...children);
+}
+
+export function shortId(id: string | null | undefined): string {
+  return id ? id.slice(0, 8) : "–";
+}
+
+export function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "–";
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const m = Math.floor(seconds / 60);
+  return `${m} min ${(seconds - m * 60).toFixed(0)} s`;
+}
+
+/** True when a scroller shows its end (within a few pixels). */
+export function atEnd(scroller: HTMLElement): boolean {
+  return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 8;
+}
+
+export function namespaceLabel(ns: string): string {
+  if (!ns) return "root";
+  return ns
+    .split("|")
+    .map((segment) => segment.split(":")[0])
+    .join(" › ");
+}

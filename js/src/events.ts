@@ -1,0 +1,139 @@
+// The raw event log, a page at a time from the kernel (it holds every event; the widget only
+// ships counts), with a mode filter; a row opens its payload as collapsible JSON.
+import type { Context } from "./context";
+import { h, namespaceLabel, replace } from "./dom";
+import { jsonView } from "./json";
+import type { EventRow } from "./types";
+
+const PAGE = 100;
+
+interface Page {
+  total: number;
+  offset: number;
+  rows: EventRow[];
+  error?: string;
+}
+
+export function eventsPanel(ctx: Context): { el: HTMLElement; dispose(): void; shown(): void; hidden(): void } {
+  const modeFilter = h("select", { class: "lgw-select", testid: "filter-mode", title: "filter by mode" }, h("option", { value: "" }, "all modes"));
+  const older = h("button", { class: "lgw-button", type: "button" }, "‹ older");
+  const newer = h("button", { class: "lgw-button", type: "button" }, "newer ›");
+  const latest = h("button", { class: "lgw-button", type: "button" }, "latest");
+  const where = h("span", { class: "lgw-muted", testid: "events-where" });
+  const list = h("div", { class: "lgw-events-list", testid: "events" });
+  const el = h("div", { class: "lgw-panel lgw-events" }, h("div", { class: "lgw-toolbar" }, modeFilter, older, newer, latest, where), h("div", { class: "lgw-scroll" }, list));
+
+  const modes = new Set<string>();
+  let offset: number | null = null; // null: follow the newest page
+  let visible = false;
+  let inFlight = false;
+  let again = false;
+  let lastTotal = -1;
+
+  const showRows = (rows: EventRow[], label: string) => {
+    where.textContent = label;
+    replace(list, ...rows.map(rowEl));
+  };
+  const rowEl = (row: EventRow): HTMLElement => {
+    const details = h(
+      "details",
+      { class: "lgw-event", testid: "event" },
+      h("summary", {}, h("span", { class: "lgw-c-seq" }, String(row.seq)), h("span", { class: "lgw-mode" }, row.mode), h("span", { class: "lgw-ns" }, namespaceLabel(row.ns)), h("span", { class: "lgw-node" }, row.node ?? ""), h("span", { class: "lgw-c-preview" }, row.preview)),
+    );
+    details.addEventListener("toggle", () => {
+      if (!details.open || details.dataset.loaded) return;
+      details.dataset.loaded = "1";
+      const body = h("div", { class: "lgw-muted" }, "Loading…");
+      details.appendChild(body);
+      ctx.kernel.request<{ data?: unknown; error?: string }>({ type: "event", seq: row.seq }).then(
+        (answer) => replace(body, answer.error ? answer.error : jsonView(answer.data, "data")),
+        (err: Error) => replace(body, err.message),
+      );
+    });
+    return details;
+  };
+  const fallback = () => {
+    const filter = modeFilter.value;
+    const rows = ctx.store.eventsTail.filter((r) => !filter || r.mode === filter);
+    showRows(rows, `last ${rows.length} events saved with the widget (kernel not connected)`);
+  };
+  const load = () => {
+    if (!visible) return;
+    if (inFlight) {
+      again = true;
+      return;
+    }
+    inFlight = true;
+    const filter = modeFilter.value;
+    ctx.kernel
+      .request<Page>({ type: "events", modes: filter ? [filter] : [], offset: offset ?? -PAGE, limit: PAGE })
+      .then(
+        (page) => {
+          lastTotal = page.total;
+          const end = page.offset + page.rows.length;
+          showRows(page.rows, page.total ? `${page.offset + 1}–${end} of ${page.total}` : "no events");
+          older.disabled = page.offset === 0;
+          newer.disabled = end >= page.total;
+        },
+        fallback,
+      )
+      .finally(() => {
+        inFlight = false;
+        if (again) {
+          again = false;
+          load();
+        }
+      });
+  };
+
+  older.addEventListener("click", () => {
+    const start = offset ?? Math.max(0, lastTotal - PAGE);
+    offset = Math.max(0, start - PAGE);
+    load();
+  });
+  newer.addEventListener("click", () => {
+    offset = offset === null ? null : offset + PAGE;
+    if (offset !== null && offset + PAGE >= lastTotal) offset = null;
+    load();
+  });
+  latest.addEventListener("click", () => {
+    offset = null;
+    load();
+  });
+  modeFilter.addEventListener("change", () => {
+    offset = null;
+    load();
+  });
+
+  let throttle: ReturnType<typeof setTimeout> | null = null;
+  const unsubscribe = ctx.store.subscribe((change) => {
+    if (!change.counts && !change.reset) return;
+    for (const mode of Object.keys(ctx.store.counts)) {
+      if (!modes.has(mode)) {
+        modes.add(mode);
+        modeFilter.appendChild(h("option", { value: mode }, mode));
+      }
+    }
+    // following the newest page: refresh at most twice a second
+    if (offset === null && visible && !throttle) {
+      throttle = setTimeout(() => {
+        throttle = null;
+        load();
+      }, 500);
+    }
+  });
+  return {
+    el,
+    dispose() {
+      unsubscribe();
+      if (throttle) clearTimeout(throttle);
+    },
+    shown() {
+      visible = true;
+      load();
+    },
+    hidden() {
+      visible = false;
+    },
+  };
+}

@@ -1,0 +1,115 @@
+// Status line: ids (copyable), status badge, elapsed, event counts, error, interrupts, Cancel.
+import type { Context } from "./context";
+import { formatSeconds, h, replace, shortId } from "./dom";
+import { jsonView } from "./json";
+
+const FINAL = new Set(["success", "error", "cancelled", "interrupted"]);
+
+export function headerPanel(ctx: Context): { el: HTMLElement; dispose(): void } {
+  const badge = h("span", { class: "lgw-badge", testid: "status" });
+  const title = h("span", { class: "lgw-title", testid: "assistant" });
+  const ids = h("span", { class: "lgw-ids" });
+  const elapsed = h("span", { class: "lgw-elapsed", testid: "elapsed" });
+  const counts = h("span", { class: "lgw-counts", testid: "counts" });
+  const cancel = h("button", { class: "lgw-button", testid: "cancel", type: "button" }, "Cancel");
+  const error = h("div", { class: "lgw-error", testid: "error", hidden: true });
+  const interrupts = h("div", { class: "lgw-interrupts", testid: "interrupts", hidden: true });
+  cancel.addEventListener("click", () => {
+    ctx.kernel.send({ type: "cancel" });
+    cancel.disabled = true;
+    cancel.textContent = "Cancelling…";
+  });
+  const el = h(
+    "div",
+    { class: "lgw-header" },
+    h("div", { class: "lgw-header-line" }, badge, title, ids, elapsed, counts, h("span", { class: "lgw-spacer" }), cancel),
+    error,
+    interrupts,
+  );
+
+  let shownIds = "";
+  let shownError: string | null = null;
+  let shownInterrupts = "";
+  const render = () => {
+    const header = ctx.store.header;
+    if (!header) return;
+    const status = header.status;
+    badge.textContent = status;
+    badge.dataset.status = status;
+    title.textContent = header.assistant_id ?? "run";
+    const idKey = `${header.thread_id}|${header.run_id}`;
+    if (idKey !== shownIds) {
+      shownIds = idKey;
+      replace(ids, copyable("thread", header.thread_id), copyable("run", header.run_id));
+    }
+    const final = FINAL.has(status);
+    cancel.hidden = final || !header.live;
+    if (status !== "cancelling" && !final) {
+      cancel.disabled = false;
+      cancel.textContent = "Cancel";
+    }
+    if (header.error !== shownError) {
+      shownError = header.error;
+      error.hidden = !header.error;
+      error.textContent = header.error ?? "";
+    }
+    const interruptKey = JSON.stringify(header.interrupts ?? []);
+    if (interruptKey !== shownInterrupts) {
+      shownInterrupts = interruptKey;
+      interrupts.hidden = !header.interrupts?.length;
+      replace(interrupts, header.interrupts?.length ? jsonView(header.interrupts, "interrupts") : null);
+    }
+    tick();
+  };
+  const tick = () => {
+    const header = ctx.store.header;
+    if (!header) return;
+    const end = header.ended_at ?? Date.now() / 1000;
+    elapsed.textContent = formatSeconds(end - header.started_at);
+  };
+  const renderCounts = () => {
+    const parts = Object.entries(ctx.store.counts).map(([mode, n]) => `${mode} ${n}`);
+    counts.textContent = `${ctx.store.totalEvents} events${parts.length ? ` (${parts.join(", ")})` : ""}`;
+  };
+  const unsubscribe = ctx.store.subscribe((change) => {
+    if (change.header) render();
+    if (change.counts) renderCounts();
+  });
+  const timer = setInterval(() => {
+    if (ctx.store.header && ctx.store.header.ended_at === null) tick();
+  }, 250);
+  render();
+  renderCounts();
+  return {
+    el,
+    dispose() {
+      clearInterval(timer);
+      unsubscribe();
+    },
+  };
+}
+
+function copyable(label: string, value: string | null): HTMLElement {
+  const button = h(
+    "button",
+    { class: "lgw-id", type: "button", title: value ? `${label} id ${value} (click to copy)` : `no ${label} id`, testid: `${label}-id` },
+    `${label} ${shortId(value)}`,
+  );
+  button.disabled = !value;
+  button.addEventListener("click", () => {
+    if (!value) return;
+    void navigator.clipboard?.writeText(value).then(
+      () => flash(button, "copied"),
+      () => flash(button, "copy failed"),
+    );
+  });
+  return button;
+}
+
+function flash(button: HTMLElement, text: string): void {
+  const before = button.textContent;
+  button.textContent = text;
+  setTimeout(() => {
+    button.textContent = before;
+  }, 900);
+}

@@ -1,0 +1,185 @@
+"""RunView's kernel side: coalesced deltas under a dense event stream, with a counting sink."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from lg_widgets.run import Run
+from lg_widgets.widget import FLUSH_INTERVAL_S, Flusher, RunSync, RunView, preview
+
+
+def token_part(i: int, message: str = "m1", node: str = "writer", ns: str = "") -> dict[str, Any]:
+    chunk = {"content": f"t{i} ", "id": message, "type": "AIMessageChunk"}
+    meta = {"langgraph_node": node, "langgraph_checkpoint_ns": ns, "tags": ["demo"]}
+    return {"event": "messages" + (f"|{ns}" if ns else ""), "data": [chunk, meta]}
+
+
+class Sink:
+    """Stands in for the comm: records what RunView would send to the front end."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    def __call__(self, content: dict[str, Any], buffers: Any = None) -> None:
+        self.messages.append(content)
+
+
+async def live_run() -> tuple[Run, asyncio.Event]:
+    """A Run fed by hand: its task waits until the test says the stream ended."""
+    run = Run(None, None, assistant_id="fake")
+    ended = asyncio.Event()
+    run._loop = asyncio.get_running_loop()
+    run._task = asyncio.get_running_loop().create_task(ended.wait())
+    return run, ended
+
+
+def finish(run: Run) -> None:
+    run.ended_at = time.time()
+    run._state.finish("success")
+    run._notify(None)
+
+
+def view_with_sink(run: Run, **options: Any) -> tuple[RunView, Sink]:
+    view = run.view(**options)
+    sink = Sink()
+    view.send = sink  # type: ignore[method-assign]
+    return view, sink
+
+
+async def feed(run: Run, tokens: int, per_yield: int = 5, pause: float = 0.0005) -> float:
+    """Ingest `tokens` token parts, yielding to the loop like a real stream; returns seconds."""
+    start = time.monotonic()
+    for i in range(tokens):
+        run._ingest(token_part(i))
+        if i % per_yield == 0:
+            await asyncio.sleep(pause)
+    return time.monotonic() - start
+
+
+async def test_message_rate_is_bounded_whatever_the_event_rate():
+    run, ended = await live_run()
+    view, sink = view_with_sink(run)
+    seconds = await feed(run, 6000)
+    finish(run)
+    ended.set()
+    deltas = [m for m in sink.messages if m["type"] == "delta"]
+    assert seconds > 0.3  # long enough for the bound to mean something
+    assert len(deltas) <= seconds / FLUSH_INTERVAL_S + 2
+    assert [m["seq"] for m in deltas] == list(range(1, len(deltas) + 1))
+    text = "".join(m.get("tokens", {}).get("m1", "") for m in deltas)
+    assert text == run.state.tokens.messages["m1"].text
+    assert view.snapshot["seq"] == deltas[-1]["seq"]
+    assert view.snapshot["messages"][0]["text"] == text
+    assert view.snapshot["header"]["status"] == "success"
+
+
+async def bytes_per_token(tokens: int) -> float:
+    run, ended = await live_run()
+    view, _sink = view_with_sink(run)
+    await feed(run, tokens)
+    finish(run)
+    ended.set()
+    return view.bytes_sent / tokens
+
+
+async def test_bytes_grow_linearly_with_tokens():
+    small, large = await bytes_per_token(1000), await bytes_per_token(8000)
+    assert large < small * 1.3  # O(n): no growing string is ever re-sent
+    assert large < 40  # a ~4-byte token costs a few tens of bytes including its share of overhead
+
+
+async def test_no_send_before_the_interval_and_one_after():
+    sends: list[float] = []
+    loop = asyncio.get_running_loop()
+    flusher = Flusher(lambda: sends.append(loop.time()), interval=0.05)
+    for _ in range(100):
+        flusher.poke()
+    assert sends == []
+    await asyncio.sleep(0.08)
+    assert len(sends) == 1
+    flusher.poke()
+    flusher.poke()
+    await asyncio.sleep(0.08)
+    assert len(sends) == 2 and sends[1] - sends[0] >= 0.049
+
+
+async def test_timeline_rows_carry_previews_not_whole_states():
+    run, ended = await live_run()
+    view, sink = view_with_sink(run)
+    big = "x" * 100_000
+    for step in range(3):
+        run._ingest({"event": "values", "data": {"doc": big + str(step), "step_no": step}})
+        await asyncio.sleep(0.06)
+    finish(run)
+    ended.set()
+    rows = [row for m in sink.messages if m["type"] == "delta" for row in m.get("rows", [])]
+    assert [r["i"] for r in rows] == [0, 1, 2]
+    assert all(len(r["preview"]) <= 160 for r in rows)
+    assert sum(len(str(m)) for m in sink.messages) < 10_000
+    detail = RunSync(run).row_detail(2)
+    assert detail["state"]["doc"].endswith("2") and detail["approximate"] is False
+    assert {d["key"] for d in detail["diff"]} == {"doc", "step_no"}
+
+
+async def test_updates_rows_merge_into_state_and_diff():
+    run, ended = await live_run()
+    view, _ = view_with_sink(run)
+    run._ingest({"event": "updates", "data": {"a": {"topic": "x"}}})
+    run._ingest({"event": "updates", "data": {"b": {"joke": "y"}}})
+    finish(run)
+    ended.set()
+    detail = view._sync.row_detail(1)
+    assert detail["state"] == {"topic": "x", "joke": "y"} and detail["approximate"] is True
+    assert detail["diff"] == [{"key": "joke", "kind": "added", "before": None, "after": "y"}]
+
+
+async def test_front_end_requests_are_answered():
+    run, ended = await live_run()
+    view, sink = view_with_sink(run)
+    for i in range(30):
+        run._ingest(token_part(i))
+    run._ingest({"event": "custom", "data": {"progress": 50}})
+    view._on_front_end_message(view, {"type": "events", "req": "a", "modes": ["custom"]}, [])
+    view._on_front_end_message(view, {"type": "events", "req": "b", "offset": -10, "limit": 10}, [])
+    view._on_front_end_message(view, {"type": "event", "req": "c", "seq": 30}, [])
+    answers = {m["req"]: m for m in sink.messages if m["type"] == "response"}
+    assert answers["a"]["total"] == 1 and answers["a"]["rows"][0]["mode"] == "custom"
+    assert answers["b"]["total"] == 31 and [r["seq"] for r in answers["b"]["rows"]] == list(
+        range(21, 31)
+    )
+    assert answers["c"]["data"] == {"progress": 50}
+    finish(run)
+    ended.set()
+
+
+async def test_a_view_of_a_finished_run_is_complete_at_once():
+    run, ended = await live_run()
+    for i in range(50):
+        run._ingest(token_part(i, message="m1"))
+        run._ingest(token_part(i, message="m2", node="other", ns="sub:1"))
+    finish(run)
+    ended.set()
+    await asyncio.sleep(0)
+    view = run.view()
+    texts = {m["id"]: m["text"] for m in view.snapshot["messages"]}
+    assert texts == {
+        "m1": run.state.tokens.messages["m1"].text,
+        "m2": run.state.tokens.messages["m2"].text,
+    }
+    assert view._unsubscribe is None
+
+
+def test_preview_is_bounded():
+    assert len(preview({"k": list(range(10_000))})) <= 160
+    assert preview("a" * 1000).endswith("…")
+    assert preview("<img src=x onerror=alert(1)>") == "<img src=x onerror=alert(1)>"
+
+
+def test_unknown_options_are_rejected():
+    run = Run(None, None, assistant_id="fake")
+    with pytest.raises(TypeError):
+        run.view(colour="red")
