@@ -1,5 +1,7 @@
-"""IPython magics for notebooks: `%load_ext lg_widgets`, then `%%lgstream`, `%lgjoin`,
-`%lgconnect`, `%lgserve` and `%lgruns` (see the README for every option and `%config` default).
+"""IPython magics for notebooks: `%load_ext lg_widgets`, then `%%lgstream` (or its line form
+`%lgstream`), `%lgjoin`, `%lgconnect`, `%lgserve` and `%lgruns`.
+
+The README documents every option and `%config` default.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ def load_ipython_extension(shell: Any) -> None:
     awaiting.install(
         shell,
         awaiting.WaitTransformer(
-            shell, magics.wants_wait, cell_magics={"lgstream"}, line_magics={"lgjoin"}
+            shell, magics.wants_wait, cell_magics={"lgstream"}, line_magics={"lgstream", "lgjoin"}
         ),
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 from traitlets import Bool, List, Unicode, Union
@@ -96,7 +96,7 @@ class LgWidgetsMagics(Magics):
         self._server: EmbeddedServer | None = None
 
     # ---- %%lgstream -----------------------------------------------------------------------------
-    @cell_magic
+    @line_cell_magic
     @magic_arguments()
     @argument("assistant", help="assistant id or graph id (as in langgraph.json)")
     @argument("--thread", metavar="new|none|ID", help="new thread, stateless run, or thread id")
@@ -115,16 +115,17 @@ class LgWidgetsMagics(Magics):
     @argument("--on-disconnect", choices=("cancel", "continue"), help="if the stream is closed")
     @_display_arguments
     @_connection_arguments
-    def lgstream(self, line: str, cell: str) -> Run | None:
+    def lgstream(self, line: str, cell: str | None = None) -> Run | None:
         """Start a run of ASSISTANT and stream it; the cell body is the input.
 
-        The body is JSON or a Python expression evaluated in the notebook's namespace (empty:
-        no input). The cell returns at once with the run shown under it, unless --wait.
+        The body is JSON or a Python expression evaluated in the notebook's namespace; the line
+        form `%lgstream ...` (or an empty body) sends no input, as when resuming. The cell
+        returns at once with the run shown under it, unless --wait.
         """
         args = parse_argstring(self.lgstream, line)
         inputs.check_variable(args.out)
         namespace = self.shell.user_ns
-        payload = inputs.parse_input(cell, namespace)
+        payload = inputs.parse_input(cell or "", namespace)
         modes = inputs.parse_modes(args.mode or _as_list(self.default_mode))
         thread = self._thread(args.thread)
         kwargs: dict[str, Any] = {}
