@@ -1,0 +1,247 @@
+"""`python -m bench [--quick]`: every lg_widgets benchmark, printed as one markdown table.
+
+Sections (issue 5): 1 throughput and client CPU vs the raw SDK, 2 front-end traffic, 3 browser,
+4 retained memory, 5 offline load and timeline, 6 scaling. Live sections use the embedded
+in-memory server with `bench/langgraph.json`; all traffic is loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import bench.offline as offline
+from bench import live
+from bench.sinks import ENVELOPE_BYTES, VIEW_NOTE
+from bench.table import Figure, Row, check, figure, render
+
+
+@dataclass
+class Sizes:
+    custom: int
+    tokens: int
+    repeats: int
+    memory_n: int
+    scaling: tuple[int, ...]
+    offline_repeats: int
+
+
+FULL = Sizes(100_000, 20_000, 3, 100_000, (1_000, 10_000, 100_000), 3)
+QUICK = Sizes(10_000, 5_000, 2, 10_000, (1_000, 10_000), 2)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def machine() -> str:
+    load = os.getloadavg()[0]
+    return (
+        f"{os.cpu_count()} CPU, Python {platform.python_version()}, {platform.system()} "
+        f"{platform.release()}; load average {load:.2f} at start"
+    )
+
+
+# ---- 1 + 2: live throughput, CPU, front-end traffic -------------------------------------------
+def at_most(limit: float) -> Callable[[float], bool]:
+    return lambda value: value <= limit
+
+
+def at_least(limit: float) -> Callable[[float], bool]:
+    return lambda value: value >= limit
+
+
+def goal(section: str, metric: str, value: Figure, target: str, ok: Callable[[float], bool]) -> Row:
+    """A row with a target, judged on the median."""
+    return Row(section, metric, value.text(), target, check(value, ok))
+
+
+def throughput_rows(graph: str, pairs: list[tuple[live.Sample, live.Sample]]) -> list[Row]:
+    raw = [p[0] for p in pairs]
+    lg = [p[1] for p in pairs]
+    label = f"{graph} ({lg[0].events:,} events)"
+    speed = figure([b.steady_eps / a.steady_eps for a, b in pairs], "×", 2)
+    cpu = figure([b.cpu_us / a.cpu_us for a, b in pairs], "×", 2)
+    raw_cpu, lg_cpu = figure([s.cpu_us for s in raw], "µs"), figure([s.cpu_us for s in lg], "µs")
+    return [
+        Row("1", f"{label}: raw SDK events/s", figure([s.steady_eps for s in raw]).text()),
+        Row("1", f"{label}: lg_widgets + view events/s", figure([s.steady_eps for s in lg]).text()),
+        goal("1", f"{label}: events/s lg/raw", speed, "≥ 0.95×", at_least(0.95)),
+        Row("1", f"{label}: raw SDK client CPU/event", raw_cpu.text()),
+        Row("1", f"{label}: lg_widgets client CPU/event", lg_cpu.text()),
+        goal("1", f"{label}: client CPU lg/raw", cpu, "≤ 1.3×", at_most(1.3)),
+    ]
+
+
+def traffic_rows(graph: str, samples: list[live.Sample]) -> list[Row]:
+    sinks = [s.sink for s in samples if s.sink is not None and s.sink.messages]
+    if len(sinks) != len(samples) or not samples:
+        return [Row("2", f"{graph}: front-end traffic", "not measured: " + "; ".join(VIEW_NOTE))]
+    label = f"{graph} ({samples[0].events:,})"
+    seconds = [max(s.stream_s, 1e-9) for s in samples]
+    rate = figure([c.messages / t for c, t in zip(sinks, seconds, strict=True)], "msg/s", 1)
+    payload = figure([c.bytes / 1e3 for c in sinks], "KB", 1)
+    peak = figure([c.peak_per_second() for c in sinks], "msgs")
+    rows = [
+        goal("2", f"{label}: messages/s while streaming", rate, "≤ 30/s", at_most(30)),
+        goal("2", f"{label}: most messages in any 1 s", peak, "≤ 30", at_most(30)),
+        Row("2", f"{label}: messages in total", figure([c.messages for c in sinks]).text()),
+        Row("2", f"{label}: payload to the front end", payload.text()),
+    ]
+    if graph == "tokens":
+        text = [max(s.text_bytes, 1) for s in samples]
+        ratio = figure([c.bytes / t for c, t in zip(sinks, text, strict=True)], "× text", 2)
+        envelopes = [c.bytes + ENVELOPE_BYTES * c.messages for c in sinks]
+        wire = figure([b / t for b, t in zip(envelopes, text, strict=True)], "× text", 2)
+        rows += [
+            Row("2", "tokens: token text size", f"{text[0] / 1e3:,.1f} KB"),
+            goal("2", "tokens: payload bytes / token text", ratio, "≤ 3×", at_most(3)),
+            goal("2", f"tokens: + {ENVELOPE_BYTES} B envelope/msg", wire, "≤ 3×", at_most(3)),
+        ]  # fmt: skip
+    return rows
+
+
+async def live_sections(url: str, sizes: Sizes) -> list[Row]:
+    from langgraph_sdk import get_client
+
+    client = get_client(url=url)
+    rows: list[Row] = []
+    log("warm-up")
+    await live.raw_sdk(client, "tokens", 500)
+    await live.with_view(client, "tokens", 500)
+    token_pairs = await live.pairs(client, "tokens", sizes.tokens, sizes.repeats, log)
+    custom_pairs = await live.pairs(client, "custom", sizes.custom, sizes.repeats, log)
+    rows += throughput_rows("tokens", token_pairs)
+    rows += throughput_rows("custom", custom_pairs)
+    rows += traffic_rows("tokens", [p[1] for p in token_pairs])
+    rows += traffic_rows("custom", [p[1] for p in custom_pairs])
+    await client.http.client.aclose()
+    return rows
+
+
+def browser_rows() -> list[Row]:
+    helpers = os.path.join(os.path.dirname(__file__), "..", "tests", "browser")
+    reason = (
+        "not measured: no JupyterLab/Chromium in this environment"
+        if not os.path.isdir(helpers)
+        else "not measured: browser helpers exist but the bench does not drive them yet"
+    )
+    return [
+        Row("3", "token-to-screen latency p50/p95 at ~2k tok/s", reason, "p95 ≤ 150 ms"),
+        Row("3", "final DOM text == run.tokens; longest task; 10k-row timeline", reason),
+    ]
+
+
+# ---- 4: memory ---------------------------------------------------------------------------------
+async def memory_sections(url: str, sizes: Sizes, folder: str) -> tuple[list[Row], str]:
+    rows = []
+    path = os.path.join(folder, "live-tokens.jsonl")
+    for graph in ("tokens", "custom"):
+        log(f"memory: {graph} n={sizes.memory_n}")
+        sample, run = await live.retained(
+            url, graph, sizes.memory_n, save_to=path if graph == "tokens" else None
+        )
+        if graph == "tokens":
+            offline.save_token_part(run)
+        per_event = figure([sample.retained_bytes / sample.events], "B")
+        intact = "all parts equal" if sample.intact else "PARTS DIFFER"
+        kept = f"{per_event.text()} ({sample.retained_bytes / 1e6:.1f} MB; {intact})"
+        if graph == "tokens":
+            rows.append(Row(
+                "4", f"retained/event after a live run, {sample.events:,} token events + view",
+                kept, "≤ 600 B, nothing lost",
+                "met" if sample.intact and per_event.median <= 600 else "MISSED",
+            ))  # fmt: skip
+        else:
+            rows.append(Row(
+                "4", f"retained/event after a live run, {sample.events:,} custom events + view",
+                kept, "nothing lost", "met" if sample.intact else "MISSED",
+            ))  # fmt: skip
+        del run
+    return rows, path
+
+
+# ---- 5 + 6: offline ------------------------------------------------------------------------
+def offline_sections(sizes: Sizes, folder: str, live_tokens: str | None) -> list[Row]:
+    rows: list[Row] = []
+    n = sizes.scaling[-1]
+    transcripts = {
+        kind: offline.saved_transcript(kind, n, folder) for kind in ("tokens", "custom", "updates")
+    }
+    if live_tokens and os.path.exists(live_tokens):
+        transcripts["tokens (live run)"] = live_tokens
+    for kind, path in transcripts.items():
+        log(f"load: {kind}")
+        rates = [offline.load_rate(path) for _ in range(sizes.offline_repeats)]
+        rate = figure([r for r, _ in rates], "ev/s")
+        rows.append(Row(
+            "5", f"lg_widgets.load + all reducers, {rates[0][1]:,} {kind} events",
+            rate.text(), "≥ 100k ev/s", check(rate, at_least(100_000)),
+        ))  # fmt: skip
+    log("timeline")
+    updates = transcripts["updates"]
+    timings = [offline.timeline_seconds(updates) for _ in range(sizes.offline_repeats)]
+    seconds = figure([s for s, _ in timings], "s", 3)
+    rows.append(Row(
+        "5", f"run.timeline, {timings[0][1]:,} rows (first call)",
+        seconds.text(), "≤ 1 s", check(seconds, at_most(1.0)),
+    ))  # fmt: skip
+    for kind in ("tokens", "custom"):
+        for size in sizes.scaling:
+            log(f"scaling: {kind} n={size}")
+            raw = offline.payloads(kind, size)
+            times = [offline.ingest_time(raw) for _ in range(sizes.offline_repeats)]
+            memory, _run = offline.retained_per_event(raw)
+            del _run
+            ingest = figure([t.ingest_us for t in times], "µs/ev", 1)
+            decode = figure([t.decode_us for t in times], "", 1).median
+            rows.append(Row(
+                "6", f"{kind} ×{size:,}: ingest + reducers (SDK decode {decode:.1f} µs/ev)",
+                f"{ingest.text()}; {memory:,.0f} B/ev retained",
+                "~≤ 10 µs/ev, flat", check(ingest, at_most(10)),
+            ))  # fmt: skip
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller runs, fewer repeats (~3 min)")
+    parser.add_argument("--only", choices=("live", "memory", "offline"), action="append")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    only = set(args.only or ("live", "memory", "offline"))
+    started = time.time()
+    header = machine()
+    rows: list[Row] = []
+    import lg_widgets
+
+    config = os.path.join(os.path.dirname(os.path.abspath(__file__)), "langgraph.json")
+    with offline.scratch() as folder:
+        live_tokens = None
+        if only & {"live", "memory"}:
+            with lg_widgets.serve(config=config, connect=False) as server:
+                if "live" in only:
+                    rows += asyncio.run(live_sections(server.url, sizes))
+                    rows += browser_rows()
+                if "memory" in only:
+                    memory, live_tokens = asyncio.run(memory_sections(server.url, sizes, folder))
+                    rows += memory
+        if "offline" in only:
+            rows += offline_sections(sizes, folder, live_tokens)
+    mode = "--quick" if args.quick else "full"
+    print(f"\nlg_widgets benchmark ({mode}; {header}; {time.time() - started:.0f} s)")
+    if VIEW_NOTE:
+        print(f"NOTE: {VIEW_NOTE[0]}")
+    print()
+    print(render(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""Measurements against the embedded server: throughput, client CPU, front-end traffic, memory.
+
+The raw side is a bare `async for` over `client.runs.stream`; the lg_widgets side is
+`lg_widgets.stream` with a `RunView` attached (comm replaced by a counting sink) on the same
+client, same loop, same request. Both sides of a pair run back to back, alternating which goes
+first, because on 2 cores the server's speed depends on what the client costs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import hashlib
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from langgraph_sdk.client import LangGraphClient
+
+import lg_widgets
+from bench.sinks import CountingComm, attach_view
+from lg_widgets.run import Run
+
+GRAPH_MODE = {"tokens": "messages-tuple", "custom": "custom"}
+
+
+@dataclass
+class Sample:
+    """One streamed run as the client saw it."""
+
+    events: int  # data events (the `metadata` event excluded)
+    wall_s: float  # from the call to the end of the stream
+    steady_eps: float  # data events/s between the first and the last data event
+    cpu_us: float  # client process CPU per data event over the whole call
+    sink: CountingComm | None = None
+    text_bytes: int = 0
+    stream_s: float = 0.0  # first to last data event
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _steady(first: float | None, last: float | None, count: int) -> float:
+    if first is None or last is None or last <= first or count < 2:
+        return 0.0
+    return (count - 1) / (last - first)
+
+
+async def raw_sdk(client: LangGraphClient, graph: str, n: int) -> Sample:
+    """The baseline: what a user writing the loop by hand pays."""
+    gc.collect()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    first = last = None
+    count = 0
+    async for part in client.runs.stream(
+        None, graph, input={"n": n}, stream_mode=GRAPH_MODE[graph], on_disconnect="cancel"
+    ):
+        if part.event != "metadata":
+            last = time.time()
+            first = first or last
+            count += 1
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    return Sample(count, wall, _steady(first, last, count), cpu / max(count, 1) * 1e6)
+
+
+async def with_view(client: LangGraphClient, graph: str, n: int) -> Sample:
+    """lg_widgets.stream + RunView flushing into a counting comm."""
+    gc.collect()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    run = lg_widgets.stream(graph, {"n": n}, stream_mode=GRAPH_MODE[graph], client=client)
+    view, sink = attach_view(run)
+    await run
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    if run.status != "success":
+        raise RuntimeError(f"bench run failed: {run.status} {run.error}")
+    data = [e for e in run._events if e.mode != "metadata"]
+    first, last = (data[0].time, data[-1].time) if data else (None, None)
+    text = "".join(run.tokens.values())
+    sample = Sample(
+        len(data),
+        wall,
+        _steady(first, last, len(data)),
+        cpu / max(len(data), 1) * 1e6,
+        sink,
+        len(text.encode()),
+        (last - first) if data else 0.0,  # type: ignore[operator]
+    )
+    if view is not None:
+        view.close()
+    return sample
+
+
+async def pairs(
+    client: LangGraphClient, graph: str, n: int, repeats: int, log: Any
+) -> list[tuple[Sample, Sample]]:
+    """`repeats` (raw, lg_widgets) pairs, alternating which side runs first."""
+    out = []
+    for i in range(repeats):
+        if i % 2 == 0:
+            raw = await raw_sdk(client, graph, n)
+            lg = await with_view(client, graph, n)
+        else:
+            lg = await with_view(client, graph, n)
+            raw = await raw_sdk(client, graph, n)
+        log(
+            f"  {graph} n={n} #{i + 1}: raw {raw.steady_eps:,.0f} ev/s {raw.cpu_us:.0f} µs/ev | "
+            f"lg {lg.steady_eps:,.0f} ev/s {lg.cpu_us:.0f} µs/ev, "
+            f"{lg.sink.messages if lg.sink else 0} msgs"
+        )
+        out.append((raw, lg))
+    return out
+
+
+@dataclass
+class MemorySample:
+    events: int
+    retained_bytes: int
+    intact: bool
+    compacted: int
+
+
+def _tap(client: LangGraphClient, digest: Any, counter: list[int]) -> None:
+    """Hash every part exactly as the SDK yields it, before lg_widgets touches it."""
+    original = client.runs.stream
+
+    def stream(*args: Any, **kwargs: Any) -> Any:
+        async def parts() -> Any:
+            async for part in original(*args, **kwargs):
+                digest.update(orjson.dumps([part.event, part.data, part.id]))
+                counter[0] += 1
+                yield part
+
+        return parts()
+
+    client.runs.stream = stream  # type: ignore[method-assign]
+
+
+def _log_digest(run: Run) -> str:
+    digest = hashlib.sha256()
+    for event in run._events:
+        digest.update(orjson.dumps([event.event, event.data, event.id]))
+    return digest.hexdigest()
+
+
+async def retained(
+    url: str, graph: str, n: int, save_to: str | None = None
+) -> tuple[MemorySample, Run]:
+    """Retained memory of a finished run (tracemalloc), and whether it kept every part.
+
+    tracemalloc starts after the client exists; the run and its attached view are measured
+    after `gc.collect()` once the stream has ended.
+    """
+    from langgraph_sdk import get_client
+
+    client = get_client(url=url)
+    digest, counter = hashlib.sha256(), [0]
+    _tap(client, digest, counter)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    run = lg_widgets.stream(graph, {"n": n}, stream_mode=GRAPH_MODE[graph], client=client)
+    view, _sink = attach_view(run)
+    await run
+    gc.collect()  # the view stays attached: a displayed widget is part of what a run costs
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    if view is not None:
+        view.close()
+    intact = counter[0] == len(run._events) and digest.hexdigest() == _log_digest(run)
+    compacted = sum(e.compacted for e in run._events)
+    if save_to:
+        run.save(save_to)
+    await client.http.client.aclose()
+    return MemorySample(len(run._events), after - before, intact, compacted), run
+
+
+def run_async(coro: Any) -> Any:
+    return asyncio.run(coro)

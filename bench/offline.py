@@ -1,0 +1,141 @@
+"""Offline measurements: ingest + reducers, retained memory and loading, at growing sizes.
+
+Parts are the SDK's own `StreamPart`s decoded with orjson from real payload bytes (a token part
+recorded from the embedded server, with its content varied), so the objects are shaped and
+allocated as in a live run; the decoding is timed separately and subtracted, since the SDK pays
+it with or without lg_widgets.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+from langgraph_sdk.schema import StreamPart
+
+import lg_widgets
+from bench.graphs import token_text
+from lg_widgets.run import Run
+
+RECORDED = Path(__file__).with_name("token_part.json")
+
+
+def _token_template() -> dict:
+    """A `messages-tuple` part as the embedded server sends it (saved by `save_token_part`)."""
+    return orjson.loads(RECORDED.read_bytes())
+
+
+def save_token_part(run: Run) -> None:
+    """Keep one real token part from a live run, so offline parts have the real shape."""
+    for event in run._events:
+        if event.mode == "messages":
+            RECORDED.write_bytes(orjson.dumps({"event": event.event, "data": event.data}))
+            return
+
+
+def payloads(kind: str, n: int) -> list[tuple[str, bytes]]:
+    """`n` (event name, SSE data bytes) pairs of one kind: tokens, custom or updates."""
+    if kind == "tokens":
+        template = _token_template()
+        chunk, metadata = template["data"]
+        out = []
+        for i in range(n):
+            data = [{**chunk, "content": token_text(i)}, metadata]
+            out.append((template["event"], orjson.dumps(data)))
+        return out
+    if kind == "custom":
+        return [("custom", orjson.dumps({"i": i, "t": "x"})) for i in range(n)]
+    if kind == "updates":
+        return [("updates", orjson.dumps({"step": {"i": i, "note": "x"}})) for i in range(n)]
+    raise ValueError(kind)
+
+
+def _parts(raw: list[tuple[str, bytes]]) -> Iterator[StreamPart]:
+    loads = orjson.loads
+    for name, data in raw:
+        yield StreamPart(name, loads(data), None)
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+@dataclass
+class IngestSample:
+    n: int
+    ingest_us: float  # Run._ingest (normalize + reducers + compaction) per event
+    decode_us: float  # what the SDK pays to decode, for scale
+
+
+def ingest_time(raw: list[tuple[str, bytes]]) -> IngestSample:
+    """Time decode-only, then decode + ingest; the difference is lg_widgets' own cost."""
+
+    def decode() -> None:
+        for _ in _parts(raw):
+            pass
+
+    def ingest() -> None:
+        run = Run(None, None, assistant_id="bench")
+        for part in _parts(raw):
+            run._ingest(part)
+
+    decode_s = _timed(decode)
+    total_s = _timed(ingest)
+    n = len(raw)
+    return IngestSample(n, max(total_s - decode_s, 0.0) / n * 1e6, decode_s / n * 1e6)
+
+
+def retained_per_event(raw: list[tuple[str, bytes]]) -> tuple[float, Run]:
+    """Bytes still allocated per event once the parts are ingested and the SDK's copies freed."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    run = Run(None, None, assistant_id="bench")
+    for part in _parts(raw):
+        run._ingest(part)
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return (after - before) / len(raw), run
+
+
+def saved_transcript(kind: str, n: int, folder: str) -> str:
+    """A `Run.save` file of `n` events of one kind."""
+    run = Run(None, None, assistant_id="bench")
+    for part in _parts(payloads(kind, n)):
+        run._ingest(part)
+    run.ended_at = time.time()
+    run._state.finish("success")
+    path = os.path.join(folder, f"{kind}-{n}.jsonl")
+    run.save(path)
+    return path
+
+
+def load_rate(path: str) -> tuple[float, int]:
+    """Events/s of `lg_widgets.load` (read, decode, rebuild events, all reducers)."""
+    holder: list[Run] = []
+    seconds = _timed(lambda: holder.append(lg_widgets.load(path)))
+    count = len(holder[0]._events)
+    return count / seconds, count
+
+
+def timeline_seconds(path: str) -> tuple[float, int]:
+    """Seconds to build `run.timeline` for a loaded run (the first, uncached call)."""
+    run = lg_widgets.load(path)
+    frames: list = []
+    seconds = _timed(lambda: frames.append(run.timeline))
+    return seconds, len(frames[0])
+
+
+def scratch() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="lg-widgets-bench-")
