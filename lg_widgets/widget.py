@@ -406,8 +406,11 @@ class RunView(anywidget.AnyWidget):
     ) -> None:
         super().__init__()
         self.run = run
-        self.messages_sent = 0
-        self.bytes_sent = 0
+        # what this view sent (JSON payload bytes, without the ~0.5 KB Jupyter envelope)
+        self.custom_messages_sent = 0
+        self.custom_bytes = 0
+        self.snapshots_sent = 0
+        self.snapshot_bytes = 0
         self._seq = 0
         self._sync = RunSync(run)
         for event in run._events:
@@ -452,20 +455,20 @@ class RunView(anywidget.AnyWidget):
         )
         data = orjson.loads(raw)
         if data != self.snapshot:
-            self.bytes_sent += len(raw)
-            self.messages_sent += 1
+            self.snapshot_bytes += len(raw)
+            self.snapshots_sent += 1
             self.snapshot = data
         # ~1/s early on; later spaced by a quarter of the run's age and by size, so the total
         # snapshot bytes stay a small multiple of the final snapshot (a view that misses
         # deltas asks for a fresh one with "resync" instead of relying on the timer).
         age = time.monotonic() - self._created
-        pause = max(self._snapshot_interval, age / 4, len(raw) / SNAPSHOT_BYTES_PER_S)
+        pause = max(self._snapshot_interval, age / 2, len(raw) / SNAPSHOT_BYTES_PER_S)
         self._next_snapshot = time.monotonic() + pause
 
     def _push(self, content: dict[str, Any]) -> None:
         raw = orjson.dumps(content, default=repr, option=orjson.OPT_NON_STR_KEYS)
-        self.messages_sent += 1
-        self.bytes_sent += len(raw)
+        self.custom_messages_sent += 1
+        self.custom_bytes += len(raw)
         self.send(orjson.loads(raw))
 
     # ---- front end -> kernel ----------------------------------------------------------------
@@ -494,6 +497,15 @@ class RunView(anywidget.AnyWidget):
             answer = self._sync.event_detail(int(content.get("seq", -1)))
         if answer is not None:
             self._push({"type": "response", "req": request, **answer})
+
+    @property
+    def messages_sent(self) -> int:
+        """Comm messages sent: deltas, answers and snapshot trait updates."""
+        return self.custom_messages_sent + self.snapshots_sent
+
+    @property
+    def bytes_sent(self) -> int:
+        return self.custom_bytes + self.snapshot_bytes
 
     def _detach(self) -> None:
         flusher, unsubscribe = getattr(self, "_flusher", None), getattr(self, "_unsubscribe", None)

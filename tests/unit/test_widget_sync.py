@@ -6,6 +6,7 @@ import asyncio
 import time
 from typing import Any
 
+import orjson
 import pytest
 
 from lg_widgets.run import Run
@@ -77,19 +78,36 @@ async def test_message_rate_is_bounded_whatever_the_event_rate():
     assert view.snapshot["header"]["status"] == "success"
 
 
-async def bytes_per_token(tokens: int) -> float:
+def delta_bytes_per_token(tokens: int, per_flush: int = 10) -> float:
+    """Bytes of the deltas for `tokens` tokens flushed every `per_flush` tokens (no clock)."""
+    run = Run(None, None, assistant_id="fake")
+    sync = RunSync(run)
+    sync.snapshot()
+    total = 0
+    for i in range(tokens):
+        run._ingest(token_part(i % 10))  # pieces of constant size
+        if i % per_flush == per_flush - 1:
+            total += len(orjson.dumps(sync.delta()))
+    return total / tokens
+
+
+def test_delta_bytes_grow_linearly_with_tokens():
+    small, large = delta_bytes_per_token(1000), delta_bytes_per_token(16000)
+    assert large < small * 1.1  # O(n): no growing string is ever re-sent
+    assert large < 20  # a 4-byte piece costs a few bytes more (its share of the delta frame)
+
+
+async def test_live_bytes_per_token_stay_small():
     run, ended = await live_run()
     view, _sink = view_with_sink(run)
-    await feed(run, tokens)
+    await feed(run, 8000)
     finish(run)
     ended.set()
-    return view.bytes_sent / tokens
-
-
-async def test_bytes_grow_linearly_with_tokens():
-    small, large = await bytes_per_token(1000), await bytes_per_token(8000)
-    assert large < small * 1.3  # O(n): no growing string is ever re-sent
-    assert large < 40  # a ~4-byte token costs a few tens of bytes including its share of overhead
+    text = len(run.state.tokens.messages["m1"].text)
+    final = len(orjson.dumps(view.snapshot))
+    assert view.custom_bytes < 1.5 * text + 300 * view.custom_messages_sent
+    # snapshots are spaced out as the run ages: their sum stays a small multiple of the last
+    assert view.snapshot_bytes < 4 * final
 
 
 async def test_no_send_before_the_interval_and_one_after():

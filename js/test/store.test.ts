@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { RunStore } from "../src/store";
+import { delta, header, snapshot } from "./fixtures";
+
+const msg = (id: string, node = "writer") => ({ id, ns: "", node, tags: ["t"], complete: false });
+
+describe("RunStore", () => {
+  it("applies deltas in order and appends token pieces", () => {
+    const store = new RunStore();
+    store.applySnapshot(snapshot());
+    expect(store.applyDelta(delta(1, { messages: [msg("m1")], tokens: { m1: "Hel" } }))).toBe("applied");
+    expect(store.applyDelta(delta(2, { tokens: { m1: "lo" } }))).toBe("applied");
+    expect(store.messages.get("m1")?.text).toBe("Hello");
+    expect(store.seq).toBe(2);
+  });
+
+  it("ignores stale deltas and holds deltas after a gap until the gap is filled", () => {
+    const store = new RunStore();
+    store.applySnapshot(snapshot());
+    store.applyDelta(delta(1, { messages: [msg("m1")], tokens: { m1: "a" } }));
+    expect(store.applyDelta(delta(1, { tokens: { m1: "a" } }))).toBe("stale");
+    expect(store.applyDelta(delta(3, { tokens: { m1: "c" } }))).toBe("gap");
+    expect(store.hasGap).toBe(true);
+    expect(store.messages.get("m1")?.text).toBe("a");
+    store.applyDelta(delta(2, { tokens: { m1: "b" } }));
+    expect(store.messages.get("m1")?.text).toBe("abc");
+    expect(store.hasGap).toBe(false);
+  });
+
+  it("a newer snapshot replaces everything and releases buffered deltas after it", () => {
+    const store = new RunStore();
+    store.applySnapshot(snapshot());
+    store.applyDelta(delta(5, { tokens: { m1: "!" } })); // gap: 1..4 were missed
+    const fresh = snapshot({ seq: 4, messages: [{ ...msg("m1"), text: "full text" }], counts: { messages: 9 } });
+    expect(store.applySnapshot(fresh)).toBe(true);
+    expect(store.messages.get("m1")?.text).toBe("full text!");
+    expect(store.seq).toBe(5);
+    expect(store.totalEvents).toBe(9);
+  });
+
+  it("an older snapshot does not roll the view back", () => {
+    const store = new RunStore();
+    store.applySnapshot(snapshot());
+    store.applyDelta(delta(1, { messages: [msg("m1")], tokens: { m1: "new" } }));
+    expect(store.applySnapshot(snapshot({ seq: 0, messages: [] }))).toBe(false);
+    expect(store.messages.get("m1")?.text).toBe("new");
+  });
+
+  it("reports what changed so panels update incrementally", () => {
+    const store = new RunStore();
+    store.applySnapshot(snapshot());
+    const changes: unknown[] = [];
+    store.subscribe((c) => changes.push(c));
+    store.applyDelta(
+      delta(1, {
+        header: header({ status: "success" }),
+        messages: [msg("m1")],
+        tokens: { m1: "x" },
+        rows: [{ i: 0, seq: 3, t: 1001, mode: "updates", ns: "", node: "a", step: 1, changed: ["k"], preview: "k=1" }],
+      }),
+    );
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ reset: false, header: true, newMessages: ["m1"], rowsFrom: 0 });
+    expect(store.rows).toHaveLength(1);
+  });
+
+  it("joins text per namespace and node like run.tokens", () => {
+    const store = new RunStore();
+    store.applySnapshot(
+      snapshot({
+        messages: [
+          { ...msg("a"), text: "one" },
+          { ...msg("b"), text: "two" },
+          { ...msg("c", "other"), text: "three" },
+        ],
+      }),
+    );
+    expect(store.textBySource().get("\u0000writer")).toBe("one\n\ntwo");
+  });
+});
