@@ -58,6 +58,15 @@ class ChunkFrame:
             and self._others(chunk) == self._shared  # type: ignore[misc]
         )
 
+    def to_json(self) -> dict[str, Any]:
+        """The frame as saved once per file (`content` is null); see `from_json`."""
+        return {"keys": list(self.keys), "values": list(self._values), "metadata": self.metadata}
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any]) -> ChunkFrame:
+        chunk = dict(zip(record["keys"], record["values"], strict=True))
+        return cls(chunk, record["metadata"])
+
     def rebuild(self, content: Any) -> list[Any]:
         values = list(self._values)
         values[self._content_at] = content
@@ -104,6 +113,20 @@ class Event:
     @property
     def compacted(self) -> bool:
         return self._frame is not None
+
+    @property
+    def frame(self) -> ChunkFrame | None:
+        """The shared frame of a compacted token event (then the stored data is the content)."""
+        return self._frame
+
+    @property
+    def content(self) -> Any:
+        """A compacted token event's content, without rebuilding `data`."""
+        return self._data if self._frame is not None else None
+
+    def use_frame(self, frame: ChunkFrame, content: Any) -> None:
+        """Store this event compactly; `data` must equal `frame.rebuild(content)` (not checked)."""
+        self._data, self._frame = content, frame
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Event):
@@ -208,13 +231,12 @@ class MetadataInterner:
         if not _token_part(data):
             return
         chunk, metadata = data[0], self.intern(data[1])
-        key = metadata.get("langgraph_checkpoint_ns")
-        frame = self._frames.get(key)
+        frame = self._frames.get(metadata.get("langgraph_checkpoint_ns"))
         if frame is None or not frame.matches(chunk, metadata):
             frame = ChunkFrame(chunk, metadata)
             if not frame.reusable:
                 return
-            self._frames[key] = frame
+            self._frames[metadata.get("langgraph_checkpoint_ns")] = frame
         event._data, event._frame = chunk["content"], frame
 
 

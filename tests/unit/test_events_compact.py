@@ -175,3 +175,23 @@ def test_event_equality_and_repr_match_the_record() -> None:
     assert a == Event(0, 1.0, "custom", (), {"x": 1})
     assert a != Event(0, 1.0, "custom", (), {"x": 2})
     assert "data={'x': 1}" in repr(a)
+
+
+def test_saved_file_holds_each_frame_once(tmp_path: Path) -> None:
+    parts = [_token_part(i) for i in range(20)] + [_token_part(i, "m2") for i in range(20)]
+    _ingest(parts).save(str(tmp_path / "run.jsonl"))
+    records = [orjson.loads(line) for line in (tmp_path / "run.jsonl").read_bytes().splitlines()]
+    assert records[0]["format"] == "lg_widgets.run/2"
+    assert [r["frame"] for r in records if "frame" in r] == [0, 1]
+    assert sum("c" in r for r in records) == 40
+
+
+def test_format_1_files_still_load(tmp_path: Path) -> None:
+    run = _ingest([_token_part(i) for i in range(10)])
+    header = {"format": "lg_widgets.run/1", **run.summary()}
+    lines = [orjson.dumps(header)] + [orjson.dumps(e.to_json()) for e in run.events]
+    (tmp_path / "v1.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    loaded = lg_widgets.load(str(tmp_path / "v1.jsonl"))
+    assert loaded.events == run.events
+    assert all(e.compacted for e in loaded.events)
+    assert loaded.tokens == run.tokens
