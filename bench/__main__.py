@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import bench.offline as offline
 from bench import live
-from bench.sinks import ENVELOPE_BYTES, VIEW_NOTE
+from bench.sinks import ENVELOPE_BYTES, VIEW_NOTE, CountingComm
 from bench.table import Figure, Row, check, figure, render
 
 
@@ -79,6 +79,14 @@ def throughput_rows(graph: str, pairs: list[tuple[live.Sample, live.Sample]]) ->
     ]
 
 
+def _kinds(sink: CountingComm) -> str:
+    """`update` is a trait sync (the snapshot), `custom:delta` a coalesced delta message."""
+    return ", ".join(
+        f"{kind} {sink.kinds[kind]}× {size / 1e3:,.1f} KB"
+        for kind, size in sorted(sink.bytes_by_kind.items())
+    )
+
+
 def traffic_rows(graph: str, samples: list[live.Sample]) -> list[Row]:
     sinks = [s.sink for s in samples if s.sink is not None and s.sink.messages]
     if len(sinks) != len(samples) or not samples:
@@ -93,6 +101,7 @@ def traffic_rows(graph: str, samples: list[live.Sample]) -> list[Row]:
         goal("2", f"{label}: most messages in any 1 s", peak, "≤ 30", at_most(30)),
         Row("2", f"{label}: messages in total", figure([c.messages for c in sinks]).text()),
         Row("2", f"{label}: payload to the front end", payload.text()),
+        Row("2", f"{label}: payload by kind (first repeat)", _kinds(sinks[0])),
     ]
     if graph == "tokens":
         text = [max(s.text_bytes, 1) for s in samples]

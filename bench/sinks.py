@@ -27,16 +27,19 @@ class CountingComm:
         self.times: list[float] = []
         self.bytes = 0
         self.kinds: dict[str, int] = {}
+        self.bytes_by_kind: dict[str, int] = {}
 
     def send(self, data: Any = None, metadata: Any = None, buffers: Any = None, **_: Any) -> None:
         self.times.append(time.perf_counter())
-        self.bytes += len(json.dumps(data, ensure_ascii=False, default=repr).encode())
-        self.bytes += sum(len(memoryview(b).cast("B")) for b in buffers or ())
+        size = len(json.dumps(data, ensure_ascii=False, default=repr).encode())
+        size += sum(len(memoryview(b).cast("B")) for b in buffers or ())
+        self.bytes += size
         method = data.get("method", "?") if isinstance(data, dict) else "?"
         if method == "custom":
             content = data.get("content")
             method = f"custom:{content.get('type')}" if isinstance(content, dict) else method
         self.kinds[method] = self.kinds.get(method, 0) + 1
+        self.bytes_by_kind[method] = self.bytes_by_kind.get(method, 0) + size
 
     def on_msg(self, callback: Any) -> None:
         pass
