@@ -13,9 +13,16 @@ from typing import Any
 
 import pandas as pd
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic import (
+    Magics,
+    line_cell_magic,
+    line_magic,
+    magics_class,
+    no_var_expand,
+)
+from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
+from IPython.utils.process import arg_split
 from traitlets import Bool, List, Unicode, Union
 
 import lg_widgets
@@ -97,6 +104,7 @@ class LgWidgetsMagics(Magics):
 
     # ---- %%lgstream -----------------------------------------------------------------------------
     @line_cell_magic
+    @no_var_expand
     @magic_arguments()
     @argument("assistant", help="assistant id or graph id (as in langgraph.json)")
     @argument("--thread", metavar="new|none|ID", help="new thread, stateless run, or thread id")
@@ -122,7 +130,7 @@ class LgWidgetsMagics(Magics):
         form `%lgstream ...` (or an empty body) sends no input, as when resuming. The cell
         returns at once with the run shown under it, unless --wait.
         """
-        args = parse_argstring(self.lgstream, line)
+        args = _parse(self.lgstream, inputs.expand_variables(line, self.shell.user_ns))
         inputs.check_variable(args.out)
         namespace = self.shell.user_ns
         payload = inputs.parse_input(cell or "", namespace)
@@ -133,6 +141,11 @@ class LgWidgetsMagics(Magics):
             value = inputs.parse_object(getattr(args, option), namespace, f"--{option}")
             if value is not None:
                 kwargs[option] = value
+        if "context" in kwargs and (kwargs.get("config") or {}).get("configurable"):
+            raise UsageError(
+                "Pass --context or a config with 'configurable', not both (the server refuses "
+                "it: context replaces configurable)."
+            )
         if args.resume is not None:
             if payload is not None:
                 raise UsageError("--resume sends a Command: leave the cell body empty.")
@@ -177,6 +190,7 @@ class LgWidgetsMagics(Magics):
 
     # ---- %lgjoin --------------------------------------------------------------------------------
     @line_magic
+    @no_var_expand
     @magic_arguments()
     @argument("thread_id", help="the run's thread")
     @argument("run_id", help="the run to join")
@@ -188,7 +202,7 @@ class LgWidgetsMagics(Magics):
     @_connection_arguments
     def lgjoin(self, line: str) -> Run | None:
         """Join a run that is already going (a background run from runs.create, say)."""
-        args = parse_argstring(self.lgjoin, line)
+        args = _parse(self.lgjoin, inputs.expand_variables(line, self.shell.user_ns))
         inputs.check_variable(args.out)
         modes = inputs.parse_modes(args.mode) if args.mode else None
         connection, where = self._connection(args.url, args.api_key_env)
@@ -232,7 +246,7 @@ class LgWidgetsMagics(Magics):
     @argument("--header", action="append", metavar="K=V", help="extra HTTP header (repeatable)")
     def lgconnect(self, line: str) -> None:
         """Make URL the default server for the magics and the Python API."""
-        args = parse_argstring(self.lgconnect, line)
+        args = _parse(self.lgconnect, line)
         if args.url is None:
             if args.api_key_env or args.header:
                 raise UsageError("Give the server URL: %lgconnect URL [--api-key-env NAME].")
@@ -262,7 +276,7 @@ class LgWidgetsMagics(Magics):
     )
     def lgserve(self, line: str) -> None:
         """Start the embedded in-memory LangGraph API server and connect to it."""
-        args = parse_argstring(self.lgserve, line)
+        args = _parse(self.lgserve, line)
         if args.stop:
             self._stop_server()
             return
@@ -316,7 +330,7 @@ class LgWidgetsMagics(Magics):
     @argument("--cancel", metavar="N|RUN_ID|all", help="cancel a run (row number or run id)")
     def lgruns(self, line: str) -> pd.DataFrame:
         """The runs started by magics in this kernel, with their status; can cancel one."""
-        args = parse_argstring(self.lgruns, line)
+        args = _parse(self.lgruns, line)
         if args.cancel is not None:
             targets = self._select(args.cancel)
             for started in targets:
@@ -362,7 +376,7 @@ class LgWidgetsMagics(Magics):
         func = {"lgstream": self.lgstream, "lgjoin": self.lgjoin}.get(magic)
         if func is None:
             return False
-        args, _ = func.parser.parse_argstring(line, partial=True)
+        args = _parse(func, line)
         return bool(args.wait or (self.default_wait and not args.no_wait))
 
     def _thread(self, given: str | None) -> str | None:
@@ -406,6 +420,15 @@ class LgWidgetsMagics(Magics):
             return run  # the rewritten cell awaits it on the kernel's loop
         wait_blocking(run)
         return None
+
+
+def _parse(magic: Any, line: str) -> Any:
+    """Parse like a POSIX shell, so that `--config '{"a": 1}'` arrives without its quotes."""
+    try:
+        argv = arg_split(line, posix=True, strict=True)
+    except ValueError as exc:  # "No closing quotation"
+        raise UsageError(f"Cannot split the magic's line: {exc}.") from None
+    return magic.parser.parse_args(argv)
 
 
 def _as_list(modes: str | list[str]) -> list[str]:

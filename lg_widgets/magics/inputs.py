@@ -20,6 +20,32 @@ from lg_widgets.failures import KNOWN_STREAM_MODES
 # Only names that look like environment variables are ever echoed back: a user who passes the
 # key itself by mistake (`--api-key-env lsv2_...`) must not see it printed into the notebook.
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
+_DOLLAR = re.compile(r"(?<![\w$])\$([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")
+
+
+def expand_variables(line: str, namespace: Mapping[str, Any]) -> str:
+    """`$name` and `$name.attr` replaced by their values; braces are left alone.
+
+    IPython's own expansion also evaluates `{...}`, which mangles a JSON option such as
+    `--config '{"recursion_limit": 5}'` without a word, so the run magics opt out of it.
+    A name that is not defined stays as typed.
+    """
+
+    def value(match: re.Match[str]) -> str:
+        head, *attributes = match.group(1).split(".")
+        if head not in namespace:
+            return match.group(0)
+        result = namespace[head]
+        for attribute in attributes:
+            try:
+                result = getattr(result, attribute)
+            except AttributeError:
+                raise UsageError(
+                    f"${match.group(1)}: {type(result).__name__} has no attribute {attribute!r}."
+                ) from None
+        return str(result)
+
+    return _DOLLAR.sub(value, line)
 
 
 def _json_error(error: json.JSONDecodeError) -> str:

@@ -1,0 +1,282 @@
+"""The magics through a real IPython shell, against the real embedded server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import lg_widgets
+from lg_widgets import connection
+from tests.magics.conftest import wait_until
+
+pytestmark = pytest.mark.integration
+
+JOKE = "This is a joke about ice cream and cats"
+
+
+def test_load_ext_registers_the_magics_and_the_config(ip):
+    magics = ip.magics_manager.magics
+    assert "lgstream" in magics["cell"] and "lgstream" in magics["line"]
+    assert {"lgjoin", "lgconnect", "lgserve", "lgruns"} <= set(magics["line"])
+    assert "LgWidgetsMagics" in {type(c).__name__ for c in ip.configurables}
+
+
+def test_stream_returns_at_once_binds_and_displays(cell, displayed, ns):
+    value = cell('%%lgstream agent --mode updates -o run\n{"topic": "ice cream"}')
+    assert value is None  # shown with display(), not as the cell's value
+    run = ns["run"]
+    assert isinstance(run, lg_widgets.Run) and len(displayed) == 1
+    cell("await run")
+    assert run.status == "success" and run.values["joke"] == JOKE
+    assert [e.mode for e in run.events] == ["metadata", "updates", "updates"]
+
+
+def test_wait_returns_after_the_end_with_the_run_bound(ip, cell, ns):
+    code = '%%lgstream slow --wait -o waited\n{"topic": "w", "delay": 0.05, "tokens": 4}'
+    assert ip.transform_cell(code).startswith("await ")
+    cell(code)
+    run = ns["waited"]
+    assert run.done and run.status == "success" and run.values["done"] is True
+
+
+def test_body_is_a_python_expression_in_the_user_namespace(cell, ns):
+    cell('topic = "tea"')
+    cell('%%lgstream agent --wait -o run\n{"topic": topic + " time"}')
+    assert ns["run"].values["topic"] == "tea time and cats"
+
+
+def test_line_form_sends_no_input(cell, ns):
+    cell("%lgstream custom --mode custom --wait -o run")
+    run = ns["run"]
+    assert run.request.input is None
+    assert run.status == "error" and "EmptyInputError" in run.error
+
+
+def test_thread_new_none_and_existing(cell, sdk, ns):
+    cell('%%lgstream agent --thread none --mode updates --wait -o stateless\n{"topic": "a"}')
+    stateless = ns["stateless"]
+    assert stateless.thread_id is None and stateless.values["joke"].startswith("This is")
+    thread_id = sdk.threads.create()["thread_id"]
+    cell(f'%%lgstream agent --thread {thread_id} --wait -o on_thread\n{{"topic": "b"}}')
+    assert ns["on_thread"].thread_id == thread_id
+    assert sdk.threads.get_state(thread_id)["values"]["topic"] == "b and cats"
+    cell('%%lgstream agent --thread new --wait -o fresh\n{"topic": "c"}')
+    assert ns["fresh"].thread_id not in (None, thread_id)
+
+
+def test_several_modes_and_subgraphs(cell, ns):
+    cell('%%lgstream subgraph --mode updates values --subgraphs --wait -o nested\n{"foo": "foo"}')
+    nested = ns["nested"]
+    assert {"updates", "values"} <= {e.mode for e in nested.events}
+    assert any(e.namespace for e in nested.events)
+    cell('%%lgstream subgraph --mode updates,values --wait -o flat\n{"foo": "foo"}')
+    assert not any(e.namespace for e in ns["flat"].events)
+
+
+def test_config_context_and_metadata_reach_the_run(cell, sdk, ns):
+    cell(
+        '%%lgstream agent --config \'{"recursion_limit": 7, "tags": ["t1"]}\' '
+        '--context \'{"user": "ada"}\' --metadata \'dict(source="magic")\' --wait -o run\n'
+        '{"topic": "x"}'
+    )
+    run = ns["run"]
+    created = sdk.runs.get(run.thread_id, run.run_id)
+    assert created["kwargs"]["config"]["recursion_limit"] == 7
+    assert created["kwargs"]["config"]["tags"] == ["t1"]
+    assert created["kwargs"]["context"] == {"user": "ada"}
+    assert created["metadata"]["source"] == "magic"
+
+
+def test_checkpoint_replays_from_a_past_step(cell, sdk, ns):
+    cell('%%lgstream agent --wait -o first\n{"topic": "past"}')
+    thread_id = ns["first"].thread_id
+    history = sdk.threads.get_history(thread_id)
+    checkpoint = next(h for h in history if h["next"] == ["generate_joke"])
+    checkpoint_id = checkpoint["checkpoint"]["checkpoint_id"]
+    cell(
+        f"%lgstream agent --thread {thread_id} --checkpoint {checkpoint_id} --mode updates "
+        "--wait -o again"
+    )
+    again = ns["again"]
+    assert [e.data for e in again.events if e.mode == "updates"] == [
+        {"generate_joke": {"joke": "This is a joke about past and cats"}}
+    ]
+
+
+def test_interrupt_before_and_after_then_resume(cell, sdk, ns):
+    cell('%%lgstream agent --interrupt-before generate_joke --wait -o before\n{"topic": "i"}')
+    before = ns["before"]
+    assert before.status == "interrupted"
+    assert sdk.threads.get_state(before.thread_id)["next"] == ["generate_joke"]
+    cell(
+        "%%lgstream agent --interrupt-after refine_topic,generate_joke --wait -o after\n"
+        '{"topic": "i"}'
+    )
+    after = ns["after"]
+    assert after.status == "interrupted"
+    assert sdk.runs.get(after.thread_id, after.run_id)["kwargs"]["interrupt_after"] == [
+        "refine_topic",
+        "generate_joke",
+    ]
+
+
+def test_resume_answers_an_interrupt(cell, ns):
+    cell('%%lgstream interrupt --wait -o ask\n{"topic": "launch"}')
+    ask = ns["ask"]
+    assert ask.status == "interrupted" and ask.interrupts
+    cell("%lgstream interrupt --thread $ask.thread_id --resume '{\"ok\": true}' --wait -o done")
+    assert ns["done"].values["result"] == "answer was {'ok': True}"
+
+
+def test_resume_plain_word_is_a_string(cell, ns):
+    cell('%%lgstream interrupt --wait -o ask\n{"topic": "launch"}')
+    cell("%lgstream interrupt --thread $ask.thread_id --resume yes --wait -o done")
+    assert ns["done"].values["result"] == "answer was 'yes'"
+
+
+def test_resumable_multitask_and_on_disconnect_reach_the_sdk(cell, sdk, ns):
+    cell('%%lgstream slow --resumable --wait -o first\n{"topic": "r", "delay": 0.01, "tokens": 2}')
+    first = ns["first"]
+    assert sdk.runs.get(first.thread_id, first.run_id)["kwargs"]["resumable"] is True
+    cell(
+        "%%lgstream agent --thread $first.thread_id --multitask-strategy enqueue "
+        '--on-disconnect continue --wait -o second\n{"topic": "m"}'
+    )
+    second = ns["second"]
+    assert sdk.runs.get(second.thread_id, second.run_id)["multitask_strategy"] == "enqueue"
+    assert second.request.sdk_kwargs["on_disconnect"] == "continue"
+
+
+def test_no_display_shows_nothing(cell, displayed, ns):
+    cell('%%lgstream agent --no-display --wait -o quiet\n{"topic": "q"}')
+    assert displayed == [] and ns["quiet"].status == "success"
+
+
+def test_url_and_api_key_env_for_one_cell(cell, server, monkeypatch, capsys, ns):
+    secret = "lsv2_pt_not-a-real-key-0123456789"
+    monkeypatch.setenv("LGW_TEST_KEY", secret)
+    lg_widgets.disconnect()
+    cell(
+        f"%%lgstream agent --url {server.url} --api-key-env LGW_TEST_KEY --wait -o keyed\n"
+        '{"topic": "k"}'
+    )
+    keyed = ns["keyed"]
+    assert keyed.status == "success" and keyed.url == server.url
+    assert keyed.connection.api_key_env == "LGW_TEST_KEY"
+    shown = capsys.readouterr()
+    assert secret not in shown.out + shown.err + repr(keyed.connection)
+    assert connection._default is None  # --url is for this cell only
+
+
+def test_lgjoin_joins_a_background_run_and_replays_it(cell, sdk, ns):
+    thread_id = sdk.threads.create()["thread_id"]
+    created = sdk.runs.create(
+        thread_id,
+        "slow",
+        input={"topic": "j", "delay": 0.05, "tokens": 4},
+        stream_mode=["updates", "custom"],
+        stream_subgraphs=True,
+        stream_resumable=True,
+    )
+    run_id = created["run_id"]
+    cell(f"%lgjoin {thread_id} {run_id} --wait -o joined")
+    joined = ns["joined"]
+    assert joined.status == "success" and joined.run_id == run_id
+    assert joined.assistant_id == "slow"
+    cell(f"%lgjoin {thread_id} {run_id} --replay --mode updates --subgraphs --wait -o replayed")
+    replayed = ns["replayed"]
+    assert [next(iter(e.data)) for e in replayed.events if e.mode == "updates"] == [
+        "slow_a",
+        "slow_llm",
+        "slow_c",
+    ]
+    assert {e.mode for e in replayed.events} <= {"metadata", "updates"}
+
+
+def test_lgjoin_returns_at_once_without_wait(cell, sdk, displayed, ns):
+    thread_id = sdk.threads.create()["thread_id"]
+    created = sdk.runs.create(thread_id, "agent", input={"topic": "bg"})
+    cell(f"%lgjoin {thread_id} {created['run_id']} -o bg")
+    assert len(displayed) == 1
+    cell("await bg")
+    assert ns["bg"].status == "success"
+
+
+def test_lgruns_lists_and_cancels(cell, sdk, ns):
+    cell('%%lgstream slow -o long\n{"topic": "c", "delay": 0.5, "tokens": 40}')
+    long = ns["long"]
+    wait_until(lambda: long.run_id and long.status == "running", what="the run to start")
+    table = cell("%lgruns")
+    row = table[table["run_id"] == long.run_id]
+    assert list(row["variable"]) == ["long"] and list(row["status"]) == ["running"]
+    cell(f"%lgruns --cancel {long.run_id[:13]}")
+    cell("await long")
+    assert long.status == "cancelled"
+    assert sdk.runs.get(long.thread_id, long.run_id)["status"] == "interrupted"
+    assert cell("%lgruns").set_index("run_id").loc[long.run_id, "status"] == "cancelled"
+
+
+def test_config_defaults(cell, magics, sdk, ip, ns):
+    cell("%config LgWidgetsMagics.default_mode = ['updates', 'custom']")
+    cell("%config LgWidgetsMagics.default_subgraphs = True")
+    cell("%config LgWidgetsMagics.default_thread = 'none'")
+    cell("%config LgWidgetsMagics.default_wait = True")
+    code = '%%lgstream custom -o run\n{"topic": "d"}'
+    assert ip.transform_cell(code).startswith("await ")
+    cell(code)
+    run = ns["run"]
+    assert run.done and run.thread_id is None
+    assert run.stream_mode == ["updates", "custom"]
+    assert any(e.namespace for e in run.events)  # subgraphs
+    cell('%%lgstream custom --no-wait --no-subgraphs --mode values -o quick\n{"topic": "d"}')
+    quick = ns["quick"]
+    cell("await quick")
+    assert quick.stream_mode == ["values"] and not any(e.namespace for e in quick.events)
+
+
+def test_config_url_is_used_when_nothing_is_connected(cell, magics, server, ns):
+    lg_widgets.disconnect()
+    cell(f"%config LgWidgetsMagics.url = '{server.url}'")
+    cell('%%lgstream agent --wait -o run\n{"topic": "u"}')
+    assert ns["run"].url == server.url
+
+
+def test_lgconnect_sets_and_shows_the_connection(cell, server, capsys, monkeypatch, ns):
+    monkeypatch.setenv("LGW_TEST_KEY", "lsv2_secret_value")
+    lg_widgets.disconnect()
+    cell(f"%lgconnect {server.url}/ --api-key-env LGW_TEST_KEY --header X-Team=notebooks")
+    out = capsys.readouterr().out
+    assert out.startswith("Connected: Connection(url=") and "agent" in out
+    assert "lsv2_secret_value" not in out and "notebooks" not in out
+    current = connection.current_connection()
+    assert current.url == server.url and current.headers == {"X-Team": "notebooks"}
+    cell("%lgconnect")
+    assert "from $LGW_TEST_KEY (set)" in capsys.readouterr().out
+    cell('%%lgstream agent --wait -o run\n{"topic": "h"}')
+    assert ns["run"].status == "success"
+
+
+def test_lgserve_starts_reuses_and_stops(cell, capsys, tmp_path, ns):
+    from lg_widgets.demo import DEMO_CONFIG
+
+    cell("%lgserve --reuse")
+    assert capsys.readouterr().out.startswith("Using the LangGraph server at")
+    cell(f"%lgserve {DEMO_CONFIG}")
+    out = capsys.readouterr().out
+    assert out.startswith("Embedded LangGraph server at http://127.0.0.1:") and "agent" in out
+    url = connection.current_connection().url
+    cell('%%lgstream agent --wait -o run\n{"topic": "s"}')
+    assert ns["run"].url == url and ns["run"].status == "success"
+    cell("%lgserve")
+    assert "already running" in capsys.readouterr().out
+    cell("%lgserve --stop")
+    assert capsys.readouterr().out.startswith("Stopped the embedded server")
+    assert connection._default is None
+
+
+def test_the_run_records_what_the_magic_sent(cell, ns):
+    cell('%%lgstream agent --mode updates --wait -o run\n{"topic": "rec"}')
+    run = ns["run"]
+    assert run.request.input == {"topic": "rec"}
+    assert json.loads(json.dumps(run.summary(), default=str))["status"] == "success"
