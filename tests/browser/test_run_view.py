@@ -1,0 +1,215 @@
+"""RunView in a real JupyterLab, driven by headless Chromium, against the embedded server."""
+
+from __future__ import annotations
+
+import time
+
+from playwright.async_api import expect
+
+TOKENS_JS = """() => {
+  const view = document.querySelectorAll('[data-testid="lg-run-view"]')[%d];
+  const groups = {};
+  for (const block of view ? view.querySelectorAll('[data-testid="message"]') : []) {
+    const key = JSON.stringify([block.dataset.ns, block.dataset.node || null]);
+    (groups[key] = groups[key] || []).push(block.querySelector('pre').textContent);
+  }
+  return Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, v.join('\\n\\n')]));
+}"""
+
+# Records every distinct text the tokens panel shows, as the browser renders it.
+WATCH_TOKENS_JS = """() => {
+  window.__lgwSeen = [];
+  const record = () => {
+    const pre = document.querySelector('[data-testid="lg-run-view"] [data-testid="message"] pre');
+    const text = pre ? pre.textContent : '';
+    const seen = window.__lgwSeen;
+    if (text && seen[seen.length - 1] !== text) seen.push(text);
+  };
+  new MutationObserver(record).observe(document.body,
+    {subtree: true, childList: true, characterData: true});
+}"""
+
+RESULT_CELL = """
+import json
+await run
+print("RESULT " + json.dumps({
+    "status": run.status,
+    "error": run.error,
+    "events": len(run.events),
+    "tokens": {json.dumps([ns, node], separators=(",", ":")): text
+               for (ns, node), text in run.tokens.items()},
+    "rows": [row["node"] for row in run.state.timeline.rows],
+    **({"view": {"messages": view.messages_sent, "bytes": view.bytes_sent,
+                 "custom": view.custom_messages_sent, "custom_bytes": view.custom_bytes,
+                 "snapshots": view.snapshots_sent, "snapshot_bytes": view.snapshot_bytes,
+                 "seconds": run.ended_at - run.started_at}} if "view" in globals() else {}),
+}))
+"""
+
+
+async def test_tokens_stream_incrementally_and_end_equal_to_run_tokens(open_notebook):
+    """3,000 tokens through jupyter_server's default IOPub limits: seen growing, none lost."""
+    notebook = await open_notebook(
+        [
+            "import lg_widgets\n"
+            'run = lg_widgets.stream("slow", {"topic": "cats", "tokens": 3000, "delay": 0.001},\n'
+            '                        thread_id="new", stream_mode=["messages-tuple", "updates"])\n'
+            "view = run.view()\n"
+            "view",
+            RESULT_CELL,
+            "run  # a second display of the finished run",
+        ]
+    )
+    await notebook.page.evaluate(WATCH_TOKENS_JS)
+    frames_before, bytes_before = notebook.ws_frames, notebook.ws_bytes
+    started = time.monotonic()
+    await notebook.run_all()
+    result = await notebook.result()
+    elapsed = time.monotonic() - started
+    assert result["status"] == "success", result
+    view = notebook.view(0)
+    await expect(view.get_by_test_id("status")).to_have_text("success")
+    shown = await notebook.page.evaluate(TOKENS_JS % 0)
+    assert shown == result["tokens"]
+    seen = await notebook.page.evaluate("() => window.__lgwSeen")
+    final = next(iter(result["tokens"].values()))
+    assert len(seen) >= 5, seen
+    assert seen[-1] == final
+    assert all(final.startswith(text) for text in seen)  # it grew, it was never rewritten
+
+    await expect(notebook.view(1).get_by_test_id("status")).to_have_text("success")
+    assert await notebook.page.evaluate(TOKENS_JS % 1) == result["tokens"]
+
+    stats = result["view"]
+    rate = stats["messages"] / stats["seconds"]
+    print(
+        f"\nRunView, {result['events']} events ({len(final)} chars of text) in "
+        f"{stats['seconds']:.2f} s: {stats['messages']} comm messages ({rate:.1f}/s; "
+        f"{stats['custom']} deltas/answers = {stats['custom_bytes']} B, {stats['snapshots']} "
+        f"snapshots = {stats['snapshot_bytes']} B); browser websocket: "
+        f"{notebook.ws_frames - frames_before} frames, {notebook.ws_bytes - bytes_before} B "
+        f"in {elapsed:.1f} s"
+    )
+    assert rate <= 30
+    await notebook.screenshot("tokens_stream")
+
+
+async def test_joke_graph_timeline_rows_and_row_detail(open_notebook):
+    notebook = await open_notebook(
+        [
+            "import lg_widgets\n"
+            'run = lg_widgets.stream("agent", {"topic": "ice cream"}, thread_id="new",\n'
+            '                        stream_mode="updates")\n'
+            "run",
+            RESULT_CELL,
+        ]
+    )
+    await notebook.run_all()
+    result = await notebook.result()
+    assert result["rows"] == ["refine_topic", "generate_joke"]
+    view = notebook.view()
+    await expect(view.get_by_test_id("status")).to_have_text("success")
+    await view.get_by_test_id("tab-timeline").click()
+    rows = view.get_by_test_id("timeline-row")
+    await expect(rows).to_have_count(2)
+    await expect(rows.nth(0)).to_contain_text("refine_topic")
+    await expect(rows.nth(0)).to_contain_text("ice cream and cats")
+    await expect(rows.nth(1)).to_contain_text("generate_joke")
+    await rows.nth(1).click()
+    detail = view.get_by_test_id("row-detail")
+    await expect(detail.get_by_test_id("row-diff")).to_contain_text("joke (added)")
+    await expect(detail.get_by_test_id("row-state")).to_contain_text(
+        '"This is a joke about ice cream and cats"'
+    )
+    for label in ("thread", "run"):
+        await expect(view.get_by_test_id(f"{label}-id")).to_be_enabled()
+
+
+async def test_subgraph_tree_shows_node_2_and_its_nodes(open_notebook):
+    notebook = await open_notebook(
+        [
+            "import lg_widgets\n"
+            'run = lg_widgets.stream("subgraph", {"foo": "foo"}, thread_id="new",\n'
+            '                        stream_mode="updates", stream_subgraphs=True)\n'
+            "run",
+            RESULT_CELL,
+        ]
+    )
+    await notebook.run_all()
+    await notebook.result()
+    view = notebook.view()
+    await expect(view.get_by_test_id("status")).to_have_text("success")
+    tree = view.get_by_test_id("tree")
+    names = tree.get_by_test_id("tree-namespace")
+    await expect(names).to_have_count(2)
+    await expect(names.nth(1)).to_contain_text("node_2")
+    await expect(names.nth(1)).to_contain_text("done")
+    chips = tree.get_by_test_id("tree-node")
+    await expect(chips).to_have_text(["node_1", "node_2", "subgraph_node_1", "subgraph_node_2"])
+    # selecting the subgraph filters the timeline to its rows
+    await view.get_by_test_id("tab-timeline").click()
+    await names.nth(1).click()
+    rows = view.get_by_test_id("timeline-row")
+    await expect(rows).to_have_count(2)
+    await expect(rows.nth(0)).to_contain_text("subgraph_node_1")
+    await expect(rows.nth(1)).to_contain_text("subgraph_node_2")
+
+
+async def test_cancel_stops_a_slow_run_on_the_server(open_notebook):
+    notebook = await open_notebook(
+        [
+            "import lg_widgets\n"
+            'run = lg_widgets.stream("slow", {"topic": "cats", "tokens": 60, "delay": 0.3},\n'
+            '                        thread_id="new", stream_mode=["messages-tuple", "updates"])\n'
+            "run",
+            RESULT_CELL,
+            "from langgraph_sdk import get_client\n"
+            "server_run = await get_client(url=run.url).runs.get(run.thread_id, run.run_id)\n"
+            'print("SERVER " + server_run["status"])',
+        ]
+    )
+    await notebook.run_all()
+    view = notebook.view()
+    await expect(view.get_by_test_id("message").first).to_contain_text("word1", timeout=30_000)
+    await view.get_by_test_id("cancel").click()
+    result = await notebook.result(timeout=30_000)
+    assert result["status"] == "cancelled", result
+    await expect(view.get_by_test_id("status")).to_have_text("cancelled")
+    await expect(view.get_by_test_id("cancel")).to_be_hidden()
+    words = next(iter(result["tokens"].values())).split()
+    assert len(words) < 30  # stopped well before the 30 words of the full answer
+    server = notebook.page.locator(".jp-OutputArea-output", has_text="SERVER ")
+    await expect(server).to_contain_text("SERVER interrupted")
+
+
+EVIL = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+
+
+async def test_untrusted_tokens_and_state_are_shown_as_text(open_notebook):
+    notebook = await open_notebook(
+        [
+            "import lg_widgets\n"
+            f"EVIL = {EVIL!r}\n"
+            'run = lg_widgets.stream("chat", {"topic": EVIL}, thread_id="new",\n'
+            '                        stream_mode=["messages-tuple", "values"],\n'
+            "                        stream_subgraphs=True)\n"
+            "run",
+            RESULT_CELL,
+        ]
+    )
+    await notebook.run_all()
+    result = await notebook.result()
+    assert result["status"] == "success", result
+    view = notebook.view()
+    await expect(view.get_by_test_id("status")).to_have_text("success")
+    await expect(view.get_by_test_id("message").first).to_contain_text(EVIL)
+    assert await notebook.page.evaluate(TOKENS_JS % 0) == result["tokens"]
+    await view.get_by_test_id("tab-timeline").click()
+    rows = view.get_by_test_id("timeline-row")
+    await expect(rows.first).to_contain_text("<img src=x")
+    await rows.first.click()
+    await expect(view.get_by_test_id("row-state")).to_contain_text(EVIL)
+    await view.get_by_test_id("tab-events").click()
+    await expect(view.get_by_test_id("event").first).to_be_visible()
+    assert await view.locator("img, script").count() == 0
+    assert notebook.dialogs == []
