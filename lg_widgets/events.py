@@ -230,13 +230,16 @@ class MetadataInterner:
         data = event._data
         if not _token_part(data):
             return
-        chunk, metadata = data[0], self.intern(data[1])
-        frame = self._frames.get(metadata.get("langgraph_checkpoint_ns"))
+        chunk, metadata = data
+        key = metadata.get("langgraph_checkpoint_ns")
+        frame = self._frames.get(key)
+        if frame is None or frame.metadata is not metadata:  # not interned by `normalize`
+            metadata = self.intern(metadata)
         if frame is None or not frame.matches(chunk, metadata):
             frame = ChunkFrame(chunk, metadata)
             if not frame.reusable:
                 return
-            self._frames[metadata.get("langgraph_checkpoint_ns")] = frame
+            self._frames[key] = frame
         event._data, event._frame = chunk["content"], frame
 
 
@@ -245,7 +248,10 @@ def normalize(
 ) -> Event:
     """Turn an SDK part (v1 StreamPart, its dict form, or a v2 dict) into an `Event`."""
     received = _time.time() if received is None else received
-    if isinstance(part, dict) and "type" in part and "ns" in part:
+    if isinstance(part, tuple) and len(part) == 3:  # the SDK's v1 StreamPart
+        name, data, event_id = part
+        mode, namespace = (interner.split if interner is not None else split_event_name)(name)
+    elif isinstance(part, dict) and "type" in part and "ns" in part:
         mode, namespace, data = part["type"], tuple(part["ns"] or ()), part.get("data")
         interrupts = part.get("interrupts")
         if interrupts and mode == "values" and isinstance(data, dict):
