@@ -120,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         lab_args.append(f"--port={args.port}")
     if args.ip is not None:
         lab_args.append(f"--ip={args.ip}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in lab_args:
+        lab_args.append("--allow-root")  # containers often run as root; the lab refuses otherwise
     return open_lab(find_notebook(args.notebook), server_port=args.server_port, lab_args=lab_args)
 
 
