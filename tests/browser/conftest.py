@@ -92,6 +92,9 @@ def jupyterlab(server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
         "IPYTHONDIR": str(home / "ipython"),
     }
+    settings = home / "settings"
+    _write_settings(settings)
+    env["JUPYTERLAB_SETTINGS_DIR"] = str(settings)
     log = home / "jupyterlab.log"
     process = subprocess.Popen(
         [
@@ -107,7 +110,6 @@ def jupyterlab(server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={root}",
             "--LabApp.expose_app_in_browser=True",
-            "--LabApp.news_url=",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             f"--LabApp.workspaces_dir={home / 'workspaces'}",
         ],
@@ -126,6 +128,17 @@ def jupyterlab(server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             process.wait(15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _write_settings(settings: Path) -> None:
+    """Save widget state with the notebook (as a user may), and no news toast over the page."""
+    for plugin, values in {
+        "@jupyter-widgets/jupyterlab-manager/plugin": {"saveState": True},
+        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false"},
+    }.items():
+        path = settings / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
 
 
 def _wait_until_up(lab: JupyterLab, timeout: float = 90) -> None:
@@ -191,6 +204,21 @@ class Notebook:
         assert match, text
         return json.loads(match.group(1))
 
+    async def command(self, name: str) -> None:
+        """Run a JupyterLab command and wait for it to finish."""
+        await self.page.evaluate("name => window.jupyterapp.commands.execute(name)", name)
+
+    async def wait_for_kernel(self) -> None:
+        await self.page.wait_for_function(
+            """() => {
+                const w = window.jupyterapp?.shell?.currentWidget;
+                const kernel = w?.sessionContext?.session?.kernel;
+                return w?.context?.isReady && kernel?.status === 'idle'
+                    && kernel?.connectionStatus === 'connected';
+            }""",
+            timeout=90_000,
+        )
+
     def view(self, index: int = 0) -> Any:
         return self.page.locator('[data-testid="lg-run-view"]').nth(index)
 
@@ -222,15 +250,7 @@ async def open_notebook(
         await page.goto(
             f"{jupyterlab.url}/lab/workspaces/{name}/tree/{path}?token={jupyterlab.token}"
         )
-        await page.wait_for_function(
-            """() => {
-                const w = window.jupyterapp?.shell?.currentWidget;
-                const kernel = w?.sessionContext?.session?.kernel;
-                return w?.context?.isReady && kernel?.status === 'idle'
-                    && kernel?.connectionStatus === 'connected';
-            }""",
-            timeout=90_000,
-        )
+        await notebook.wait_for_kernel()
         return notebook
 
     yield open_
@@ -245,6 +265,10 @@ async def open_notebook(
 
 
 def _dismiss(notebook: Notebook, dialog: Any) -> None:
+    """Record alerts/prompts (untrusted content must never raise one); let reloads proceed."""
+    if dialog.type == "beforeunload":
+        asyncio.ensure_future(dialog.accept())
+        return
     notebook.dialogs.append(f"{dialog.type}: {dialog.message}")
     asyncio.ensure_future(dialog.dismiss())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from playwright.async_api import expect
@@ -213,3 +214,40 @@ async def test_untrusted_tokens_and_state_are_shown_as_text(open_notebook):
     await expect(view.get_by_test_id("event").first).to_be_visible()
     assert await view.locator("img, script").count() == 0
     assert notebook.dialogs == []
+
+
+async def test_reload_and_saved_widget_state_show_the_complete_result(open_notebook, jupyterlab):
+    """After a page reload (kernel alive) and from the saved notebook alone (kernel gone)."""
+    notebook = await open_notebook(
+        [
+            "import lg_widgets\n"
+            'run = lg_widgets.stream("chat", {"topic": "cats"}, thread_id="new",\n'
+            '                        stream_mode=["messages-tuple", "updates"],\n'
+            "                        stream_subgraphs=True)\n"
+            "run",
+            RESULT_CELL,
+        ]
+    )
+    await notebook.run_all()
+    result = await notebook.result()
+    await expect(notebook.view().get_by_test_id("status")).to_have_text("success")
+    await notebook.command("docmanager:save")
+    saved = json.loads((jupyterlab.root / f"{notebook.name}.ipynb").read_text())
+    models = saved["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    (snapshot,) = [m["state"]["snapshot"] for m in models.values() if "snapshot" in m["state"]]
+    assert snapshot["header"]["status"] == "success"
+
+    async def shows_everything() -> None:
+        view = notebook.view()
+        await expect(view.get_by_test_id("status")).to_have_text("success")
+        await expect(view.get_by_test_id("tree-namespace")).to_have_count(2)
+        await expect(view.get_by_test_id("message")).to_have_count(3)
+        assert await notebook.page.evaluate(TOKENS_JS % 0) == result["tokens"]
+
+    await notebook.page.reload()
+    await notebook.wait_for_kernel()
+    await shows_everything()
+
+    await notebook.command("kernelmenu:shutdown")
+    await notebook.page.reload()
+    await shows_everything()  # from the widget state saved in the notebook file
