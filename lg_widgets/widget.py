@@ -121,6 +121,8 @@ class RunSync:
             "ended_at": run.ended_at,
             "stream_mode": list(run.stream_mode or []),
             "live": not run.done and run.ended_at is None,
+            # e.g. a failed server-side cancel or a view listener that raised: shown, not lost
+            "warnings": list(run.warnings),
         }
 
     def _new_rows(self) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ import { jsonView } from "./json";
 
 const FINAL = new Set(["success", "error", "cancelled", "interrupted"]);
 
-export function headerPanel(ctx: Context): { el: HTMLElement; dispose(): void } {
+export function headerPanel(ctx: Context): { el: HTMLElement; report(problem: string): void; dispose(): void } {
   const badge = h("span", { class: "lgw-badge", testid: "status" });
   const title = h("span", { class: "lgw-title", testid: "assistant" });
   const ids = h("span", { class: "lgw-ids" });
@@ -14,6 +14,7 @@ export function headerPanel(ctx: Context): { el: HTMLElement; dispose(): void } 
   const cancel = h("button", { class: "lgw-button", testid: "cancel", type: "button" }, "Cancel");
   const error = h("div", { class: "lgw-error", testid: "error", hidden: true });
   const interrupts = h("div", { class: "lgw-interrupts", testid: "interrupts", hidden: true });
+  const problems = h("div", { class: "lgw-warnings", testid: "warnings", hidden: true });
   cancel.addEventListener("click", () => {
     ctx.kernel.send({ type: "cancel" });
     cancel.disabled = true;
@@ -24,9 +25,11 @@ export function headerPanel(ctx: Context): { el: HTMLElement; dispose(): void } 
     { class: "lgw-header" },
     h("div", { class: "lgw-header-line" }, badge, title, ids, elapsed, counts, h("span", { class: "lgw-spacer" }), cancel),
     error,
+    problems,
     interrupts,
   );
 
+  const frontEndProblems: string[] = [];
   let shownIds = "";
   let shownError: string | null = null;
   let shownInterrupts = "";
@@ -53,6 +56,9 @@ export function headerPanel(ctx: Context): { el: HTMLElement; dispose(): void } 
       error.hidden = !header.error;
       error.textContent = header.error ?? "";
     }
+    const warnings = [...(header.warnings ?? []), ...frontEndProblems];
+    problems.hidden = !warnings.length;
+    problems.textContent = warnings.join("\n");
     const interruptKey = JSON.stringify(header.interrupts ?? []);
     if (interruptKey !== shownInterrupts) {
       shownInterrupts = interruptKey;
@@ -82,6 +88,11 @@ export function headerPanel(ctx: Context): { el: HTMLElement; dispose(): void } 
   renderCounts();
   return {
     el,
+    /** Show a front-end failure under the status line instead of losing it in the console. */
+    report(problem: string) {
+      frontEndProblems.push(problem);
+      render();
+    },
     dispose() {
       clearInterval(timer);
       unsubscribe();

@@ -28,7 +28,17 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   const ctx: Context = { store, kernel, selection: new Selection() };
   let lastResync = 0;
 
-  const onMessage = (msg: Record<string, unknown>) => {
+  const header = headerPanel(ctx);
+  const guarded =
+    <A extends unknown[]>(what: string, fn: (...args: A) => void) =>
+    (...args: A) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        header.report(`lg_widgets front end: ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    };
+  const onMessage = guarded("applying an update", (msg: Record<string, unknown>) => {
     if (msg.type === "response") kernel.receive(msg);
     else if (msg.type === "delta" && store.applyDelta(msg as unknown as Delta) === "gap") {
       const now = Date.now();
@@ -37,10 +47,11 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
         model.send({ type: "resync" });
       }
     }
-  };
-  const onSnapshot = () => store.applySnapshot(model.get("snapshot"));
+  });
+  const onSnapshot = guarded("applying a snapshot", () => {
+    store.applySnapshot(model.get("snapshot"));
+  });
 
-  const header = headerPanel(ctx);
   const tree = treePanel(ctx);
   const panels = { tokens: tokensPanel(ctx), timeline: timelinePanel(ctx), events: eventsPanel(ctx) };
   const tabs = h("div", { class: "lgw-tabs", role: "tablist" });

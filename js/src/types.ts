@@ -11,6 +11,7 @@ export interface Header {
   ended_at: number | null;
   stream_mode: string[];
   live: boolean;
+  warnings?: string[];
 }
 
 export interface MessageInfo {

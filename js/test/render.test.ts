@@ -110,6 +110,15 @@ describe("RunView front end", () => {
     expect(detail?.querySelector("img")).toBeNull();
   });
 
+  it("shows kernel warnings and its own failures under the status line", () => {
+    const model = new FakeModel(snapshot({ header: header({ warnings: ["Cancelling on the server failed: boom"] }) }));
+    mount(model);
+    model.custom({ type: "delta", seq: 1, messages: 5 });
+    const text = el.querySelector('[data-testid="warnings"]')?.textContent ?? "";
+    expect(text).toContain("Cancelling on the server failed: boom");
+    expect(text).toContain("applying an update failed");
+  });
+
   it("sends cancel from the header button", () => {
     const model = new FakeModel(snapshot());
     mount(model);
