@@ -56,3 +56,11 @@ export function namespaceLabel(ns: string): string {
     .map((segment) => segment.split(":")[0])
     .join(" › ");
 }
+
+/** Call `fn` when the element gets or changes size (e.g. attached to the page, resized). */
+export function onResize(el: HTMLElement, fn: () => void): () => void {
+  if (typeof ResizeObserver === "undefined") return () => {};
+  const observer = new ResizeObserver(() => fn());
+  observer.observe(el);
+  return () => observer.disconnect();
+}

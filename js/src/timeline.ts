@@ -1,7 +1,7 @@
 // The state timeline as a virtualized table: only the rows in view exist in the DOM, so 10,000
 // rows scroll as smoothly as 10. Full states are fetched from the kernel when a row is opened.
 import type { Context } from "./context";
-import { atEnd, h, namespaceLabel, replace } from "./dom";
+import { atEnd, h, namespaceLabel, onResize, replace } from "./dom";
 import { jsonView } from "./json";
 import type { Row } from "./types";
 
@@ -142,9 +142,15 @@ export function timelinePanel(ctx: Context): { el: HTMLElement; dispose(): void;
   });
   ctx.selection.subscribe(recompute);
   recompute();
+  // laid out only once JupyterLab attaches the output: then show the end (or the rows in view)
+  const unobserve = onResize(scroller, () => {
+    if (following) scroller.scrollTop = scroller.scrollHeight;
+    schedule();
+  });
   return {
     el,
     dispose() {
+      unobserve();
       unsubscribe();
       if (frame) cancelAnimationFrame(frame);
     },

@@ -1,7 +1,7 @@
 // LLM text as it streams, one block per message, grouped by namespace and node.
 // Pieces are appended to a Text node (appendData), so streaming never re-renders a message.
 import type { Context } from "./context";
-import { atEnd, h, namespaceLabel, replace } from "./dom";
+import { atEnd, h, namespaceLabel, onResize, replace } from "./dom";
 import type { Message } from "./store";
 
 interface Block {
@@ -100,9 +100,15 @@ export function tokensPanel(ctx: Context): { el: HTMLElement; dispose(): void; s
   for (const filter of [nodeFilter, nsFilter, tagFilter]) filter.addEventListener("change", refilter);
   ctx.selection.subscribe(refilter);
   rebuild();
+  const unobserve = onResize(scroller, () => {
+    if (following) scroller.scrollTop = scroller.scrollHeight;
+  });
   return {
     el,
-    dispose: unsubscribe,
+    dispose() {
+      unobserve();
+      unsubscribe();
+    },
     shown() {
       if (following) scroller.scrollTop = scroller.scrollHeight;
     },

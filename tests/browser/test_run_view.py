@@ -251,3 +251,49 @@ async def test_reload_and_saved_widget_state_show_the_complete_result(open_noteb
     await notebook.command("kernelmenu:shutdown")
     await notebook.page.reload()
     await shows_everything()  # from the widget state saved in the notebook file
+
+
+BIG_RUN_CELL = """
+import json, time, lg_widgets
+t0 = time.time()
+with open("big.jsonl", "w") as out:
+    header = {"format": "lg_widgets.run/1", "assistant_id": "big", "status": "success",
+              "started_at": t0, "ended_at": t0 + 10}
+    out.write(json.dumps(header) + "\\n")
+    for i in range(10_000):
+        update = {f"node_{i % 7}": {"count": i, "note": "x" * 50}}
+        out.write(json.dumps({"seq": i, "t": t0 + i / 1000, "event": "updates", "data": update}))
+        out.write("\\n")
+run = lg_widgets.load("big.jsonl")
+run
+"""
+
+SCROLL_JS = """async () => {
+  const scroller = document.querySelector('[data-testid="timeline"]').parentElement;
+  const frame = () => new Promise(requestAnimationFrame);
+  const started = performance.now();
+  let most = 0;
+  for (let step = 0; step <= 100; step++) {
+    const before = performance.now();
+    scroller.scrollTop = (scroller.scrollHeight - scroller.clientHeight) * step / 100;
+    await frame();
+    most = Math.max(most, performance.now() - before);
+  }
+  return {average: (performance.now() - started) / 101, most,
+          rows: document.querySelectorAll('[data-testid="timeline-row"]').length};
+}"""
+
+
+async def test_ten_thousand_timeline_rows_scroll_smoothly(open_notebook):
+    notebook = await open_notebook([BIG_RUN_CELL])
+    await notebook.run_all()
+    view = notebook.view()
+    await expect(view.get_by_test_id("status")).to_have_text("success", timeout=60_000)
+    await view.get_by_test_id("tab-timeline").click()
+    await expect(view.get_by_test_id("timeline-count")).to_have_text("10000 rows")
+    timing = await notebook.page.evaluate(SCROLL_JS)
+    print(f"\n10,000-row timeline: {timing}")
+    assert timing["rows"] < 100  # virtualized: only the rows in view exist
+    assert timing["average"] < 100, timing  # ms per scroll step, rendering included
+    await expect(view.get_by_test_id("timeline-row").last).to_contain_text("node_3")
+    await expect(view.get_by_test_id("timeline-row").last).to_contain_text("9999")
