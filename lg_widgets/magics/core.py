@@ -136,38 +136,8 @@ class LgWidgetsMagics(Magics):
         payload = inputs.parse_input(cell or "", namespace)
         modes = inputs.parse_modes(args.mode or _as_list(self.default_mode))
         thread = self._thread(args.thread)
-        kwargs: dict[str, Any] = {}
-        for option in ("config", "context", "metadata"):
-            value = inputs.parse_object(getattr(args, option), namespace, f"--{option}")
-            if value is not None:
-                kwargs[option] = value
-        if "context" in kwargs and (kwargs.get("config") or {}).get("configurable"):
-            raise UsageError(
-                "Pass --context or a config with 'configurable', not both (the server refuses "
-                "it: context replaces configurable)."
-            )
-        if args.resume is not None:
-            if payload is not None:
-                raise UsageError("--resume sends a Command: leave the cell body empty.")
-            if thread in (None, "new"):
-                raise UsageError("--resume needs --thread ID, the thread waiting at the interrupt.")
-            kwargs["command"] = {"resume": inputs.parse_resume(args.resume, namespace)}
-        if args.checkpoint is not None:
-            if thread in (None, "new"):
-                raise UsageError("--checkpoint needs --thread ID, the thread it belongs to.")
-            kwargs["checkpoint_id"] = args.checkpoint
-        for option in ("interrupt_before", "interrupt_after"):
-            nodes = inputs.parse_nodes(getattr(args, option))
-            if nodes is not None:
-                kwargs[option] = nodes
-        if args.resumable:
-            kwargs["stream_resumable"] = True
-        if args.multitask_strategy:
-            kwargs["multitask_strategy"] = args.multitask_strategy
-        if args.on_disconnect:
-            kwargs["on_disconnect"] = args.on_disconnect
+        kwargs = inputs.runs_stream_kwargs(args, payload, thread, namespace)
         connection, where = self._connection(args.url, args.api_key_env)
-
         preflight.check_assistant(connection, args.assistant)
         if thread not in (None, "new"):
             preflight.check_thread(

@@ -10,6 +10,7 @@ import json
 import keyword
 import os
 import re
+from argparse import Namespace
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -155,3 +156,40 @@ def check_variable(name: str | None) -> str | None:
     if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
         raise UsageError(f"-o/--out needs a Python variable name, got {name!r}.")
     return name
+
+
+def runs_stream_kwargs(
+    args: Namespace, payload: Any, thread: str | None, namespace: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The `client.runs.stream` keyword arguments that `%%lgstream`'s options ask for."""
+    kwargs: dict[str, Any] = {}
+    for option in ("config", "context", "metadata"):
+        value = parse_object(getattr(args, option), namespace, f"--{option}")
+        if value is not None:
+            kwargs[option] = value
+    if "context" in kwargs and (kwargs.get("config") or {}).get("configurable"):
+        raise UsageError(
+            "Pass --context or a config with 'configurable', not both (the server refuses "
+            "it: context replaces configurable)."
+        )
+    if args.resume is not None:
+        if payload is not None:
+            raise UsageError("--resume sends a Command: leave the cell body empty.")
+        if thread in (None, "new"):
+            raise UsageError("--resume needs --thread ID, the thread waiting at the interrupt.")
+        kwargs["command"] = {"resume": parse_resume(args.resume, namespace)}
+    if args.checkpoint is not None:
+        if thread in (None, "new"):
+            raise UsageError("--checkpoint needs --thread ID, the thread it belongs to.")
+        kwargs["checkpoint_id"] = args.checkpoint
+    for option in ("interrupt_before", "interrupt_after"):
+        nodes = parse_nodes(getattr(args, option))
+        if nodes is not None:
+            kwargs[option] = nodes
+    if args.resumable:
+        kwargs["stream_resumable"] = True
+    if args.multitask_strategy:
+        kwargs["multitask_strategy"] = args.multitask_strategy
+    if args.on_disconnect:
+        kwargs["on_disconnect"] = args.on_disconnect
+    return kwargs

@@ -280,3 +280,24 @@ def test_the_run_records_what_the_magic_sent(cell, ns):
     run = ns["run"]
     assert run.request.input == {"topic": "rec"}
     assert json.loads(json.dumps(run.summary(), default=str))["status"] == "success"
+
+
+def test_wait_without_autoawait_falls_back_to_blocking(ip, cell, ns):
+    """`%autoawait off` (or a magic called from code): --wait blocks with run.wait_sync()."""
+    code = '%%lgstream agent --wait -o blocked\n{"topic": "b"}'
+    ip.autoawait = False
+    try:
+        assert not ip.transform_cell(code).startswith("await ")
+        cell(code)
+    finally:
+        ip.autoawait = True
+    assert ns["blocked"].done and ns["blocked"].status == "success"
+    assert ip.run_cell_magic("lgstream", "agent --wait -o direct", '{"topic": "d"}') is None
+    assert ns["direct"].done and ns["direct"].values["joke"] == "This is a joke about d and cats"
+
+
+def test_help_lists_the_options(ip):
+    help_text = ip.magics_manager.magics["cell"]["lgstream"].__doc__
+    for option in ("--thread", "--mode", "--resume", "--multitask-strategy", "--api-key-env"):
+        assert option in help_text
+    assert "%config default_wait" in help_text
