@@ -223,7 +223,7 @@ class RunSync:
         self._tree_shape = _tree_shape(self._tree)
         self._header = self.header()
         self._events_changed()
-        events = self.run._events
+        events = self.run.events
         return {
             "header": self._header,
             "messages": infos,
@@ -293,7 +293,7 @@ class RunSync:
         return state, bool(chain)
 
     def events_page(self, modes: list[str] | None, offset: int, limit: int) -> dict[str, Any]:
-        events = self.run._events
+        events = self.run.events
         if modes:
             seqs = sorted(s for m in modes for s in self._by_mode.get(m, ()))
             total = len(seqs)
@@ -310,7 +310,7 @@ class RunSync:
         return {"total": total, "offset": offset, "rows": [event_row(events[s]) for s in picked]}
 
     def event_detail(self, seq: int) -> dict[str, Any]:
-        events = self.run._events
+        events = self.run.events
         if not 0 <= seq < len(events):
             return {"error": f"no event {seq}"}
         event = events[seq]
@@ -415,7 +415,7 @@ class RunView(anywidget.AnyWidget):
         self.snapshot_bytes = 0
         self._seq = 0
         self._sync = RunSync(run)
-        for event in run._events:
+        for event in run.events:
             self._sync.note(event)
         self._flusher = Flusher(self._flush, flush_interval)
         self._snapshot_interval = snapshot_interval
