@@ -58,8 +58,9 @@ async def wait_in_cell(run: Run) -> None:
             task.uncancel()
         with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
             await asyncio.wait_for(asyncio.shield(run.wait()), _CANCEL_REPORT_S)
+        which = f"run {run.run_id}" if run.run_id else "the run (not started yet)"
         raise KeyboardInterrupt(
-            f"Interrupted: run {run.run_id} was cancelled on the server (status: {run.status})."
+            f"Interrupted: {which} was cancelled on the server (status: {run.status})."
         ) from None
 
 
