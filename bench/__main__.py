@@ -219,7 +219,9 @@ def offline_sections(sizes: Sizes, folder: str, live_tokens: str | None) -> list
         for size in sizes.scaling:
             log(f"scaling: {kind} n={size}")
             raw = offline.payloads(kind, size)
-            times = [offline.ingest_time(raw) for _ in range(sizes.offline_repeats)]
+            # small sizes repeat more, so that every size times ~100k events in all
+            repeats = max(sizes.offline_repeats, min(20, 100_000 // size))
+            times = [offline.ingest_time(raw) for _ in range(repeats)]
             memory, _run = offline.retained_per_event(raw)
             del _run
             ingest = figure([t.ingest_us for t in times], "µs/ev", 1)

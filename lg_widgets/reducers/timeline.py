@@ -26,29 +26,33 @@ class TimelineReducer:
 
     def apply(self, event: Event) -> int:
         """Fold one event; returns how many rows it added."""
-        namespace = event.namespace_str
-        if event.mode in ("debug", "checkpoints"):
-            self._note_step(namespace, event)
+        mode, data = event.mode, event.data  # `data` is read once: compact events rebuild it
+        if mode in ("debug", "checkpoints"):
+            self._note_step(event.namespace_str, event)
             return 0
-        if event.mode == "messages" and isinstance(event.data, list) and len(event.data) == 2:
-            step = (event.data[1] or {}).get("langgraph_step")
-            if isinstance(step, int):
-                self._step[namespace] = step
+        if mode == "messages":
+            if isinstance(data, list) and len(data) == 2:
+                step = (data[1] or {}).get("langgraph_step")
+                if isinstance(step, int):
+                    self._step[event.namespace_str] = step
             return 0
-        if event.mode == "updates" and isinstance(event.data, dict):
-            for node, update in event.data.items():
+        if mode == "updates" and isinstance(data, dict):
+            namespace = event.namespace_str
+            nodes = self._nodes_since_values.setdefault(namespace, [])
+            for node, update in data.items():
                 values = update if isinstance(update, dict) else {"__value__": update}
                 if node == "__interrupt__":
                     values = {"__interrupt__": update}
                 self._add_row(event, namespace, node, values, list(values))
-                self._nodes_since_values.setdefault(namespace, []).append(node)
-            return len(event.data)
-        if event.mode == "values" and isinstance(event.data, dict):
+                nodes.append(node)
+            return len(data)
+        if mode == "values" and isinstance(data, dict):
+            namespace = event.namespace_str
             previous = self._last_values.get(namespace, {})
-            changed = [k for k, v in event.data.items() if k not in previous or previous[k] != v]
+            changed = [k for k, v in data.items() if k not in previous or previous[k] != v]
             nodes = self._nodes_since_values.pop(namespace, None)
-            self._add_row(event, namespace, ",".join(nodes) if nodes else None, event.data, changed)
-            self._last_values[namespace] = event.data
+            self._add_row(event, namespace, ",".join(nodes) if nodes else None, data, changed)
+            self._last_values[namespace] = data
             return 1
         return 0
 
