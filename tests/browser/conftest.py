@@ -204,9 +204,11 @@ class Notebook:
         assert match, text
         return json.loads(match.group(1))
 
-    async def command(self, name: str) -> None:
+    async def command(self, name: str, args: dict[str, Any] | None = None) -> None:
         """Run a JupyterLab command and wait for it to finish."""
-        await self.page.evaluate("name => window.jupyterapp.commands.execute(name)", name)
+        await self.page.evaluate(
+            "([name, args]) => window.jupyterapp.commands.execute(name, args)", [name, args or {}]
+        )
 
     async def wait_for_kernel(self) -> None:
         await self.page.wait_for_function(

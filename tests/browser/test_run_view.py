@@ -154,6 +154,12 @@ async def test_subgraph_tree_shows_node_2_and_its_nodes(open_notebook):
     await expect(rows).to_have_count(2)
     await expect(rows.nth(0)).to_contain_text("subgraph_node_1")
     await expect(rows.nth(1)).to_contain_text("subgraph_node_2")
+    # the same under JupyterLab's dark theme (the screenshot is the check)
+    await notebook.command("apputils:change-theme", {"theme": "JupyterLab Dark"})
+    await expect(notebook.page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
+    await expect(notebook.page.locator("#jupyterlab-splash")).to_have_count(0)
+    await notebook.screenshot("subgraph_dark_theme")
+    await notebook.command("apputils:change-theme", {"theme": "JupyterLab Light"})  # a user setting
 
 
 async def test_cancel_stops_a_slow_run_on_the_server(open_notebook):
