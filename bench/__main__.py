@@ -201,6 +201,7 @@ def offline_sections(sizes: Sizes, folder: str, live_tokens: str | None) -> list
         transcripts["tokens (live run)"] = live_tokens
     for kind, path in transcripts.items():
         log(f"load: {kind}")
+        offline.load_rate(path)  # warm-up: the first load also pays for fresh memory pages
         rates = [offline.load_rate(path) for _ in range(sizes.offline_repeats)]
         rate = figure([r for r, _ in rates], "ev/s")
         rows.append(Row(
