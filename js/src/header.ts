@@ -63,7 +63,7 @@ export function headerPanel(ctx: Context): { el: HTMLElement; report(problem: st
     if (interruptKey !== shownInterrupts) {
       shownInterrupts = interruptKey;
       interrupts.hidden = !header.interrupts?.length;
-      replace(interrupts, header.interrupts?.length ? jsonView(header.interrupts, "interrupts") : null);
+      replace(interrupts, header.interrupts?.length ? jsonView(header.interrupts, "interrupts", 3) : null);
     }
     tick();
   };

@@ -1,10 +1,10 @@
 // Collapsible JSON, built from text nodes and <details> elements only.
 import { h } from "./dom";
 
-const OPEN_DEPTH = 1;
 const MAX_CHILDREN = 500;
 
-export function jsonView(value: unknown, label?: string, depth = 0): HTMLElement {
+/** `open` levels start expanded; deeper ones are one click away. */
+export function jsonView(value: unknown, label?: string, open = 1, depth = 0): HTMLElement {
   if (value !== null && typeof value === "object") {
     const entries = Array.isArray(value)
       ? value.map((v, i) => [String(i), v] as const)
@@ -17,9 +17,9 @@ export function jsonView(value: unknown, label?: string, depth = 0): HTMLElement
       `${brackets[0]} ${entries.length} ${Array.isArray(value) ? "items" : "keys"} ${brackets[1]}`,
     );
     const details = h("details", { class: "lgw-json" }, summary);
-    if (depth < OPEN_DEPTH) details.open = true;
+    if (depth < open) details.open = true;
     for (const [key, child] of entries.slice(0, MAX_CHILDREN)) {
-      details.appendChild(jsonView(child, key, depth + 1));
+      details.appendChild(jsonView(child, key, open, depth + 1));
     }
     if (entries.length > MAX_CHILDREN) {
       details.appendChild(h("div", { class: "lgw-muted" }, `… ${entries.length - MAX_CHILDREN} more`));

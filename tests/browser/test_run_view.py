@@ -303,3 +303,30 @@ async def test_ten_thousand_timeline_rows_scroll_smoothly(open_notebook):
     assert timing["average"] < 100, timing  # ms per scroll step, rendering included
     await expect(view.get_by_test_id("timeline-row").last).to_contain_text("node_3")
     await expect(view.get_by_test_id("timeline-row").last).to_contain_text("9999")
+
+
+async def test_header_shows_the_error_and_the_interrupt_payload(open_notebook):
+    notebook = await open_notebook(
+        [
+            "import lg_widgets\n"
+            'failed = lg_widgets.stream("error", {"topic": "x"}, thread_id="new",\n'
+            '                           stream_mode="updates")\n'
+            "failed",
+            "paused = lg_widgets.stream('interrupt', {'topic': 'cats'}, thread_id='new',\n"
+            "                           stream_mode='updates')\n"
+            "paused",
+            "import json\n"
+            "await failed\n"
+            "await paused\n"
+            'print("RESULT " + json.dumps({"statuses": [failed.status, paused.status]}))',
+        ]
+    )
+    await notebook.run_all()
+    assert (await notebook.result())["statuses"] == ["error", "interrupted"]
+    failed, paused = notebook.view(0), notebook.view(1)
+    await expect(failed.get_by_test_id("status")).to_have_text("error")
+    await expect(failed.get_by_test_id("error")).to_contain_text("boom: the explode node failed")
+    await expect(paused.get_by_test_id("status")).to_have_text("interrupted")
+    question = paused.get_by_test_id("interrupts").get_by_text("Publish the piece about cats?")
+    await expect(question).to_be_visible()  # the payload starts expanded
+    await expect(paused.get_by_test_id("cancel")).to_be_hidden()
