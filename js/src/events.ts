@@ -14,14 +14,28 @@ interface Page {
   error?: string;
 }
 
-export function eventsPanel(ctx: Context): { el: HTMLElement; dispose(): void; shown(): void; hidden(): void } {
-  const modeFilter = h("select", { class: "lgw-select", testid: "filter-mode", title: "filter by mode" }, h("option", { value: "" }, "all modes"));
+export function eventsPanel(ctx: Context): {
+  el: HTMLElement;
+  dispose(): void;
+  shown(): void;
+  hidden(): void;
+} {
+  const modeFilter = h(
+    "select",
+    { class: "lgw-select", testid: "filter-mode", title: "filter by mode" },
+    h("option", { value: "" }, "all modes"),
+  );
   const older = h("button", { class: "lgw-button", type: "button" }, "‹ older");
   const newer = h("button", { class: "lgw-button", type: "button" }, "newer ›");
   const latest = h("button", { class: "lgw-button", type: "button" }, "latest");
   const where = h("span", { class: "lgw-muted", testid: "events-where" });
   const list = h("div", { class: "lgw-events-list", testid: "events" });
-  const el = h("div", { class: "lgw-panel lgw-events" }, h("div", { class: "lgw-toolbar" }, modeFilter, older, newer, latest, where), h("div", { class: "lgw-scroll" }, list));
+  const el = h(
+    "div",
+    { class: "lgw-panel lgw-events" },
+    h("div", { class: "lgw-toolbar" }, modeFilter, older, newer, latest, where),
+    h("div", { class: "lgw-scroll" }, list),
+  );
 
   const modes = new Set<string>();
   let offset: number | null = null; // null: follow the newest page
@@ -38,7 +52,15 @@ export function eventsPanel(ctx: Context): { el: HTMLElement; dispose(): void; s
     const details = h(
       "details",
       { class: "lgw-event", testid: "event" },
-      h("summary", {}, h("span", { class: "lgw-c-seq" }, String(row.seq)), h("span", { class: "lgw-mode" }, row.mode), h("span", { class: "lgw-ns" }, namespaceLabel(row.ns)), h("span", { class: "lgw-node" }, row.node ?? ""), h("span", { class: "lgw-c-preview" }, row.preview)),
+      h(
+        "summary",
+        {},
+        h("span", { class: "lgw-c-seq" }, String(row.seq)),
+        h("span", { class: "lgw-mode" }, row.mode),
+        h("span", { class: "lgw-ns" }, namespaceLabel(row.ns)),
+        h("span", { class: "lgw-node" }, row.node ?? ""),
+        h("span", { class: "lgw-c-preview" }, row.preview),
+      ),
     );
     details.addEventListener("toggle", () => {
       if (!details.open || details.dataset.loaded) return;
@@ -67,16 +89,13 @@ export function eventsPanel(ctx: Context): { el: HTMLElement; dispose(): void; s
     const filter = modeFilter.value;
     ctx.kernel
       .request<Page>({ type: "events", modes: filter ? [filter] : [], offset: offset ?? -PAGE, limit: PAGE })
-      .then(
-        (page) => {
-          lastTotal = page.total;
-          const end = page.offset + page.rows.length;
-          showRows(page.rows, page.total ? `${page.offset + 1}–${end} of ${page.total}` : "no events");
-          older.disabled = page.offset === 0;
-          newer.disabled = end >= page.total;
-        },
-        fallback,
-      )
+      .then((page) => {
+        lastTotal = page.total;
+        const end = page.offset + page.rows.length;
+        showRows(page.rows, page.total ? `${page.offset + 1}–${end} of ${page.total}` : "no events");
+        older.disabled = page.offset === 0;
+        newer.disabled = end >= page.total;
+      }, fallback)
       .finally(() => {
         inFlight = false;
         if (again) {

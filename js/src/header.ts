@@ -5,7 +5,11 @@ import { jsonView } from "./json";
 
 const FINAL = new Set(["success", "error", "cancelled", "interrupted"]);
 
-export function headerPanel(ctx: Context): { el: HTMLElement; report(problem: string): void; dispose(): void } {
+export function headerPanel(ctx: Context): {
+  el: HTMLElement;
+  report(problem: string): void;
+  dispose(): void;
+} {
   const badge = h("span", { class: "lgw-badge", testid: "status" });
   const title = h("span", { class: "lgw-title", testid: "assistant" });
   const ids = h("span", { class: "lgw-ids" });
@@ -23,7 +27,17 @@ export function headerPanel(ctx: Context): { el: HTMLElement; report(problem: st
   const el = h(
     "div",
     { class: "lgw-header" },
-    h("div", { class: "lgw-header-line" }, badge, title, ids, elapsed, counts, h("span", { class: "lgw-spacer" }), cancel),
+    h(
+      "div",
+      { class: "lgw-header-line" },
+      badge,
+      title,
+      ids,
+      elapsed,
+      counts,
+      h("span", { class: "lgw-spacer" }),
+      cancel,
+    ),
     error,
     problems,
     interrupts,
@@ -103,7 +117,12 @@ export function headerPanel(ctx: Context): { el: HTMLElement; report(problem: st
 function copyable(label: string, value: string | null): HTMLElement {
   const button = h(
     "button",
-    { class: "lgw-id", type: "button", title: value ? `${label} id ${value} (click to copy)` : `no ${label} id`, testid: `${label}-id` },
+    {
+      class: "lgw-id",
+      type: "button",
+      title: value ? `${label} id ${value} (click to copy)` : `no ${label} id`,
+      testid: `${label}-id`,
+    },
     `${label} ${shortId(value)}`,
   );
   button.disabled = !value;

@@ -35,7 +35,9 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
       try {
         fn(...args);
       } catch (err) {
-        header.report(`lg_widgets front end: ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+        header.report(
+          `lg_widgets front end: ${what} failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
     };
   const onMessage = guarded("applying an update", (msg: Record<string, unknown>) => {
@@ -74,7 +76,12 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
     "div",
     { class: "lgw-root", testid: "lg-run-view" },
     header.el,
-    h("div", { class: "lgw-body" }, tree.el, h("div", { class: "lgw-main" }, tabs, panels.tokens.el, panels.timeline.el, panels.events.el)),
+    h(
+      "div",
+      { class: "lgw-body" },
+      tree.el,
+      h("div", { class: "lgw-main" }, tabs, panels.tokens.el, panels.timeline.el, panels.events.el),
+    ),
   );
   el.appendChild(root);
 

@@ -30,6 +30,10 @@ export function jsonView(value: unknown, label?: string, open = 1, depth = 0): H
     "div",
     { class: "lgw-json-leaf" },
     label !== undefined ? h("span", { class: "lgw-json-key" }, `${label}: `) : null,
-    h("span", { class: `lgw-json-${value === null ? "null" : typeof value}` }, JSON.stringify(value) ?? "undefined"),
+    h(
+      "span",
+      { class: `lgw-json-${value === null ? "null" : typeof value}` },
+      JSON.stringify(value) ?? "undefined",
+    ),
   );
 }

@@ -7,8 +7,13 @@ export interface ModelLike {
 
 const TIMEOUT_MS = 10_000;
 
-export function createKernel(model: ModelLike): Kernel & { receive(msg: Record<string, unknown>): boolean; dispose(): void } {
-  const pending = new Map<string, { resolve(value: unknown): void; reject(err: Error): void; timer: ReturnType<typeof setTimeout> }>();
+export function createKernel(
+  model: ModelLike,
+): Kernel & { receive(msg: Record<string, unknown>): boolean; dispose(): void } {
+  const pending = new Map<
+    string,
+    { resolve(value: unknown): void; reject(err: Error): void; timer: ReturnType<typeof setTimeout> }
+  >();
   const prefix = Math.random().toString(36).slice(2, 10);
   let counter = 0;
   return {

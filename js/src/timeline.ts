@@ -23,13 +23,26 @@ export function timelinePanel(ctx: Context): { el: HTMLElement; dispose(): void;
   const head = h(
     "div",
     { class: "lgw-trow lgw-thead" },
-    ...["seq", "step", "time", "namespace", "node", "changed", "preview"].map((c) => h("span", { class: `lgw-c-${c}` }, c)),
+    ...["seq", "step", "time", "namespace", "node", "changed", "preview"].map((c) =>
+      h("span", { class: `lgw-c-${c}` }, c),
+    ),
   );
   const spacer = h("div", { class: "lgw-spacer-rows" });
   const layer = h("div", { class: "lgw-rows", testid: "timeline" });
   const scroller = h("div", { class: "lgw-scroll lgw-tscroll" }, spacer, layer);
-  const detail = h("div", { class: "lgw-detail", testid: "row-detail" }, h("div", { class: "lgw-empty" }, "Select a row to see the state at that point and what changed."));
-  const el = h("div", { class: "lgw-panel lgw-timeline" }, h("div", { class: "lgw-toolbar" }, count), head, scroller, detail);
+  const detail = h(
+    "div",
+    { class: "lgw-detail", testid: "row-detail" },
+    h("div", { class: "lgw-empty" }, "Select a row to see the state at that point and what changed."),
+  );
+  const el = h(
+    "div",
+    { class: "lgw-panel lgw-timeline" },
+    h("div", { class: "lgw-toolbar" }, count),
+    head,
+    scroller,
+    detail,
+  );
 
   let view: number[] = [];
   let selected: number | null = null;
@@ -72,7 +85,12 @@ export function timelinePanel(ctx: Context): { el: HTMLElement; dispose(): void;
     const started = ctx.store.header?.started_at ?? row.t;
     const el = h(
       "div",
-      { class: `lgw-trow${isSelected ? " lgw-selected" : ""}`, testid: "timeline-row", role: "button", tabindex: "0" },
+      {
+        class: `lgw-trow${isSelected ? " lgw-selected" : ""}`,
+        testid: "timeline-row",
+        role: "button",
+        tabindex: "0",
+      },
       h("span", { class: "lgw-c-seq" }, String(row.seq)),
       h("span", { class: "lgw-c-step" }, row.step === null ? "" : String(row.step)),
       h("span", { class: "lgw-c-time" }, `+${(row.t - started).toFixed(2)}s`),
@@ -107,7 +125,10 @@ export function timelinePanel(ctx: Context): { el: HTMLElement; dispose(): void;
     }
     const row = ctx.store.rows[d.index];
     const diff = h("div", { class: "lgw-diff", testid: "row-diff" });
-    if (!d.diff.length) diff.appendChild(h("div", { class: "lgw-muted" }, d.previous === null ? "first row of this namespace" : "no change"));
+    if (!d.diff.length)
+      diff.appendChild(
+        h("div", { class: "lgw-muted" }, d.previous === null ? "first row of this namespace" : "no change"),
+      );
     for (const change of d.diff) {
       diff.appendChild(
         h(
@@ -121,10 +142,34 @@ export function timelinePanel(ctx: Context): { el: HTMLElement; dispose(): void;
     }
     replace(
       detail,
-      h("div", { class: "lgw-detail-title" }, `Row ${d.index} · seq ${row?.seq ?? ""} · ${namespaceLabel(row?.ns ?? "")} · ${row?.node ?? row?.mode ?? ""}`),
-      h("div", { class: "lgw-detail-cols" },
-        h("div", {}, h("div", { class: "lgw-subtitle" }, `Changed from ${d.previous === null ? "start" : `row ${d.previous}`}`), diff),
-        h("div", { testid: "row-state" }, h("div", { class: "lgw-subtitle" }, d.approximate ? "State at this row (updates merged; reducers not applied)" : "State at this row"), jsonView(d.state, "state")),
+      h(
+        "div",
+        { class: "lgw-detail-title" },
+        `Row ${d.index} · seq ${row?.seq ?? ""} · ${namespaceLabel(row?.ns ?? "")} · ${row?.node ?? row?.mode ?? ""}`,
+      ),
+      h(
+        "div",
+        { class: "lgw-detail-cols" },
+        h(
+          "div",
+          {},
+          h(
+            "div",
+            { class: "lgw-subtitle" },
+            `Changed from ${d.previous === null ? "start" : `row ${d.previous}`}`,
+          ),
+          diff,
+        ),
+        h(
+          "div",
+          { testid: "row-state" },
+          h(
+            "div",
+            { class: "lgw-subtitle" },
+            d.approximate ? "State at this row (updates merged; reducers not applied)" : "State at this row",
+          ),
+          jsonView(d.state, "state"),
+        ),
       ),
     );
   };

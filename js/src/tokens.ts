@@ -14,10 +14,19 @@ export function tokensPanel(ctx: Context): { el: HTMLElement; dispose(): void; s
   const nodeFilter = select("node", "all nodes");
   const nsFilter = select("namespace", "all namespaces");
   const tagFilter = select("tag", "all tags");
-  const empty = h("div", { class: "lgw-empty" }, "No LLM tokens yet (stream with stream_mode including \"messages-tuple\").");
+  const empty = h(
+    "div",
+    { class: "lgw-empty" },
+    'No LLM tokens yet (stream with stream_mode including "messages-tuple").',
+  );
   const list = h("div", { class: "lgw-tokens-list", testid: "tokens" });
   const scroller = h("div", { class: "lgw-scroll" }, empty, list);
-  const el = h("div", { class: "lgw-panel lgw-tokens" }, h("div", { class: "lgw-toolbar" }, nodeFilter, nsFilter, tagFilter), scroller);
+  const el = h(
+    "div",
+    { class: "lgw-panel lgw-tokens" },
+    h("div", { class: "lgw-toolbar" }, nodeFilter, nsFilter, tagFilter),
+    scroller,
+  );
 
   const blocks = new Map<string, Block>();
   const seen = { node: new Set<string>(), ns: new Set<string>(), tag: new Set<string>() };

@@ -7,7 +7,12 @@ export function treePanel(ctx: Context): { el: HTMLElement; dispose(): void } {
   const body = h("div", { class: "lgw-tree-body", testid: "tree" });
   const clear = h("button", { class: "lgw-link", type: "button", hidden: true }, "show all");
   clear.addEventListener("click", () => ctx.selection.set(null));
-  const el = h("div", { class: "lgw-tree" }, h("div", { class: "lgw-toolbar" }, h("span", { class: "lgw-subtitle" }, "Namespaces"), clear), body);
+  const el = h(
+    "div",
+    { class: "lgw-tree" },
+    h("div", { class: "lgw-toolbar" }, h("span", { class: "lgw-subtitle" }, "Namespaces"), clear),
+    body,
+  );
 
   const nodeEl = (node: TreeNode, depth: number): HTMLElement => {
     const nodes = Object.entries(node.nodes);
@@ -21,14 +26,26 @@ export function treePanel(ctx: Context): { el: HTMLElement; dispose(): void } {
       },
       h("span", { class: "lgw-dot", "data-status": node.status }),
       h("span", { class: "lgw-tree-name" }, node.name),
-      h("span", { class: "lgw-muted" }, ` ${node.status} · ${node.events} ev · ${formatSeconds(node.ended - node.started)}`),
+      h(
+        "span",
+        { class: "lgw-muted" },
+        ` ${node.status} · ${node.events} ev · ${formatSeconds(node.ended - node.started)}`,
+      ),
     );
     label.dataset.namespace = node.namespace;
-    label.addEventListener("click", () => ctx.selection.set(ctx.selection.namespace === node.namespace ? null : node.namespace));
+    label.addEventListener("click", () =>
+      ctx.selection.set(ctx.selection.namespace === node.namespace ? null : node.namespace),
+    );
     const nodeList = h(
       "div",
       { class: "lgw-tree-nodes" },
-      ...nodes.map(([name, count]) => h("span", { class: "lgw-chip", testid: "tree-node", title: `${count} updates` }, count > 1 ? `${name} ×${count}` : name)),
+      ...nodes.map(([name, count]) =>
+        h(
+          "span",
+          { class: "lgw-chip", testid: "tree-node", title: `${count} updates` },
+          count > 1 ? `${name} ×${count}` : name,
+        ),
+      ),
     );
     const wrap = h("div", { class: "lgw-tree-item", style: `padding-left:${depth * 12}px` }, label, nodeList);
     return h("div", {}, wrap, ...node.children.map((child) => nodeEl(child, depth + 1)));

@@ -44,7 +44,10 @@ export class FakeModel {
     this.handlers.set(event, [...(this.handlers.get(event) ?? []), cb]);
   }
   off(event: string, cb: Callback): void {
-    this.handlers.set(event, (this.handlers.get(event) ?? []).filter((h) => h !== cb));
+    this.handlers.set(
+      event,
+      (this.handlers.get(event) ?? []).filter((h) => h !== cb),
+    );
   }
   custom(msg: unknown): void {
     for (const cb of this.handlers.get("msg:custom") ?? []) cb(msg);

@@ -38,7 +38,12 @@ describe("RunView front end", () => {
   it("streams tokens into one text node per message", () => {
     const model = new FakeModel(snapshot());
     mount(model);
-    model.custom(delta(1, { messages: [{ id: "m1", ns: "", node: "write_joke", tags: ["joke"], complete: false }], tokens: { m1: "Why " } }));
+    model.custom(
+      delta(1, {
+        messages: [{ id: "m1", ns: "", node: "write_joke", tags: ["joke"], complete: false }],
+        tokens: { m1: "Why " },
+      }),
+    );
     model.custom(delta(2, { tokens: { m1: "did" } }));
     const text = el.querySelector('[data-testid="message"] pre');
     expect(text?.textContent).toBe("Why did");
@@ -51,7 +56,17 @@ describe("RunView front end", () => {
         header: header({ status: "error", error: EVIL, interrupts: [{ value: EVIL }] }),
         messages: [{ id: "m1", ns: "", node: EVIL, tags: [EVIL], complete: true, text: EVIL }],
         rows: [row(0, { node: EVIL, preview: EVIL, changed: [EVIL] })],
-        tree: { namespace: "", name: EVIL, task_id: null, status: "running", events: 1, nodes: { [EVIL]: 1 }, started: 0, ended: 1, children: [] },
+        tree: {
+          namespace: "",
+          name: EVIL,
+          task_id: null,
+          status: "running",
+          events: 1,
+          nodes: { [EVIL]: 1 },
+          started: 0,
+          ended: 1,
+          children: [],
+        },
         counts: { [EVIL]: 1 },
       }),
     );
@@ -70,7 +85,12 @@ describe("RunView front end", () => {
     mount(model);
     model.custom(delta(3, { tokens: { m1: "late" } }));
     expect(model.sent).toContainEqual({ type: "resync" });
-    model.setSnapshot(snapshot({ seq: 3, messages: [{ id: "m1", ns: "", node: "n", tags: [], complete: false, text: "all of it" }] }));
+    model.setSnapshot(
+      snapshot({
+        seq: 3,
+        messages: [{ id: "m1", ns: "", node: "n", tags: [], complete: false, text: "all of it" }],
+      }),
+    );
     expect(el.querySelector('[data-testid="message"] pre')?.textContent).toBe("all of it");
   });
 
@@ -86,7 +106,9 @@ describe("RunView front end", () => {
   });
 
   it("fetches a row's state on click and shows the diff", async () => {
-    const model = new FakeModel(snapshot({ rows: [row(0), row(1)], header: header({ stream_mode: ["updates"] }) }));
+    const model = new FakeModel(
+      snapshot({ rows: [row(0), row(1)], header: header({ stream_mode: ["updates"] }) }),
+    );
     mount(model);
     await tick();
     const rows = el.querySelectorAll<HTMLElement>('[data-testid="timeline-row"]');
@@ -111,7 +133,9 @@ describe("RunView front end", () => {
   });
 
   it("shows kernel warnings and its own failures under the status line", () => {
-    const model = new FakeModel(snapshot({ header: header({ warnings: ["Cancelling on the server failed: boom"] }) }));
+    const model = new FakeModel(
+      snapshot({ header: header({ warnings: ["Cancelling on the server failed: boom"] }) }),
+    );
     mount(model);
     model.custom({ type: "delta", seq: 1, messages: 5 });
     const text = el.querySelector('[data-testid="warnings"]')?.textContent ?? "";
@@ -128,8 +152,27 @@ describe("RunView front end", () => {
 
   it("filters tokens by the namespace selected in the tree", () => {
     const tree = {
-      namespace: "", name: "chat", task_id: null, status: "running", events: 3, nodes: { review: 1 }, started: 0, ended: 1,
-      children: [{ namespace: "review:1", name: "review", task_id: "1", status: "running", events: 2, nodes: { critic: 1 }, started: 0, ended: 1, children: [] }],
+      namespace: "",
+      name: "chat",
+      task_id: null,
+      status: "running",
+      events: 3,
+      nodes: { review: 1 },
+      started: 0,
+      ended: 1,
+      children: [
+        {
+          namespace: "review:1",
+          name: "review",
+          task_id: "1",
+          status: "running",
+          events: 2,
+          nodes: { critic: 1 },
+          started: 0,
+          ended: 1,
+          children: [],
+        },
+      ],
     };
     const model = new FakeModel(
       snapshot({
@@ -141,7 +184,9 @@ describe("RunView front end", () => {
       }),
     );
     mount(model);
-    const sub = [...el.querySelectorAll<HTMLElement>('[data-testid="tree-namespace"]')].find((b) => b.dataset.namespace === "review:1");
+    const sub = [...el.querySelectorAll<HTMLElement>('[data-testid="tree-namespace"]')].find(
+      (b) => b.dataset.namespace === "review:1",
+    );
     sub?.click();
     const visible = [...el.querySelectorAll<HTMLElement>('[data-testid="message"]')].filter((m) => !m.hidden);
     expect(visible.map((m) => m.dataset.node)).toEqual(["critic"]);

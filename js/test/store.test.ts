@@ -31,7 +31,11 @@ describe("RunStore", () => {
     const store = new RunStore();
     store.applySnapshot(snapshot());
     store.applyDelta(delta(5, { tokens: { m1: "!" } })); // gap: 1..4 were missed
-    const fresh = snapshot({ seq: 4, messages: [{ ...msg("m1"), text: "full text" }], counts: { messages: 9 } });
+    const fresh = snapshot({
+      seq: 4,
+      messages: [{ ...msg("m1"), text: "full text" }],
+      counts: { messages: 9 },
+    });
     expect(store.applySnapshot(fresh)).toBe(true);
     expect(store.messages.get("m1")?.text).toBe("full text!");
     expect(store.seq).toBe(5);
@@ -56,7 +60,19 @@ describe("RunStore", () => {
         header: header({ status: "success" }),
         messages: [msg("m1")],
         tokens: { m1: "x" },
-        rows: [{ i: 0, seq: 3, t: 1001, mode: "updates", ns: "", node: "a", step: 1, changed: ["k"], preview: "k=1" }],
+        rows: [
+          {
+            i: 0,
+            seq: 3,
+            t: 1001,
+            mode: "updates",
+            ns: "",
+            node: "a",
+            step: 1,
+            changed: ["k"],
+            preview: "k=1",
+          },
+        ],
       }),
     );
     expect(changes).toHaveLength(1);
