@@ -6,9 +6,9 @@ The v1 `StreamPart(event, data, id)` names subgraph events `mode|ns1|ns2`; the v
 
 Token events dominate long runs and are ~1 KB each as decoded by the SDK (~5 KB of Python
 objects), almost all of it repeated from the previous token. Once the reducers and views have
-seen an event, `MetadataInterner.compact` keeps only the token's content and a reference to a
-shared `ChunkFrame` (every other chunk value plus the metadata); `Event.data` rebuilds an equal
-part on each read.
+seen an event, `MetadataInterner.compact` makes the copy the run keeps: the token's content
+and a reference to a shared `ChunkFrame` (every other chunk value plus the metadata);
+`Event.data` rebuilds an equal part on each read.
 """
 
 from __future__ import annotations
@@ -125,8 +125,19 @@ class Event:
         return self._data if self._frame is not None else None
 
     def use_frame(self, frame: ChunkFrame, content: Any) -> None:
-        """Store this event compactly; `data` must equal `frame.rebuild(content)` (not checked)."""
+        """Store this event compactly; `data` must equal `frame.rebuild(content)` (not checked).
+
+        Only for an event nobody else can read yet: a reader on another thread could see the
+        two slots half-changed. `MetadataInterner.compact` makes a new event instead.
+        """
         self._data, self._frame = content, frame
+
+    def compacted_copy(self, frame: ChunkFrame, content: Any) -> Event:
+        """This event stored as `content` + `frame` (a new object: events are never changed
+        under a reader; the run swaps it into its log with one atomic list assignment)."""
+        copy = Event(self.seq, self.time, self.mode, self.namespace, content, self.id)
+        copy._frame = frame
+        return copy
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Event):
@@ -223,13 +234,13 @@ class MetadataInterner:
             split = self._names[name] = split_event_name(name)
         return split
 
-    def compact(self, event: Event) -> None:
-        """Store a `messages` token event as content + shared frame; other events are kept."""
+    def compact(self, event: Event) -> Event | None:
+        """A `messages` token event as content + shared frame, or None to keep it as it is."""
         if event.mode != "messages" or event._frame is not None:
-            return
+            return None
         data = event._data
         if not _token_part(data):
-            return
+            return None
         chunk, metadata = data
         key = metadata.get("langgraph_checkpoint_ns")
         frame = self._frames.get(key)
@@ -238,9 +249,9 @@ class MetadataInterner:
         if frame is None or not frame.matches(chunk, metadata):
             frame = ChunkFrame(chunk, metadata)
             if not frame.reusable:
-                return
+                return None
             self._frames[key] = frame
-        event._data, event._frame = chunk["content"], frame
+        return event.compacted_copy(frame, chunk["content"])
 
 
 def normalize(

@@ -151,7 +151,9 @@ class Run:
             self._run_id = self._state.status.run_id
         self._notify(event)
         # after the reducers and views have read the full part: keep a token's content only
-        self._interner.compact(event)
+        compact = self._interner.compact(event)
+        if compact is not None:
+            self._events[event.seq] = compact
 
     def _on_run_created(self, meta: dict[str, Any]) -> None:
         self._run_id = meta.get("run_id") or self._run_id

@@ -108,10 +108,12 @@ def load_run(path: str | os.PathLike[str]) -> Run:
                 event = Event(record["seq"], record["t"], mode, namespace, data, record["id"])
             events.append(event)
             state.apply(event)
-            if frame is None:
-                interner.compact(event)
-            else:
+            if frame is not None:  # not published yet: nobody reads it while it changes
                 event.use_frame(frame, content)
+            else:
+                compact = interner.compact(event)
+                if compact is not None:
+                    events[-1] = compact
     state.finish(header.get("status") or state.status.settle(cancelled=False), header.get("error"))
     if header.get("error_data"):
         state.status.error_data = header["error_data"]
