@@ -26,7 +26,8 @@ from bench.table import Figure, Row, check, figure, render
 class Sizes:
     custom: int
     tokens: int
-    repeats: int
+    repeats: int  # (raw, lg_widgets) pairs for the custom firehose
+    token_repeats: int  # pairs for the token run (short, and noisier: more of them)
     memory_n: int
     scaling: tuple[int, ...]
     offline_repeats: int
@@ -34,8 +35,8 @@ class Sizes:
     timeline_rows: int = 10_000
 
 
-FULL = Sizes(100_000, 20_000, 3, 100_000, (1_000, 10_000, 100_000), 3, 20_000)
-QUICK = Sizes(10_000, 5_000, 2, 10_000, (1_000, 10_000), 2, 2_000)
+FULL = Sizes(100_000, 20_000, 3, 5, 100_000, (1_000, 10_000, 100_000), 3, 20_000)
+QUICK = Sizes(10_000, 5_000, 2, 2, 10_000, (1_000, 10_000), 2, 2_000)
 
 
 def log(message: str) -> None:
@@ -126,7 +127,7 @@ async def live_sections(url: str, sizes: Sizes) -> list[Row]:
     log("warm-up")
     await live.raw_sdk(client, "tokens", 500)
     await live.with_view(client, "tokens", 500)
-    token_pairs = await live.pairs(client, "tokens", sizes.tokens, sizes.repeats, log)
+    token_pairs = await live.pairs(client, "tokens", sizes.tokens, sizes.token_repeats, log)
     custom_pairs = await live.pairs(client, "custom", sizes.custom, sizes.repeats, log)
     rows += throughput_rows("tokens", token_pairs)
     rows += throughput_rows("custom", custom_pairs)
