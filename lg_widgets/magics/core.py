@@ -6,6 +6,7 @@ that `%config LgWidgetsMagics.default_mode = ...` (or an IPython profile) can ch
 
 from __future__ import annotations
 
+import shlex
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,6 @@ from IPython.core.magic import (
 )
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
-from IPython.utils.process import arg_split
 from traitlets import Bool, List, Unicode, Union
 
 import lg_widgets
@@ -393,9 +393,10 @@ class LgWidgetsMagics(Magics):
 
 
 def _parse(magic: Any, line: str) -> Any:
-    """Parse like a POSIX shell, so that `--config '{"a": 1}'` arrives without its quotes."""
+    """Parse like a POSIX shell: `--config '{"a": 1}'` arrives without its quotes, and a
+    trailing `# comment` (natural after `%lgserve`) is not taken for arguments."""
     try:
-        argv = arg_split(line, posix=True, strict=True)
+        argv = shlex.split(line, comments=True, posix=True)
     except ValueError as exc:  # "No closing quotation"
         raise UsageError(f"Cannot split the magic's line: {exc}.") from None
     return magic.parser.parse_args(argv)

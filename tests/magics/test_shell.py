@@ -301,3 +301,8 @@ def test_help_lists_the_options(ip):
     for option in ("--thread", "--mode", "--resume", "--multitask-strategy", "--api-key-env"):
         assert option in help_text
     assert "%config default_wait" in help_text
+
+
+def test_trailing_comment_is_not_an_argument(cell, ns):
+    cell('%%lgstream agent --mode updates --wait -o commented  # a note\n{"topic": "n"}')
+    assert ns["commented"].stream_mode == ["updates"] and ns["commented"].status == "success"
