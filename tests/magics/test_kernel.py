@@ -152,3 +152,16 @@ def test_join_with_wait_in_the_kernel(kernel, sdk):
     _, outputs = execute(client, "print(joined.status, len(joined.events))")
     status, count = stdout(outputs).split()
     assert status == "success" and int(count) >= 4
+
+
+def test_wait_without_autoawait_blocks_with_nest_asyncio(kernel):
+    """The documented fallback: `%autoawait off` makes --wait block in run.wait_sync()."""
+    _, client = kernel
+    assert execute(client, "%autoawait off")[0]["status"] == "ok"
+    try:
+        reply, _ = execute(client, '%%lgstream agent --wait -o blocked\n{"topic": "b"}')
+        assert reply["status"] == "ok"
+        _, outputs = execute(client, "print(blocked.done, blocked.status)")
+        assert stdout(outputs).strip() == "True success"
+    finally:
+        execute(client, "%autoawait on")
