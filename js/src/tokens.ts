@@ -1,13 +1,21 @@
 // LLM text as it streams, one block per message, grouped by namespace and node.
 // Pieces are appended to a Text node (appendData), so streaming never re-renders a message.
 import type { Context } from "./context";
-import { atEnd, h, namespaceLabel, onResize, replace } from "./dom";
+import { atEnd, h, namespaceLabel, onResize } from "./dom";
 import type { Message } from "./store";
 
 interface Block {
   el: HTMLElement;
   text: Text;
   message: Message;
+  group: Group;
+}
+
+/** All messages of one (namespace, node), in order of first appearance. */
+interface Group {
+  el: HTMLElement;
+  body: HTMLElement;
+  blocks: Block[];
 }
 
 export function tokensPanel(ctx: Context): { el: HTMLElement; dispose(): void; shown(): void } {
@@ -29,6 +37,7 @@ export function tokensPanel(ctx: Context): { el: HTMLElement; dispose(): void; s
   );
 
   const blocks = new Map<string, Block>();
+  const groups = new Map<string, Group>();
   const seen = { node: new Set<string>(), ns: new Set<string>(), tag: new Set<string>() };
   let following = true;
   scroller.addEventListener("scroll", () => {
@@ -47,41 +56,68 @@ export function tokensPanel(ctx: Context): { el: HTMLElement; dispose(): void; s
     for (const tag of m.tags) addOption(tagFilter, seen.tag, tag, tag);
   };
 
-  const makeBlock = (m: Message): Block => {
-    const text = document.createTextNode(m.text);
+  const groupFor = (m: Message): Group => {
+    const key = `${m.ns}\u0000${m.node ?? ""}`;
+    let group = groups.get(key);
+    if (!group) {
+      const body = h("div", { class: "lgw-group-body" });
+      const head = h(
+        "div",
+        { class: "lgw-group-head", title: m.ns || "root namespace" },
+        h("span", { class: "lgw-ns" }, namespaceLabel(m.ns)),
+        " · ",
+        h("span", { class: "lgw-node" }, m.node ?? "(no node)"),
+      );
+      group = { el: h("div", { class: "lgw-group", testid: "token-group" }, head, body), body, blocks: [] };
+      groups.set(key, group);
+      list.appendChild(group.el);
+    }
+    return group;
+  };
+
+  const addBlock = (m: Message, text: string): Block => {
+    const group = groupFor(m);
+    const node = document.createTextNode(text);
     const meta = h(
       "div",
       { class: "lgw-msg-meta" },
-      h("span", { class: "lgw-ns" }, namespaceLabel(m.ns)),
-      " · ",
-      h("span", { class: "lgw-node" }, m.node ?? "(no node)"),
-      m.tags.length ? h("span", { class: "lgw-tags" }, ` #${m.tags.join(" #")}`) : null,
-      h("span", { class: "lgw-muted", title: m.id }, ` ${m.id.slice(0, 12)}`),
+      m.tags.length ? h("span", { class: "lgw-tags" }, `#${m.tags.join(" #")} `) : null,
+      h("span", { class: "lgw-muted", title: m.id }, m.id.slice(0, 16)),
     );
-    const pre = h("pre", { class: "lgw-msg-text" }, text);
-    const el = h("div", { class: "lgw-msg", testid: "message" }, meta, pre);
+    const el = h(
+      "div",
+      { class: "lgw-msg", testid: "message" },
+      meta,
+      h("pre", { class: "lgw-msg-text" }, node),
+    );
     el.dataset.ns = m.ns;
     el.dataset.node = m.node ?? "";
     el.dataset.complete = String(m.complete);
     el.hidden = !visible(m);
-    return { el, text, message: m };
+    if (!el.hidden) group.el.hidden = false;
+    const block = { el, text: node, message: m, group };
+    group.blocks.push(block);
+    group.body.appendChild(el);
+    blocks.set(m.id, block);
+    empty.hidden = true;
+    return block;
   };
 
   const rebuild = () => {
     blocks.clear();
-    const els: HTMLElement[] = [];
+    groups.clear();
+    list.replaceChildren();
     for (const m of ctx.store.messages.values()) {
       addOptions(m);
-      const block = makeBlock(m);
-      blocks.set(m.id, block);
-      els.push(block.el);
+      addBlock(m, m.text);
     }
-    replace(list, ...els);
+    refilter();
     empty.hidden = blocks.size > 0;
   };
 
   const refilter = () => {
     for (const block of blocks.values()) block.el.hidden = !visible(block.message);
+    for (const group of groups.values()) group.el.hidden = group.blocks.every((b) => b.el.hidden);
     if (following) scroller.scrollTop = scroller.scrollHeight;
   };
 
@@ -92,11 +128,7 @@ export function tokensPanel(ctx: Context): { el: HTMLElement; dispose(): void; s
         const m = ctx.store.messages.get(id);
         if (!m || blocks.has(id)) continue;
         addOptions(m);
-        const block = makeBlock(m);
-        block.text.data = "";
-        blocks.set(id, block);
-        list.appendChild(block.el);
-        empty.hidden = true;
+        addBlock(m, ""); // its text arrives in change.appended
       }
       for (const [id, piece] of change.appended) blocks.get(id)?.text.appendData(piece);
       for (const id of change.completed) {

@@ -190,5 +190,22 @@ describe("RunView front end", () => {
     sub?.click();
     const visible = [...el.querySelectorAll<HTMLElement>('[data-testid="message"]')].filter((m) => !m.hidden);
     expect(visible.map((m) => m.dataset.node)).toEqual(["critic"]);
+    const groups = [...el.querySelectorAll<HTMLElement>('[data-testid="token-group"]')];
+    expect(groups.map((g) => g.hidden)).toEqual([true, false]);
+  });
+
+  it("groups messages per namespace and node as they stream in", () => {
+    const model = new FakeModel(snapshot());
+    mount(model);
+    const info = (id: string, node: string) => ({ id, ns: "", node, tags: [], complete: false });
+    model.custom(
+      delta(1, { messages: [info("j1", "joke"), info("p1", "poem")], tokens: { j1: "a", p1: "b" } }),
+    );
+    model.custom(delta(2, { messages: [info("j2", "joke")], tokens: { j2: "c", p1: "d" } }));
+    const groups = [...el.querySelectorAll<HTMLElement>('[data-testid="token-group"]')];
+    expect(groups.map((g) => [...g.querySelectorAll("pre")].map((p) => p.textContent))).toEqual([
+      ["a", "c"],
+      ["bd"],
+    ]);
   });
 });
