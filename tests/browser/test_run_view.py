@@ -244,8 +244,12 @@ async def test_reload_and_saved_widget_state_show_the_complete_result(open_noteb
     assert snapshot["header"]["status"] == "success"
 
     async def shows_everything() -> None:
+        await notebook.page.wait_for_function(
+            "() => window.jupyterapp?.shell?.currentWidget?.context?.isReady", timeout=60_000
+        )
         view = notebook.view()
-        await expect(view.get_by_test_id("status")).to_have_text("success")
+        # restoring widgets waits for the (re)started kernel's comm info
+        await expect(view.get_by_test_id("status")).to_have_text("success", timeout=60_000)
         await expect(view.get_by_test_id("tree-namespace")).to_have_count(2)
         await expect(view.get_by_test_id("message")).to_have_count(3)
         assert await notebook.page.evaluate(TOKENS_JS % 0) == result["tokens"]
