@@ -553,6 +553,8 @@ class Run:
             event = self._events[seq]
             if event.mode == "messages":
                 texts.append(content_text(event.data[0].get("content")))
+            elif event.mode == "events":
+                texts.append(content_text(event.data["data"]["chunk"].get("content")))
             else:  # accumulated `messages/partial`
                 chunk = next((c for c in event.data if c.get("id") == message.id), {})
                 full = content_text(chunk.get("content"))
@@ -574,8 +576,10 @@ class Run:
         return RunView(self, **options)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        """Displaying a run in a notebook shows its live view."""
-        return self.view()._repr_mimebundle_(**kwargs)
+        """Displaying a run in a notebook shows its live view (in a terminal, its repr)."""
+        from lg_widgets.widget import run_mimebundle
+
+        return run_mimebundle(self, **kwargs)
 
     def summary(self) -> dict[str, Any]:
         return {

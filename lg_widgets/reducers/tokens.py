@@ -1,7 +1,9 @@
 """LLM token text, merged by message id, per namespace and node.
 
-Handles `messages-tuple` parts (event `messages`, data `[chunk, metadata]`, content is a delta)
-and the older `messages/partial|complete|metadata` parts (content is the text so far).
+Handles `messages-tuple` parts (event `messages`, data `[chunk, metadata]`, content is a delta),
+the older `messages/partial|complete|metadata` parts (content is the text so far), and the
+`on_chat_model_stream` events of `events` mode. When a run streams several of these, a message
+keeps the source it was first seen in, so its text is never doubled.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class StreamedMessage:
     piece_times: list[float] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     tool_calls: list[Any] = field(default_factory=list)
+    source: str = "messages"
 
     @property
     def text(self) -> str:
@@ -104,21 +107,38 @@ class TokenReducer:
                     if event.mode == "messages/complete" and touched:
                         touched.complete = True
             return touched
+        elif event.mode == "events":
+            data = event.data
+            if isinstance(data, dict) and data.get("event") == "on_chat_model_stream":
+                chunk = (data.get("data") or {}).get("chunk")
+                if isinstance(chunk, dict):
+                    tags = [t for t in data.get("tags") or () if not t.startswith("seq:step:")]
+                    metadata = {**(data.get("metadata") or {}), "tags": tags}
+                    return self._add(event, chunk, metadata, delta=True, source="events")
         return None
 
     def _add(
-        self, event: Event, chunk: dict[str, Any], metadata: dict[str, Any], *, delta: bool
-    ) -> StreamedMessage:
+        self,
+        event: Event,
+        chunk: dict[str, Any],
+        metadata: dict[str, Any],
+        *,
+        delta: bool,
+        source: str = "messages",
+    ) -> StreamedMessage | None:
         message_id = chunk.get("id") or f"seq-{event.seq}"
         message = self.messages.get(message_id)
+        if message is not None and message.source != source:
+            return None  # the same message, already followed through another mode
         if message is None:
             namespace = (
                 event.namespace_str
-                if delta
+                if delta and source == "messages"
                 else _parent_namespace(metadata.get("langgraph_checkpoint_ns"))
             )
             message = StreamedMessage(
                 id=message_id,
+                source=source,
                 namespace=namespace,
                 node=metadata.get("langgraph_node"),
                 tags=tuple(metadata.get("tags") or ()),

@@ -226,3 +226,21 @@ async def test_cancel_a_stateless_run(server, mode):
         await asyncio.sleep(0.1)
     else:
         raise AssertionError(f"the stateless run is still {status} on the server")
+
+
+async def test_events_mode_fills_tokens_once_even_with_messages_tuple(server):
+    events_only = await lg_widgets.stream(
+        "chat", {"topic": "owls"}, thread_id="new", stream_mode="events"
+    )
+    both = await lg_widgets.stream(
+        "chat", {"topic": "owls"}, thread_id="new", stream_mode=["events", "messages-tuple"]
+    )
+    joke = "Why did the owls cross the road? To get to the other side of the story."
+    assert events_only.tokens[("", "write_joke")] == joke
+    assert events_only.text(tags="joke") == joke
+    assert both.tokens[("", "write_joke")] == joke  # not doubled
+    chunks = events_only.tokens_df
+    assert "".join(chunks[chunks["node"] == "write_joke"]["text"]) == joke
+    for run in (events_only, both):  # the subgraph's namespace, from token metadata
+        (namespace,) = [ns for ns, node in run.tokens if node == "critic"]
+        assert namespace.startswith("review:")
