@@ -7,6 +7,7 @@ Public API::
     stream()     start a run and stream it -> Run
     join()       join a run that is already going -> Run
     load()       rebuild a saved Run offline
+    runs()       every run of this process, in start order
 
 In a notebook, `%load_ext lg_widgets` adds the magics (lg_widgets.magics).
 """
@@ -19,6 +20,7 @@ from lg_widgets.errors import (
     ServerStartError,
 )
 from lg_widgets.events import Event
+from lg_widgets.registry import runs
 from lg_widgets.run import Run
 from lg_widgets.server import EmbeddedServer, serve
 from lg_widgets.storage import load_run as load
@@ -39,6 +41,7 @@ def unload_ipython_extension(ipython: object) -> None:
 
     unload(ipython)
 
+
 __all__ = [
     "Connection",
     "EmbeddedServer",
@@ -53,6 +56,7 @@ __all__ = [
     "disconnect",
     "join",
     "load",
+    "runs",
     "serve",
     "stream",
 ]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from langgraph_sdk.errors import NotFoundError
 
+from lg_widgets import registry
 from lg_widgets.events import Event, MetadataInterner, normalize
 from lg_widgets.failures import describe_failure
 from lg_widgets.reducers import RunState
@@ -88,6 +89,7 @@ class Run:
     def _start(self, loop: asyncio.AbstractEventLoop) -> None:
         """Schedule the consuming task on `loop` (called once by `stream()`/`join()`)."""
         self._loop = loop
+        registry.track(self)
 
         def create() -> None:
             self._run_created = asyncio.Event()
@@ -142,6 +144,7 @@ class Run:
                     with contextlib.suppress(Exception):
                         await client.http.client.aclose()
                 self._client = None if owned else self._client
+                registry.release(self)
 
     def _ingest(self, part: Any) -> None:
         event = normalize(part, len(self._events), interner=self._interner)

@@ -299,7 +299,7 @@ class LgWidgetsMagics(Magics):
     @magic_arguments()
     @argument("--cancel", metavar="N|RUN_ID|all", help="cancel a run (row number or run id)")
     def lgruns(self, line: str) -> pd.DataFrame:
-        """The runs started by magics in this kernel, with their status; can cancel one."""
+        """The runs of this kernel (magics and Python API) with their status; can cancel one."""
         args = _parse(self.lgruns, line)
         if args.cancel is not None:
             targets = self._select(args.cancel)
@@ -322,17 +322,23 @@ class LgWidgetsMagics(Magics):
                 "run_id": s.run.run_id,
                 "error": s.run.error,
             }
-            for s in self._started
+            for s in self._listed()
         ]
         columns = ["magic", "variable", "assistant", "status", "events", "seconds"]
         return pd.DataFrame(rows, columns=[*columns, "thread_id", "run_id", "error"])
 
+    def _listed(self) -> list[_Started]:
+        """Every run of the process; runs started from Python show magic `python`."""
+        by_magic = {id(s.run): s for s in self._started}
+        return [by_magic.get(id(run)) or _Started("python", run, None) for run in lg_widgets.runs()]
+
     def _select(self, which: str) -> list[_Started]:
+        listed = self._listed()
         if which == "all":
-            return [s for s in self._started if not s.run.done]
-        if which.isdigit() and int(which) < len(self._started):
-            return [self._started[int(which)]]
-        matches = [s for s in self._started if s.run.run_id and s.run.run_id.startswith(which)]
+            return [s for s in listed if not s.run.done]
+        if which.isdigit() and int(which) < len(listed):
+            return [listed[int(which)]]
+        matches = [s for s in listed if s.run.run_id and s.run.run_id.startswith(which)]
         if len(matches) != 1:
             raise UsageError(
                 f"No single run of this kernel matches {which!r}: give a row number of %lgruns "

@@ -217,6 +217,14 @@ def test_lgruns_lists_and_cancels(cell, sdk, ns):
     assert cell("%lgruns").set_index("run_id").loc[long.run_id, "status"] == "cancelled"
 
 
+def test_lgruns_lists_runs_started_from_python(cell, ns):
+    cell('import lg_widgets\npy = lg_widgets.stream("agent", {"topic": "p"}, thread_id="new")')
+    cell("await py")
+    table = cell("%lgruns").set_index("run_id")
+    assert table.loc[ns["py"].run_id, "magic"] == "python"
+    assert table.loc[ns["py"].run_id, "status"] == "success"
+
+
 def test_config_defaults(cell, magics, sdk, ip, ns):
     cell("%config LgWidgetsMagics.default_mode = ['updates', 'custom']")
     cell("%config LgWidgetsMagics.default_subgraphs = True")
