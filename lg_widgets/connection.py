@@ -80,6 +80,11 @@ def connect(
     return _default
 
 
+def default_connection() -> Connection | None:
+    """The connection set by `connect()`/`serve()`, if any (ignores `$LANGGRAPH_API_URL`)."""
+    return _default
+
+
 def disconnect() -> None:
     global _default
     _default = None

@@ -289,7 +289,7 @@ class LgWidgetsMagics(Magics):
             raise UsageError("No embedded server started by %lgserve is running.")
         server.stop()
         self._server = None
-        default = connections._default
+        default = connections.default_connection()
         if default is not None and default.server is server:
             lg_widgets.disconnect()
         print(f"Stopped the embedded server at {server.url}.")
@@ -369,7 +369,7 @@ class LgWidgetsMagics(Magics):
         """
         if api_key_env:
             inputs.check_env_set(inputs.check_env_name(api_key_env))
-        if url is None and connections._default is None and self.url:
+        if url is None and connections.default_connection() is None and self.url:
             url, api_key_env = self.url, api_key_env or self.api_key_env
         if url is not None:
             connection = Connection(url.rstrip("/"), api_key_env)
