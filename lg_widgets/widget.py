@@ -520,3 +520,24 @@ class RunView(anywidget.AnyWidget):
     def close(self) -> None:
         self._detach()
         super().close()
+
+
+def run_mimebundle(run: Run, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new live view where a Jupyter kernel can show widgets; elsewhere just the repr.
+
+    A terminal IPython or a script has no front end for the widget, and would print the widget's
+    repr instead of the run's.
+    """
+    text = {"text/plain": repr(run)}
+    if not _in_kernel():
+        return text, {}
+    data, metadata = run.view()._repr_mimebundle_(**kwargs)
+    return {**data, **text}, metadata
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return False
+    return getattr(get_ipython(), "kernel", None) is not None

@@ -201,3 +201,9 @@ def test_unknown_options_are_rejected():
     run = Run(None, None, assistant_id="fake")
     with pytest.raises(TypeError):
         run.view(colour="red")
+
+
+def test_outside_a_kernel_a_run_displays_as_its_repr():
+    run = Run(None, None, assistant_id="fake")
+    data, _ = run._repr_mimebundle_()
+    assert data == {"text/plain": repr(run)}
