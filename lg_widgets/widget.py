@@ -6,8 +6,9 @@ jupyter_server silently drops IOPub messages above 1000/s, and a token stream al
 already received and builds one *delta* (new text pieces per message id, new timeline rows with
 short previews, tree/header changes) per flush; `Flusher` sends at most one delta per
 `flush_interval` from a `loop.call_later` timer. The full data also lives in the `snapshot`
-trait, refreshed about once a second (less often when it is large, so bytes stay bounded) and at
-the end, so a second view, a reloaded page and a notebook saved with widget state are complete.
+trait, refreshed every second early in a run, then at doubling intervals (so snapshot bytes stay
+O(n)), and at the end, so a second view, a reloaded page and a notebook saved with widget state
+are complete; a view that missed deltas asks for a fresh snapshot at once.
 Whole states, the raw event log and full timeline rows are not pushed: the front end asks for
 them (custom message request/response) when the user opens one.
 """
@@ -460,11 +461,12 @@ class RunView(anywidget.AnyWidget):
             self.snapshot_bytes += len(raw)
             self.snapshots_sent += 1
             self.snapshot = data
-        # ~1/s early on; later spaced by a quarter of the run's age and by size, so the total
-        # snapshot bytes stay a small multiple of the final snapshot (a view that misses
-        # deltas asks for a fresh one with "resync" instead of relying on the timer).
+        # Every second early on, then at doubling ages (1, 2, 4, 8 s...) and no faster than the
+        # byte budget: the snapshots sent before the last one add up to about one final
+        # snapshot, so bytes stay O(n). A view that missed deltas asks for a fresh one
+        # ("resync") rather than waiting for the timer.
         age = time.monotonic() - self._created
-        pause = max(self._snapshot_interval, age / 2, len(raw) / SNAPSHOT_BYTES_PER_S)
+        pause = max(self._snapshot_interval, age, len(raw) / SNAPSHOT_BYTES_PER_S)
         self._next_snapshot = time.monotonic() + pause
 
     def _push(self, content: dict[str, Any]) -> None:

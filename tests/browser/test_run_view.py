@@ -334,3 +334,56 @@ async def test_header_shows_the_error_and_the_interrupt_payload(open_notebook):
     question = paused.get_by_test_id("interrupts").get_by_text("Publish the piece about cats?")
     await expect(question).to_be_visible()  # the payload starts expanded
     await expect(paused.get_by_test_id("cancel")).to_be_hidden()
+
+
+SYNTHETIC_RUN_CELL = """
+# A live run fed in the kernel at the server's ceiling (perf-baselines §1: ~2.5k events/s),
+# without a server, so the widget path alone is measured. Uses Run internals on purpose.
+import asyncio, time
+from lg_widgets.run import Run
+
+run = Run(None, None, assistant_id="synthetic")
+finished = asyncio.Event()
+run._loop = asyncio.get_running_loop()
+run._task = run._loop.create_task(finished.wait())
+
+async def produce(n=20_000, rate=2_500):
+    start = time.monotonic()
+    meta = {"langgraph_node": "writer", "langgraph_checkpoint_ns": "", "tags": ["synthetic"]}
+    for i in range(n):
+        chunk = {"content": f"w{i} ", "id": f"message-{i // 5_000}", "type": "AIMessageChunk"}
+        run._ingest({"event": "messages", "data": [chunk, meta]})
+        if i % 25 == 24:
+            await asyncio.sleep(max(0.0, start + (i + 1) / rate - time.monotonic()))
+    run.ended_at = time.time()
+    run._state.finish("success")
+    run._notify(None)
+    finished.set()
+
+producer = asyncio.get_running_loop().create_task(produce())
+view = run.view()
+view
+"""
+
+
+async def test_twenty_thousand_tokens_at_2500_per_second_arrive_intact(open_notebook):
+    """The design's stress case through jupyter_server's default IOPub rate limit."""
+    notebook = await open_notebook(
+        [SYNTHETIC_RUN_CELL, "await producer\n" + RESULT_CELL.replace("await run", "")]
+    )
+    frames_before, bytes_before = notebook.ws_frames, notebook.ws_bytes
+    await notebook.run_all()
+    result = await notebook.result(timeout=120_000)
+    view = notebook.view()
+    await expect(view.get_by_test_id("status")).to_have_text("success")
+    assert await notebook.page.evaluate(TOKENS_JS % 0) == result["tokens"]
+    assert len(next(iter(result["tokens"].values()))) > 100_000
+    stats = result["view"]
+    rate = stats["messages"] / stats["seconds"]
+    print(
+        f"\nRunView, 20,000 tokens at 2.5k/s in {stats['seconds']:.2f} s: {stats['messages']} "
+        f"comm messages ({rate:.1f}/s), {stats['custom_bytes']} B of deltas, "
+        f"{stats['snapshot_bytes']} B of snapshots; browser websocket: "
+        f"{notebook.ws_frames - frames_before} frames, {notebook.ws_bytes - bytes_before} B"
+    )
+    assert rate <= 30
