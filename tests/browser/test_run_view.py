@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import time
+from pathlib import Path
 
 from playwright.async_api import expect
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 TOKENS_JS = """() => {
   const view = document.querySelectorAll('[data-testid="lg-run-view"]')[%d];
@@ -223,25 +227,20 @@ async def test_untrusted_tokens_and_state_are_shown_as_text(open_notebook):
 
 
 async def test_reload_and_saved_widget_state_show_the_complete_result(open_notebook, jupyterlab):
-    """After a page reload (kernel alive) and from the saved notebook alone (kernel gone)."""
-    notebook = await open_notebook(
-        [
-            "import lg_widgets\n"
-            'run = lg_widgets.stream("chat", {"topic": "cats"}, thread_id="new",\n'
-            '                        stream_mode=["messages-tuple", "updates"],\n'
-            "                        stream_subgraphs=True)\n"
-            "run",
-            RESULT_CELL,
-        ]
-    )
+    """After a page reload (kernel alive) and from the saved notebook alone (kernel gone).
+
+    The notebook is the README's RunView example, so that example runs as written.
+    """
+    first, second = readme_examples()
+    notebook = await open_notebook(["import lg_widgets\n" + first, second, RESULT_CELL])
     await notebook.run_all()
     result = await notebook.result()
     await expect(notebook.view().get_by_test_id("status")).to_have_text("success")
     await notebook.command("docmanager:save")
     saved = json.loads((jupyterlab.root / f"{notebook.name}.ipynb").read_text())
     models = saved["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
-    (snapshot,) = [m["state"]["snapshot"] for m in models.values() if "snapshot" in m["state"]]
-    assert snapshot["header"]["status"] == "success"
+    snapshots = [m["state"]["snapshot"] for m in models.values() if "snapshot" in m["state"]]
+    assert [s["header"]["status"] for s in snapshots] == ["success", "success"]
 
     async def shows_everything() -> None:
         await notebook.page.wait_for_function(
@@ -261,6 +260,12 @@ async def test_reload_and_saved_widget_state_show_the_complete_result(open_noteb
     await notebook.command("kernelmenu:shutdown")
     await notebook.page.reload()
     await shows_everything()  # from the widget state saved in the notebook file
+
+
+def readme_examples() -> list[str]:
+    text = README.read_text()
+    section = text.split("\n## The live view: `RunView`\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, re.S)
 
 
 BIG_RUN_CELL = """
