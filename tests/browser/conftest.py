@@ -16,6 +16,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -38,14 +39,6 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 STATIC = Path(__file__).resolve().parents[2] / "lg_widgets" / "static" / "widget.js"
-
-pytestmark = pytest.mark.browser
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/browser" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
 
 
 def _free_port() -> int:
@@ -142,8 +135,6 @@ def _write_settings(settings: Path) -> None:
 
 
 def _wait_until_up(lab: JupyterLab, timeout: float = 90) -> None:
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if lab.process.poll() is not None:

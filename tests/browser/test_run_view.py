@@ -7,7 +7,10 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 from playwright.async_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
