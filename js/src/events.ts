@@ -87,6 +87,13 @@ export function eventsPanel(ctx: Context): {
     }
     inFlight = true;
     const filter = modeFilter.value;
+    if (!list.childElementCount && offset === null) {
+      // the saved tail shows at once; the kernel's page replaces it when it answers
+      showRows(
+        ctx.store.eventsTail.filter((r) => !filter || r.mode === filter),
+        "loading from the kernel…",
+      );
+    }
     ctx.kernel
       .request<Page>({ type: "events", modes: filter ? [filter] : [], offset: offset ?? -PAGE, limit: PAGE })
       .then((page) => {
