@@ -143,6 +143,27 @@ describe("RunView front end", () => {
     expect(text).toContain("applying an update failed");
   });
 
+  it("pages the event log from the kernel and opens a payload as JSON", async () => {
+    const model = new FakeModel(snapshot({ counts: { custom: 1 } }));
+    mount(model);
+    el.querySelector<HTMLElement>('[data-testid="tab-events"]')?.click();
+    const page = model.sent.find((m) => m.type === "events");
+    expect(page).toMatchObject({ type: "events", modes: [], offset: -100, limit: 100 });
+    const row = { seq: 7, t: 1001, mode: "custom", ns: "", node: null, preview: EVIL };
+    model.custom({ type: "response", req: page?.req, total: 1, offset: 0, rows: [row] });
+    await tick(0);
+    const event = el.querySelector<HTMLDetailsElement>('[data-testid="event"]');
+    expect(event?.textContent).toContain(EVIL);
+    event!.open = true;
+    event!.dispatchEvent(new Event("toggle"));
+    const detail = model.sent.find((m) => m.type === "event");
+    expect(detail).toMatchObject({ type: "event", seq: 7 });
+    model.custom({ type: "response", req: detail?.req, data: { html: EVIL } });
+    await tick(0);
+    expect(event?.textContent).toContain(JSON.stringify(EVIL));
+    expect(el.querySelector("img")).toBeNull();
+  });
+
   it("sends cancel from the header button", () => {
     const model = new FakeModel(snapshot());
     mount(model);
