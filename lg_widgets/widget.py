@@ -371,7 +371,11 @@ class Flusher:
     def poke(self) -> None:
         if self._handle is not None:
             return
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # notified outside the run's loop (not the streaming path): no timer
+            self.flush_now()
+            return
         delay = max(0.0, self._last + self.interval - loop.time())
         self._handle = loop.call_later(delay, self.flush_now)
 
