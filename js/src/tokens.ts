@@ -82,7 +82,7 @@ export function tokensPanel(ctx: Context): { el: HTMLElement; dispose(): void; s
       "div",
       { class: "lgw-msg-meta" },
       m.tags.length ? h("span", { class: "lgw-tags" }, `#${m.tags.join(" #")} `) : null,
-      h("span", { class: "lgw-muted", title: m.id }, m.id.slice(0, 16)),
+      h("span", { class: "lgw-muted", title: m.id }, m.id.length > 12 ? `…${m.id.slice(-8)}` : m.id),
     );
     const el = h(
       "div",
