@@ -81,9 +81,7 @@ def stream(
         stream_subgraphs=stream_subgraphs,
         sdk_kwargs=runs_stream_kwargs,
     )
-    run = Run(request, connection, client=client)
-    run._start(loop_for_new_run())
-    return run
+    return _start(request, connection, client)
 
 
 def join(
@@ -117,6 +115,10 @@ def join(
         last_event_id=last_event_id,
         cancel_on_disconnect=cancel_on_disconnect,
     )
+    return _start(request, connection, client)
+
+
+def _start(request: StreamRequest, connection: Connection, client: LangGraphClient | None) -> Run:
     run = Run(request, connection, client=client)
     run._start(loop_for_new_run())
     return run

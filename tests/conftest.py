@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from jupyter_client.blocking.client import BlockingKernelClient
+from jupyter_client.manager import KernelManager
 
 import lg_widgets
 
@@ -17,3 +21,18 @@ def server() -> Iterator[lg_widgets.EmbeddedServer]:
     """The embedded in-memory server with the bundled demo graphs, set as the default."""
     with lg_widgets.serve() as embedded:
         yield embedded
+
+
+@contextmanager
+def started_kernel(server_url: str) -> Iterator[tuple[KernelManager, BlockingKernelClient]]:
+    """A real ipykernel whose default LangGraph server is `server_url`."""
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel(env={**os.environ, "LANGGRAPH_API_URL": server_url})
+    client = manager.client()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    try:
+        yield manager, client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 
 import pytest
-from jupyter_client.manager import KernelManager
+
+from tests.conftest import started_kernel
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture()
 def kernel(server) -> Iterator:
-    manager = KernelManager(kernel_name="python3")
-    manager.start_kernel(env={**os.environ, "LANGGRAPH_API_URL": server.url})
-    client = manager.client()
-    client.start_channels()
-    client.wait_for_ready(timeout=60)
-    try:
+    with started_kernel(server.url) as (_, client):
         yield client
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
 
 
 def execute(client, code: str) -> str:

@@ -3,7 +3,6 @@ during `--wait` cancels the run on the server."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import KernelManager
 
+from tests.conftest import started_kernel
 from tests.magics.conftest import wait_until
 
 pytestmark = pytest.mark.integration
@@ -19,17 +19,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def kernel(server) -> Iterator[tuple[KernelManager, BlockingKernelClient]]:
-    manager = KernelManager(kernel_name="python3")
-    manager.start_kernel(env={**os.environ, "LANGGRAPH_API_URL": server.url})
-    client = manager.client()
-    client.start_channels()
-    client.wait_for_ready(timeout=60)
-    try:
+    with started_kernel(server.url) as (manager, client):
         execute(client, "%load_ext lg_widgets")
         yield manager, client
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
 
 
 def execute(client: BlockingKernelClient, code: str) -> tuple[dict[str, Any], list[dict]]:
