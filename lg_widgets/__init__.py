@@ -8,6 +8,7 @@ Public API::
     join()       join a run that is already going -> Run
     load()       rebuild a saved Run offline
     runs()       every run of this process, in start order
+    RunView      the live widget of a run (`run.view()`; displaying a run shows it)
 
 In a notebook, `%load_ext lg_widgets` adds the magics (lg_widgets.magics).
 """
@@ -27,6 +28,15 @@ from lg_widgets.storage import load_run as load
 from lg_widgets.streaming import join, stream
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """`RunView` imports anywidget and the widget stack only when first used."""
+    if name == "RunView":
+        from lg_widgets.widget import RunView
+
+        return RunView
+    raise AttributeError(f"module 'lg_widgets' has no attribute {name!r}")
 
 
 def load_ipython_extension(ipython: object) -> None:
@@ -50,6 +60,7 @@ __all__ = [
     "MissingServerExtra",
     "NoServerConfigured",
     "Run",
+    "RunView",
     "ServerStartError",
     "connect",
     "current_connection",
