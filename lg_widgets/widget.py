@@ -1,16 +1,15 @@
 """`RunView`: the anywidget that shows a `Run` live, and the coalescing sync behind it.
 
-Why it is shaped like this (see DESIGN.md, "Running inside the kernel", and perf-baselines.md §3):
-jupyter_server silently drops IOPub messages above 1000/s, and a token stream alone reaches
-2.5k events/s. So nothing here is sent per event. `RunSync` remembers what the front end has
-already received and builds one *delta* (new text pieces per message id, new timeline rows with
-short previews, tree/header changes) per flush; `Flusher` sends at most one delta per
-`flush_interval` from a `loop.call_later` timer. The full data also lives in the `snapshot`
-trait, refreshed every second early in a run, then at doubling intervals (so snapshot bytes stay
-O(n)), and at the end, so a second view, a reloaded page and a notebook saved with widget state
-are complete; a view that missed deltas asks for a fresh snapshot at once.
-Whole states, the raw event log and full timeline rows are not pushed: the front end asks for
-them (custom message request/response) when the user opens one.
+Why it is shaped like this: jupyter_server silently drops IOPub messages above 1000/s, and a token
+stream alone reaches 2.5k events/s. So nothing here is sent per event. `RunSync` remembers what the
+front end has already received and builds one *delta* (new text pieces per message id, new timeline
+rows with short previews, tree/header changes) per flush; `Flusher` sends at most one delta per
+`flush_interval` from a `loop.call_later` timer. The full data also lives in the `snapshot` trait:
+refreshed at most once a second while the periodic snapshots stay within a share of the delta bytes
+(so total bytes stay O(n), about 2-3x the text), and always at the end, so a second view, a reloaded
+page and a notebook saved with widget state are complete; a view that missed deltas asks for a fresh
+snapshot at once. Whole states, the raw event log and full timeline rows are not pushed: the front
+end asks for them (custom message request/response) when the user opens one.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ if TYPE_CHECKING:
 STATIC = Path(__file__).with_name("static")
 FLUSH_INTERVAL_S = 0.05  # <= 20 deltas/s per widget (perf-baselines §5.2)
 SNAPSHOT_INTERVAL_S = 1.0
-SNAPSHOT_BYTES_PER_S = 256_000  # a large snapshot is refreshed less often than once a second
+SNAPSHOT_SHARE = 0.4  # periodic snapshots add at most this share of the delta bytes
 PREVIEW_CHARS = 160
 EVENTS_TAIL = 100  # event rows kept in the snapshot for a view with no kernel behind it
 EVENTS_PAGE_MAX = 500
@@ -425,7 +424,9 @@ class RunView(anywidget.AnyWidget):
         self._flusher = Flusher(self._flush, flush_interval)
         self._snapshot_interval = snapshot_interval
         self._next_snapshot = 0.0
-        self._created = time.monotonic()
+        self._snapshot_forced = True
+        self._last_snapshot_size = 0
+        self._custom_bytes_at_snapshot = 0
         self._publish_snapshot()
         self.on_msg(self._on_front_end_message)
         self._unsubscribe = run.on_change(self._on_change) if not run.done else None
@@ -445,13 +446,27 @@ class RunView(anywidget.AnyWidget):
         if delta is not None:
             self._seq += 1
             self._push({"type": "delta", "seq": self._seq, **delta})
-        if time.monotonic() >= self._next_snapshot:
+        if self._snapshot_forced or self._periodic_snapshot_due():
             self._publish_snapshot()
+
+    def _periodic_snapshot_due(self) -> bool:
+        """Once a second, while the periodic snapshots stay within SNAPSHOT_SHARE of the deltas.
+
+        Each snapshot carries the whole text, so refreshing one every second is O(n^2) bytes over
+        a long run; tying them to the delta bytes keeps the total linear. Live views never wait
+        for them (a view that missed deltas asks for one), so spacing them out costs only a
+        notebook saved mid-run some freshness.
+        """
+        if time.monotonic() < self._next_snapshot:
+            return False
+        growth = self.custom_bytes - self._custom_bytes_at_snapshot
+        estimate = self._last_snapshot_size + growth
+        return self.snapshot_bytes + estimate <= SNAPSHOT_SHARE * self.custom_bytes
 
     def _flush_all(self) -> None:
         """Send what is pending, then a fresh snapshot (at the end, or on a view's request)."""
         self._flusher.cancel()
-        self._next_snapshot = 0.0
+        self._snapshot_forced = True
         self._flush()
 
     def _publish_snapshot(self) -> None:
@@ -465,13 +480,10 @@ class RunView(anywidget.AnyWidget):
             self.snapshot_bytes += len(raw)
             self.snapshots_sent += 1
             self.snapshot = data
-        # Every second early on, then at doubling ages (1, 2, 4, 8 s...) and no faster than the
-        # byte budget: the snapshots sent before the last one add up to about one final
-        # snapshot, so bytes stay O(n). A view that missed deltas asks for a fresh one
-        # ("resync") rather than waiting for the timer.
-        age = time.monotonic() - self._created
-        pause = max(self._snapshot_interval, age, len(raw) / SNAPSHOT_BYTES_PER_S)
-        self._next_snapshot = time.monotonic() + pause
+        self._snapshot_forced = False
+        self._last_snapshot_size = len(raw)
+        self._custom_bytes_at_snapshot = self.custom_bytes
+        self._next_snapshot = time.monotonic() + self._snapshot_interval
 
     def _push(self, content: dict[str, Any]) -> None:
         raw = orjson.dumps(content, default=repr, option=orjson.OPT_NON_STR_KEYS)
@@ -488,7 +500,7 @@ class RunView(anywidget.AnyWidget):
             self.run.cancel()
             return
         if kind == "resync":  # a view missed deltas: a snapshot at the next flush heals it
-            self._next_snapshot = 0.0
+            self._snapshot_forced = True
             with contextlib.suppress(RuntimeError):
                 self._flusher.poke()
             return

