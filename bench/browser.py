@@ -11,20 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import secrets
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import bench.offline as offline
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+from tests.browser.lab import CHROMIUM, CHROMIUM_ARGS, JupyterLab, start_jupyterlab
 
 WATCH_JS = """() => {
   window.__lgwPaint = [];
@@ -133,82 +126,6 @@ def available() -> str | None:
     return None
 
 
-def _start_lab(root: Path, server_url: str) -> tuple[subprocess.Popen[bytes], str, str]:
-    home = root / ".home"
-    port = offline_free_port()
-    token = secrets.token_hex(16)
-    env = {
-        **os.environ,
-        "LANGGRAPH_API_URL": server_url,
-        "JUPYTER_CONFIG_DIR": str(home / "config"),
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-        "IPYTHONDIR": str(home / "ipython"),
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            "--allow-root",
-            "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
-            "--LabApp.expose_app_in_browser=True",
-            "--LabApp.news_url=",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            f"--LabApp.workspaces_dir={home / 'workspaces'}",
-        ],
-        cwd=root,
-        env=env,
-        stdout=(root / "lab.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    _wait_for(url, token, process, root / "lab.log")
-    return process, url, token
-
-
-def offline_free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(url: str, token: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited: {log.read_text()[-2000:]}")
-        try:
-            request = urllib.request.Request(
-                f"{url}/api/status", headers={"Authorization": f"token {token}"}
-            )
-            with urllib.request.urlopen(request, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("JupyterLab did not start in 90 s")
-
-
-def _notebook(root: Path, name: str, cells: list[str]) -> str:
-    import nbformat
-
-    book = nbformat.v4.new_notebook()
-    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    book.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-    nbformat.write(book, root / f"{name}.ipynb")
-    return f"{name}.ipynb"
-
-
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -226,13 +143,13 @@ def latencies(pieces: list[list[float]], paints: list[list[float]]) -> list[floa
     return out
 
 
-async def _measure(url: str, token: str, root: Path, n: int, rows: int) -> dict[str, Any]:
+async def _measure(lab: JupyterLab, n: int, rows: int) -> dict[str, Any]:
+    url, token, root = lab.url, lab.token, lab.root
     from playwright.async_api import async_playwright
 
     result_path = root / "tokens-result.json"
     timeline_path = offline.saved_transcript("updates", rows, str(root))
-    path = _notebook(
-        root,
+    path = lab.notebook(
         "bench",
         [
             TOKENS_CELL.format(n=n),
@@ -308,13 +225,11 @@ async def _measure(url: str, token: str, root: Path, n: int, rows: int) -> dict[
 def measure(server_url: str, n: int, rows: int = 10_000) -> dict[str, Any]:
     """One JupyterLab, one notebook: `n` tokens live, then a loaded run with `rows` rows."""
     with tempfile.TemporaryDirectory(prefix="lg-widgets-bench-lab-") as folder:
-        root = Path(folder)
-        process, url, token = _start_lab(root, server_url)
+        root, home = Path(folder) / "root", Path(folder) / "home"
+        root.mkdir()
+        home.mkdir()
+        lab = start_jupyterlab(root, home, server_url)
         try:
-            return asyncio.run(_measure(url, token, root, n, rows))
+            return asyncio.run(_measure(lab, n, rows))
         finally:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            lab.stop()

@@ -5,10 +5,12 @@ stream alone reaches 2.5k events/s. So nothing here is sent per event. `RunSync`
 front end has already received and builds one *delta* (new text pieces per message id, new timeline
 rows with short previews, tree/header changes) per flush; `Flusher` sends at most one delta per
 `flush_interval` from a `loop.call_later` timer. The full data also lives in the `snapshot` trait:
-refreshed at most once a second while the periodic snapshots stay within a share of the delta bytes
-(so total bytes stay O(n), about 2-3x the text), and always at the end, so a second view, a reloaded
-page and a notebook saved with widget state are complete; a view that missed deltas asks for a fresh
-snapshot at once. Whole states, the raw event log and full timeline rows are not pushed: the front
+set when the view is created and at the end of the run, and in between at most once a second and
+only while the periodic snapshots stay under SNAPSHOT_SHARE of the delta bytes. A snapshot carries
+the whole text, so for token-heavy runs that budget admits none mid-run: total bytes stay about
+2.5x the text instead of growing as O(n^2). A second view, a reloaded page and a notebook saved
+after the run are complete; a view that missed deltas asks for a fresh snapshot at once.
+Whole states, the raw event log and full timeline rows are not pushed: the front
 end asks for them (custom message request/response) when the user opens one.
 """
 
@@ -454,8 +456,8 @@ class RunView(anywidget.AnyWidget):
 
         Each snapshot carries the whole text, so refreshing one every second is O(n^2) bytes over
         a long run; tying them to the delta bytes keeps the total linear. Live views never wait
-        for them (a view that missed deltas asks for one), so spacing them out costs only a
-        notebook saved mid-run some freshness.
+        for them (a view that missed deltas asks for one); what is lost is only the freshness of
+        a notebook saved while the run is still streaming.
         """
         if time.monotonic() < self._next_snapshot:
             return False

@@ -10,63 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import secrets
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.browser.lab import CHROMIUM, CHROMIUM_ARGS, JupyterLab, start_jupyterlab
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 STATIC = Path(__file__).resolve().parents[2] / "lg_widgets" / "static" / "widget.js"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class JupyterLab:
-    url: str
-    token: str
-    root: Path
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def notebook(self, name: str, cells: list[str]) -> str:
-        """Write a notebook with these code cells; returns its path relative to the root."""
-        book = nbformat.v4.new_notebook()
-        book.metadata["kernelspec"] = {
-            "name": "python3",
-            "display_name": "Python 3",
-            "language": "python",
-        }
-        book.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-        path = self.root / f"{name}.ipynb"
-        nbformat.write(book, path)
-        return path.name
 
 
 @pytest.fixture(scope="session")
@@ -74,82 +29,16 @@ def jupyterlab(server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     """A JupyterLab server on a free port, with its own token, root dir and config dirs."""
     if not STATIC.is_file():
         pytest.fail(f"{STATIC} is missing: build the front end (scripts/setup or npm run build)")
-    root = tmp_path_factory.mktemp("lab")
-    home = tmp_path_factory.mktemp("lab-home")
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {
-        **os.environ,
-        "LANGGRAPH_API_URL": server.url,
-        "JUPYTER_CONFIG_DIR": str(home / "config"),
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-        "IPYTHONDIR": str(home / "ipython"),
-    }
-    settings = home / "settings"
-    _write_settings(settings)
-    env["JUPYTERLAB_SETTINGS_DIR"] = str(settings)
-    log = home / "jupyterlab.log"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            "--allow-root",
-            "--ServerApp.terminals_enabled=False",
-            "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
-            "--LabApp.expose_app_in_browser=True",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            f"--LabApp.workspaces_dir={home / 'workspaces'}",
-        ],
-        cwd=root,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    lab = JupyterLab(f"http://127.0.0.1:{port}", token, root, process, log)
     try:
-        _wait_until_up(lab)
+        lab = start_jupyterlab(
+            tmp_path_factory.mktemp("lab"), tmp_path_factory.mktemp("lab-home"), server.url
+        )
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
         yield lab
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _write_settings(settings: Path) -> None:
-    """Save widget state with the notebook (as a user may), and no news toast over the page."""
-    for plugin, values in {
-        "@jupyter-widgets/jupyterlab-manager/plugin": {"saveState": True},
-        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false"},
-    }.items():
-        path = settings / f"{plugin}.jupyterlab-settings"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
-
-
-def _wait_until_up(lab: JupyterLab, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if lab.process.poll() is not None:
-            pytest.fail(f"JupyterLab exited:\n{lab.log.read_text()[-3000:]}")
-        try:
-            request = urllib.request.Request(
-                f"{lab.url}/api/status", headers={"Authorization": f"token {lab.token}"}
-            )
-            with urllib.request.urlopen(request, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)  # readiness poll of another process, not test synchronisation
-    pytest.fail(f"JupyterLab did not start in {timeout} s:\n{lab.log.read_text()[-3000:]}")
+        lab.stop()
 
 
 @pytest.fixture(scope="session")
