@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import bench.offline as offline
-from tests.browser.lab import CHROMIUM, CHROMIUM_ARGS, JupyterLab, start_jupyterlab
+from tests.browser.lab import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    JupyterLab,
+    start_jupyterlab,
+    wait_for_kernel,
+)
 
 WATCH_JS = """() => {
   window.__lgwPaint = [];
@@ -163,15 +169,7 @@ async def _measure(lab: JupyterLab, n: int, rows: int) -> dict[str, Any]:
         )
         page = await browser.new_page(viewport={"width": 1400, "height": 1000})
         await page.goto(f"{url}/lab/workspaces/bench/tree/{path}?token={token}")
-        await page.wait_for_function(
-            """() => {
-                const w = window.jupyterapp?.shell?.currentWidget;
-                const kernel = w?.sessionContext?.session?.kernel;
-                return w?.context?.isReady && kernel?.status === 'idle'
-                    && kernel?.connectionStatus === 'connected';
-            }""",
-            timeout=90_000,
-        )
+        await wait_for_kernel(page)
         await page.evaluate(WATCH_JS.replace("ROWS", str(rows)))
         await page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         await page.locator(".jp-OutputArea-output", has_text="RESULT done").first.wait_for(

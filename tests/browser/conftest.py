@@ -18,7 +18,13 @@ from typing import Any
 
 import pytest
 
-from tests.browser.lab import CHROMIUM, CHROMIUM_ARGS, JupyterLab, start_jupyterlab
+from tests.browser.lab import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    JupyterLab,
+    start_jupyterlab,
+    wait_for_kernel,
+)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 STATIC = Path(__file__).resolve().parents[2] / "lg_widgets" / "static" / "widget.js"
@@ -91,15 +97,7 @@ class Notebook:
         )
 
     async def wait_for_kernel(self) -> None:
-        await self.page.wait_for_function(
-            """() => {
-                const w = window.jupyterapp?.shell?.currentWidget;
-                const kernel = w?.sessionContext?.session?.kernel;
-                return w?.context?.isReady && kernel?.status === 'idle'
-                    && kernel?.connectionStatus === 'connected';
-            }""",
-            timeout=90_000,
-        )
+        await wait_for_kernel(self.page)
 
     def view(self, index: int = 0) -> Any:
         return self.page.locator('[data-testid="lg-run-view"]').nth(index)

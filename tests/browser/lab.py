@@ -16,6 +16,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -30,6 +31,19 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+KERNEL_READY_JS = """() => {
+    const w = window.jupyterapp?.shell?.currentWidget;
+    const kernel = w?.sessionContext?.session?.kernel;
+    return w?.context?.isReady && kernel?.status === 'idle'
+        && kernel?.connectionStatus === 'connected';
+}"""
+
+
+async def wait_for_kernel(page: Any, timeout_ms: int = 90_000) -> None:
+    """Until the open notebook's kernel is idle and connected (a Playwright page)."""
+    await page.wait_for_function(KERNEL_READY_JS, timeout=timeout_ms)
 
 
 def free_port() -> int:
