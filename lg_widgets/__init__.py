@@ -21,11 +21,12 @@ from lg_widgets.errors import (
     ServerStartError,
 )
 from lg_widgets.events import Event
-from lg_widgets.registry import runs
 from lg_widgets.run import Run
+from lg_widgets.run.registry import runs
 from lg_widgets.server import EmbeddedServer, serve
 from lg_widgets.storage import load_run as load
 from lg_widgets.streaming import join, stream
+from lg_widgets.view import display as _display  # noqa: F401 - registers how runs display
 
 __version__ = "0.1.0"
 
@@ -33,7 +34,7 @@ __version__ = "0.1.0"
 def __getattr__(name: str) -> object:
     """`RunView` imports anywidget and the widget stack only when first used."""
     if name == "RunView":
-        from lg_widgets.widget import RunView
+        from lg_widgets.view.widget import RunView
 
         return RunView
     raise AttributeError(f"module 'lg_widgets' has no attribute {name!r}")

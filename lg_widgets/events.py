@@ -185,6 +185,75 @@ class Event:
         )
 
 
+# ---- what a part's shape says: every reader of a part's layout lives here ----------------------
+
+
+def content_text(content: Any) -> str:
+    """Text of a message `content`: a string, or the text of its content blocks."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            block if isinstance(block, str) else str(block.get("text", ""))
+            for block in content
+            if isinstance(block, str) or (isinstance(block, dict) and block.get("type") == "text")
+        )
+    return ""
+
+
+def message_pair(event: Event) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """`(chunk, metadata)` of a `messages-tuple` part (event `messages`), else None."""
+    if event.mode != "messages":
+        return None
+    data = event.data
+    if isinstance(data, list) and len(data) == 2 and isinstance(data[0], dict):
+        return data[0], data[1] or {}
+    return None
+
+
+def event_node(event: Event) -> str | None:
+    """The graph node an event came from, where the part says so."""
+    data = event.data
+    if event.mode == "updates" and isinstance(data, dict) and data:
+        return next(iter(data))
+    if event.mode == "messages" and isinstance(data, list) and len(data) == 2:
+        return (data[1] or {}).get("langgraph_node")
+    if event.mode == "tasks" and isinstance(data, dict):
+        return data.get("name")
+    return None
+
+
+def event_summary_source(event: Event) -> Any:
+    """What a one-line summary of the event should show: a token's content, else the data."""
+    pair = message_pair(event)
+    return pair[0].get("content") if pair is not None else event.data
+
+
+def stateless_thread_id(events: list[Event]) -> str | None:
+    """A stateless run's temporary thread: only token metadata names it (newest first)."""
+    for event in reversed(events):
+        pair = message_pair(event)
+        if pair is not None and pair[1].get("thread_id"):
+            return pair[1]["thread_id"]
+    return None
+
+
+def token_text(event: Event, message_id: str) -> str:
+    """The text a token event carries for `message_id`.
+
+    A delta for `messages` and `events` parts; for accumulated `messages/partial` parts, the
+    message's whole text so far (the caller subtracts what it has seen).
+    """
+    if event.mode == "messages":
+        content = event.content if event.compacted else event.data[0].get("content")
+        return content_text(content)
+    data = event.data
+    if event.mode == "events":
+        return content_text(((data.get("data") or {}).get("chunk") or {}).get("content"))
+    chunk = next((c for c in data or () if isinstance(c, dict) and c.get("id") == message_id), {})
+    return content_text(chunk.get("content"))
+
+
 def split_event_name(name: str) -> tuple[str, Namespace]:
     mode, *namespace = name.split("|")
     return mode, tuple(namespace)

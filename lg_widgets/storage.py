@@ -13,15 +13,13 @@ import gc
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from lg_widgets.events import ChunkFrame, Event, MetadataInterner
-from lg_widgets.reducers import RunState
-
-if TYPE_CHECKING:
-    from lg_widgets.run import Run
+from lg_widgets.reducers.status import Settlement
+from lg_widgets.run.model import Run
 
 FORMAT = "lg_widgets.run/2"
 READABLE = ("lg_widgets.run/1", FORMAT)
@@ -36,13 +34,13 @@ def save_run(run: Run, path: str | os.PathLike[str]) -> None:
         "format": FORMAT,
         **run.summary(),
         "error_data": run.error_data,
-        "final_state": run._final_state,
+        "final_state": run.final_values,
         "warnings": run.warnings,
     }
     frames: dict[int, int] = {}  # id(frame) -> its number in this file
     with open(path, "wb") as out:
         out.write(_dumps(header))
-        for event in run._events:
+        for event in run.events_between(0):
             frame = event.frame
             if frame is None:
                 out.write(_dumps(event.to_json()))
@@ -71,8 +69,6 @@ def _collector_paused() -> Iterator[None]:
 
 def load_run(path: str | os.PathLike[str]) -> Run:
     """Rebuild a finished `Run` from `Run.save()` output, with the same data as the live run."""
-    from lg_widgets.run import Run
-
     with open(path, "rb") as source:
         lines = source.read().splitlines()
     if not lines:
@@ -80,42 +76,39 @@ def load_run(path: str | os.PathLike[str]) -> Run:
     header = orjson.loads(lines[0])
     if header.get("format") not in READABLE:
         raise ValueError(f"{path} is not a saved lg_widgets run (format {header.get('format')})")
-    run = Run(None, None, assistant_id=header.get("assistant_id"))
-    run.thread_id, run._run_id = header.get("thread_id"), header.get("run_id")
-    run.url, run.stream_mode = header.get("url"), header.get("stream_mode") or []
-    run.started_at, run.ended_at = header.get("started_at") or 0.0, header.get("ended_at")
-    run.warnings = list(header.get("warnings") or [])
-    run._final_state = header.get("final_state")
-    state = RunState(run.assistant_id or "run")
-    events = run._events
+    with _collector_paused():
+        run = Run.from_log(
+            _read_events(lines[1:]),
+            assistant_id=header.get("assistant_id"),
+            thread_id=header.get("thread_id"),
+            run_id=header.get("run_id"),
+            url=header.get("url"),
+            stream_mode=header.get("stream_mode") or [],
+            started_at=header.get("started_at") or 0.0,
+            warnings=header.get("warnings") or [],
+        )
+    status = header.get("status") or run.state.status.settle(cancelled=False)
+    settlement = Settlement(status, header.get("error"), final_values=header.get("final_state"))
+    run.finish(settlement, ended_at=header.get("ended_at"))
+    return run
+
+
+def _read_events(lines: list[bytes]) -> Iterator[Event]:
+    """The saved events in order; a token event comes back compacted onto its frame."""
     interner = MetadataInterner()
     frames: dict[int, ChunkFrame] = {}
     loads, split = orjson.loads, interner.split
-    with _collector_paused():
-        for line in lines[1:]:
-            if not line.strip():
-                continue
-            record = loads(line)
-            if "frame" in record:
-                frames[record["frame"]] = ChunkFrame.from_json(record)
-                continue
-            frame = frames[record["f"]] if "f" in record else None
-            if frame is None:
-                event = Event.from_json(record, interner)
-            else:  # the reducers read the whole part once; the event then keeps the content
-                mode, namespace = split(record["event"])
-                content, data = record["c"], frame.rebuild(record["c"])
-                event = Event(record["seq"], record["t"], mode, namespace, data, record["id"])
-            events.append(event)
-            state.apply(event)
-            if frame is not None:  # not published yet: nobody reads it while it changes
-                event.use_frame(frame, content)
-            else:
-                compact = interner.compact(event)
-                if compact is not None:
-                    events[-1] = compact
-    state.finish(header.get("status") or state.status.settle(cancelled=False), header.get("error"))
-    if header.get("error_data"):
-        state.status.error_data = header["error_data"]
-    run._state = state
-    return run
+    for line in lines:
+        if not line.strip():
+            continue
+        record = loads(line)
+        if "frame" in record:
+            frames[record["frame"]] = ChunkFrame.from_json(record)
+            continue
+        if "f" not in record:
+            yield Event.from_json(record, interner)
+            continue
+        mode, namespace = split(record["event"])
+        event = Event(record["seq"], record["t"], mode, namespace, None, record["id"])
+        event.use_frame(frames[record["f"]], record["c"])  # not published yet: nobody reads it
+        yield event

@@ -11,8 +11,8 @@ from typing import Any
 from langgraph_sdk.client import LangGraphClient, RunsClient
 
 from lg_widgets.connection import Connection, current_connection
-from lg_widgets.loops import loop_for_new_run
-from lg_widgets.run import Run
+from lg_widgets.run.model import Run
+from lg_widgets.run.task import start_run
 from lg_widgets.transport import StreamRequest
 
 StreamMode = str | Sequence[str]
@@ -81,7 +81,7 @@ def stream(
         stream_subgraphs=stream_subgraphs,
         sdk_kwargs=runs_stream_kwargs,
     )
-    return _start(request, connection, client)
+    return start_run(request, connection, client)
 
 
 def join(
@@ -115,10 +115,4 @@ def join(
         last_event_id=last_event_id,
         cancel_on_disconnect=cancel_on_disconnect,
     )
-    return _start(request, connection, client)
-
-
-def _start(request: StreamRequest, connection: Connection, client: LangGraphClient | None) -> Run:
-    run = Run(request, connection, client=client)
-    run._start(loop_for_new_run())
-    return run
+    return start_run(request, connection, client)

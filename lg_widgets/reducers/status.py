@@ -7,11 +7,14 @@ settled by `finish()` with what the transport learned, after the events have bee
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from lg_widgets.events import Event
 
-STATUSES = ("pending", "running", "success", "error", "cancelled", "interrupted")
+LIVE_STATUSES = ("pending", "running", "cancelling")
+FINAL_STATUSES = ("success", "error", "cancelled", "interrupted")
+STATUSES = (*LIVE_STATUSES, *FINAL_STATUSES)
 _MASKED = "An internal error occurred"
 
 
@@ -98,3 +101,97 @@ class StatusReducer:
         if self.interrupts or self.breakpoint:
             return "interrupted"
         return "success"
+
+
+# ---- the final status: a pure decision over what was received and what the server said -------
+
+SERVER_RUN_GONE = "gone"  # `runs.get` answered 404: the run was rolled back
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How the stream ended, as the run's task saw it (no I/O needed to build it)."""
+
+    received: str  # the status the events alone imply (`StatusReducer.settle`)
+    failure: str | None = None  # the sentence for a transport failure, if the stream broke
+    cancelled: bool = False  # cancelled locally (Cancel, a kernel interrupt)
+    had_events: bool = True
+    on_thread: bool = False  # a thread run whose run id is known: the server can be asked
+    joined_with_replay: bool = False  # a join that asked for earlier events (last_event_id)
+    breakpoints: bool = False  # interrupt_before/interrupt_after were passed
+    has_root_values: bool = False  # a root `values` event arrived
+
+    @property
+    def clean(self) -> bool:
+        """Neither broken nor cancelled: only then is the server's word worth asking for."""
+        return self.failure is None and not self.cancelled
+
+    @property
+    def ask_server_run(self) -> bool:
+        return self.clean and self.on_thread
+
+    def ask_thread_state(self, status: str) -> bool:
+        """Static breakpoints leave no trace in `values` mode, and a run without root `values`
+        has no final state: the thread's state tells both."""
+        may_have_stopped = status == "success" and self.breakpoints
+        return self.clean and self.on_thread and (not self.has_root_values or may_have_stopped)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    status: str
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+    breakpoint: bool = False
+    final_values: dict[str, Any] | None = None
+
+
+def settle(
+    outcome: Outcome,
+    server_status: str | None = None,
+    thread_state: dict[str, Any] | None = None,
+) -> Settlement:
+    """The final status of a run.
+
+    `server_status` is the server's `runs.get` status (or SERVER_RUN_GONE, or None when it was
+    not asked or did not answer); `thread_state` is `threads.get_state` (or None). The stream
+    never says how it ended: a server-side cancel just stops it, a rollback deletes the run.
+    """
+    if outcome.failure is not None:
+        return Settlement("error", outcome.failure)
+    if outcome.cancelled:
+        return Settlement("cancelled", "The run was cancelled.")
+    status, error = _with_server_word(outcome, server_status)
+    warnings: tuple[str, ...] = ()
+    if outcome.joined_with_replay and not outcome.had_events:
+        warnings = (
+            "No events were replayed: only runs created with stream_resumable=True "
+            "keep their events for a later join.",
+        )
+    final_values, breakpoint = None, False
+    if thread_state is not None and outcome.ask_thread_state(status):
+        if not outcome.has_root_values:
+            final_values = thread_state.get("values") or None
+        if status == "success" and outcome.breakpoints and thread_state.get("next"):
+            status, breakpoint = "interrupted", True
+    return Settlement(status, error, warnings, breakpoint, final_values)
+
+
+def _with_server_word(outcome: Outcome, server_status: str | None) -> tuple[str, str | None]:
+    status = outcome.received
+    if server_status is None or not outcome.ask_server_run:
+        return status, None
+    if server_status == SERVER_RUN_GONE:
+        if status == "success" and outcome.had_events:
+            return "cancelled", "The run was rolled back on the server (it no longer exists)."
+        return status, None
+    if server_status in ("pending", "running"):
+        return "running", None
+    if status == "success" and server_status == "interrupted":
+        return "cancelled", (
+            "The run was cancelled on the server (another client or a "
+            "multitask strategy interrupted it)."
+        )
+    if status == "success" and server_status == "error":
+        return "error", "The run failed on the server; its log has the details."
+    return status, None

@@ -16,6 +16,20 @@ from lg_widgets.events import Event
 BASE_COLUMNS = ("seq", "time", "mode", "namespace", "node", "step", "changed")
 
 
+def state_column(key: str) -> str:
+    """The timeline column of a state key: never shadow a base column."""
+    return f"state.{key}" if key in BASE_COLUMNS else key
+
+
+def row_values(row: dict[str, Any]) -> dict[str, Any]:
+    """The state keys a row holds, under the state's own names (`state.step` -> `step`)."""
+    return {
+        (k[6:] if k.startswith("state.") and k[6:] in BASE_COLUMNS else k): v
+        for k, v in row.items()
+        if k not in BASE_COLUMNS
+    }
+
+
 class TimelineReducer:
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
@@ -23,6 +37,7 @@ class TimelineReducer:
         self._last_values: dict[str, dict[str, Any]] = {}
         self._step: dict[str, int] = {}
         self._nodes_since_values: dict[str, list[str]] = {}
+        self._last_row: dict[str, int] = {}
 
     def apply(self, event: Event) -> int:
         """Fold one event; returns how many rows it added."""
@@ -83,10 +98,48 @@ class TimelineReducer:
             "changed": changed,
         }
         for key, value in values.items():
-            column = f"state.{key}" if key in BASE_COLUMNS else key  # never shadow a base column
+            column = state_column(key)
             self.state_keys.setdefault(column, None)
             row[column] = value
+        self._last_row[namespace] = len(self.rows)
         self.rows.append(row)
 
     def root_values(self) -> dict[str, Any] | None:
         return self._last_values.get("")
+
+    def last_row(self, namespace: str = "") -> int | None:
+        """Index of the namespace's latest row, if it has one."""
+        return self._last_row.get(namespace)
+
+    def state_at(self, index: int) -> tuple[dict[str, Any], bool]:
+        """The graph state of the row's namespace as of row `index`, and whether it is approximate.
+
+        The last full `values` state at or before the row, with the later `updates` of that
+        namespace merged in. Merging ignores the graph's reducers (e.g. `operator.add`), so a
+        state that needed any merge is flagged approximate; `values` rows are exact.
+        """
+        namespace = self.rows[index]["namespace"]
+        chain: list[dict[str, Any]] = []
+        base: dict[str, Any] = {}
+        for j in range(index, -1, -1):
+            row = self.rows[j]
+            if row["namespace"] != namespace:
+                continue
+            if row["mode"] == "values":
+                base = row_values(row)
+                break
+            chain.append(row)
+        state = dict(base)
+        for row in reversed(chain):
+            update = row_values(row)
+            update.pop("__interrupt__", None)
+            state.update(update)
+        return state, bool(chain)
+
+    def previous_row(self, index: int) -> int | None:
+        """The row before `index` in the same namespace."""
+        namespace = self.rows[index]["namespace"]
+        return next(
+            (j for j in range(index - 1, -1, -1) if self.rows[j]["namespace"] == namespace),
+            None,
+        )

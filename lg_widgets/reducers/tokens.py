@@ -12,20 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lg_widgets.events import Event
-
-
-def content_text(content: Any) -> str:
-    """Text of a message `content`: a string, or the text of its content blocks."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            block if isinstance(block, str) else str(block.get("text", ""))
-            for block in content
-            if isinstance(block, str) or (isinstance(block, dict) and block.get("type") == "text")
-        )
-    return ""
+from lg_widgets.events import Event, content_text
 
 
 def _parent_namespace(checkpoint_ns: str | None) -> str:

@@ -33,8 +33,8 @@ class NamespaceNode:
             "status": self.status,
             "events": self.events,
             "nodes": dict(self.nodes),
-            "started": self.first_time,
-            "ended": self.last_time,
+            "first_time": self.first_time,
+            "last_time": self.last_time,
             "children": [child.to_dict() for child in self.children.values()],
         }
 
@@ -83,7 +83,7 @@ class TreeReducer:
         elif event.mode == "tasks" and isinstance(data, dict) and "result" in data:
             for child in where.children.values():
                 if child.task_id == data.get("id"):
-                    child.status = "error" if data.get("error") else "done"
+                    child.status = "error" if data.get("error") else "success"
                     child.last_time = event.time
         return where
 
@@ -91,14 +91,14 @@ class TreeReducer:
     def _close_children(parent: NamespaceNode, node: str, when: float) -> None:
         for child in parent.children.values():
             if child.name == node and child.status == "running":
-                child.status = "done"
+                child.status = "success"
                 child.last_time = max(child.last_time, when)
 
     def finish(self, status: str) -> None:
         """At the end of the run, subgraphs still open share the run's fate."""
         for node in self._by_namespace.values():
             if node.namespace and node.status == "running":
-                node.status = "done" if status == "success" else status
+                node.status = status
         if self.root is not None:
             self.root.status = status
 

@@ -151,7 +151,7 @@ async def test_subgraph_tree_shows_node_2_and_its_nodes(open_notebook):
     names = tree.get_by_test_id("tree-namespace")
     await expect(names).to_have_count(2)
     await expect(names.nth(1)).to_contain_text("node_2")
-    await expect(names.nth(1)).to_contain_text("done")
+    await expect(names.nth(1)).to_contain_text("success")
     chips = tree.get_by_test_id("tree-node")
     await expect(chips).to_have_text(["node_1", "node_2", "subgraph_node_1", "subgraph_node_2"])
     # selecting the subgraph filters the timeline to its rows
@@ -345,28 +345,23 @@ async def test_header_shows_the_error_and_the_interrupt_payload(open_notebook):
 
 
 SYNTHETIC_RUN_CELL = """
-# A live run fed in the kernel at the server's ceiling (perf-baselines §1: ~2.5k events/s),
-# without a server, so the widget path alone is measured. Uses Run internals on purpose.
+# A live run fed in the kernel at the embedded server's ceiling (~2.5k events/s), without a
+# server, so the widget path alone is measured: a run built and fed through its public API.
 import asyncio, time
+from lg_widgets.reducers.status import Settlement
 from lg_widgets.run import Run
 
-run = Run(None, None, assistant_id="synthetic")
-finished = asyncio.Event()
-run._loop = asyncio.get_running_loop()
-run._task = run._loop.create_task(finished.wait())
+run = Run.from_log(assistant_id="synthetic")
 
 async def produce(n=20_000, rate=2_500):
     start = time.monotonic()
     meta = {"langgraph_node": "writer", "langgraph_checkpoint_ns": "", "tags": ["synthetic"]}
     for i in range(n):
         chunk = {"content": f"w{i} ", "id": f"message-{i // 5_000}", "type": "AIMessageChunk"}
-        run._ingest({"event": "messages", "data": [chunk, meta]})
+        run.add({"event": "messages", "data": [chunk, meta]})
         if i % 25 == 24:
             await asyncio.sleep(max(0.0, start + (i + 1) / rate - time.monotonic()))
-    run.ended_at = time.time()
-    run._state.finish("success")
-    run._notify(None)
-    finished.set()
+    run.finish(Settlement("success"))
 
 producer = asyncio.get_running_loop().create_task(produce())
 view = run.view()

@@ -51,7 +51,7 @@ async def test_subgraphs_build_the_namespace_tree(server):
     tree = run.tree
     assert set(tree["nodes"]) == {"node_1", "node_2"}
     (child,) = tree["children"]
-    assert child["name"] == "node_2" and child["status"] == "done"
+    assert child["name"] == "node_2" and child["status"] == "success"
     assert set(child["nodes"]) == {"subgraph_node_1", "subgraph_node_2"}
     sub_rows = run.timeline[run.timeline["namespace"] == child["namespace"]]
     assert list(sub_rows["node"]) == ["subgraph_node_1", "subgraph_node_2"]
@@ -197,7 +197,7 @@ async def test_cancel_stops_the_run_on_the_server(server):
 
 
 @pytest.mark.parametrize("mode", ["messages-tuple", "updates"])
-async def test_cancel_a_stateless_run(server, mode):
+async def test_cancel_a_stateless_run(server, mode, monkeypatch):
     """With tokens the temporary thread is known and the server is asked; without, the closed
     stream stops it (stateless runs default to on_disconnect="cancel")."""
     run = lg_widgets.stream(
@@ -207,7 +207,8 @@ async def test_cancel_a_stateless_run(server, mode):
         await asyncio.sleep(0.05)
     temporary_thread = run.events[-1].data[1]["thread_id"]
     if mode == "updates":
-        run._stateless_thread_id = lambda: None  # as if no token had named the thread
+        # as if no token had named the thread
+        monkeypatch.setattr("lg_widgets.run.task.stateless_thread_id", lambda _events: None)
     started = asyncio.get_running_loop().time()
     run.cancel()
     await run

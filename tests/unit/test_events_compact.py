@@ -43,9 +43,9 @@ TRANSCRIPTS = sorted(
 
 
 def _ingest(parts: list[dict]) -> Run:
-    run = Run(None, None, assistant_id="test")
+    run = Run.from_log(assistant_id="test")
     for part in parts:
-        run._ingest(copy.deepcopy(part))
+        run.add(copy.deepcopy(part))
     return run
 
 
@@ -200,10 +200,10 @@ def test_format_1_files_still_load(tmp_path: Path) -> None:
 def test_an_event_already_handed_out_is_never_changed() -> None:
     """Compaction swaps a new object into the log, so a reader on another thread (a script's
     main thread while the run streams on the background loop) never sees half an update."""
-    run = Run(None, None, assistant_id="test")
+    run = Run.from_log(assistant_id="test")
     seen: list[Event] = []
     run.on_change(lambda _run, event: seen.append(event))
     part = _token_part(0)
-    run._ingest(copy.deepcopy(part))
+    run.add(copy.deepcopy(part))
     assert not seen[0].compacted and seen[0].data == part["data"]
     assert run.events[0].compacted and run.events[0] == seen[0]

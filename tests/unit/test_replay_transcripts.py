@@ -58,7 +58,7 @@ def test_subgraph_tree_and_namespaced_rows():
     assert tree["name"] == "subgraph" and tree["status"] == "success"
     assert tree["nodes"] == {"node_1": 1, "node_2": 1}
     (child,) = tree["children"]
-    assert child["name"] == "node_2" and child["status"] == "done"
+    assert child["name"] == "node_2" and child["status"] == "success"
     assert child["nodes"] == {"subgraph_node_1": 1, "subgraph_node_2": 1}
     assert child["namespace"] == f"node_2:{child['task_id']}"
     assert set(run.timeline["namespace"]) == {"", child["namespace"]}
@@ -67,7 +67,7 @@ def test_subgraph_tree_and_namespaced_rows():
 def test_tasks_events_close_subgraphs_and_values_keep_private_keys():
     run = load("subgraph.values+tasks.subgraphs")
     (child,) = run.tree["children"]
-    assert child["status"] == "done"
+    assert child["status"] == "success"
     sub = run.timeline[run.timeline["namespace"] == child["namespace"]]
     assert sub["bar"].dropna().tolist()[-1] == "bar"  # the subgraph's private key
     assert run.values == {"foo": "hi! foobar"}

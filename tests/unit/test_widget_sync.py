@@ -9,8 +9,12 @@ from typing import Any
 import orjson
 import pytest
 
+from lg_widgets.reducers.status import Settlement
 from lg_widgets.run import Run
-from lg_widgets.widget import FLUSH_INTERVAL_S, SNAPSHOT_SHARE, Flusher, RunSync, RunView, preview
+from lg_widgets.view.queries import RunQueries
+from lg_widgets.view.sync import RunSync
+from lg_widgets.view.widget import FLUSH_INTERVAL_S, SNAPSHOT_SHARE, Flusher, RunView
+from lg_widgets.view.wire import preview
 
 
 def token_part(i: int, message: str = "m1", node: str = "writer", ns: str = "") -> dict[str, Any]:
@@ -29,19 +33,13 @@ class Sink:
         self.messages.append(content)
 
 
-async def live_run() -> tuple[Run, asyncio.Event]:
-    """A Run fed by hand: its task waits until the test says the stream ended."""
-    run = Run(None, None, assistant_id="fake")
-    ended = asyncio.Event()
-    run._loop = asyncio.get_running_loop()
-    run._task = asyncio.get_running_loop().create_task(ended.wait())
-    return run, ended
+def live_run() -> Run:
+    """A run fed by hand through the public API: open until `finish` is called."""
+    return Run.from_log(assistant_id="fake")
 
 
 def finish(run: Run) -> None:
-    run.ended_at = time.time()
-    run._state.finish("success")
-    run._notify(None)
+    run.finish(Settlement("success"))
 
 
 def view_with_sink(run: Run, **options: Any) -> tuple[RunView, Sink]:
@@ -55,23 +53,22 @@ async def feed(run: Run, tokens: int, per_yield: int = 5, pause: float = 0.0005)
     """Ingest `tokens` token parts, yielding to the loop like a real stream; returns seconds."""
     start = time.monotonic()
     for i in range(tokens):
-        run._ingest(token_part(i))
+        run.add(token_part(i))
         if i % per_yield == 0:
             await asyncio.sleep(pause)
     return time.monotonic() - start
 
 
 async def test_message_rate_is_bounded_whatever_the_event_rate():
-    run, ended = await live_run()
+    run = live_run()
     view, sink = view_with_sink(run)
     seconds = await feed(run, 6000)
     finish(run)
-    ended.set()
     deltas = [m for m in sink.messages if m["type"] == "delta"]
     assert seconds > 0.3  # long enough for the bound to mean something
     assert len(deltas) <= seconds / FLUSH_INTERVAL_S + 2
     assert [m["seq"] for m in deltas] == list(range(1, len(deltas) + 1))
-    text = "".join(m.get("tokens", {}).get("m1", "") for m in deltas)
+    text = "".join(m.get("text", {}).get("m1", "") for m in deltas)
     assert text == run.state.tokens.messages["m1"].text
     assert view.snapshot["seq"] == deltas[-1]["seq"]
     assert view.snapshot["messages"][0]["text"] == text
@@ -80,14 +77,14 @@ async def test_message_rate_is_bounded_whatever_the_event_rate():
 
 def delta_bytes_per_token(tokens: int, per_flush: int = 10) -> float:
     """Bytes of the deltas for `tokens` tokens flushed every `per_flush` tokens (no clock)."""
-    run = Run(None, None, assistant_id="fake")
+    run = Run.from_log(assistant_id="fake")
     sync = RunSync(run)
-    sync.snapshot()
+    sync.snapshot(0)
     total = 0
     for i in range(tokens):
-        run._ingest(token_part(i % 10))  # pieces of constant size
+        run.add(token_part(i % 10))  # pieces of constant size
         if i % per_flush == per_flush - 1:
-            total += len(orjson.dumps(sync.delta()))
+            total += len(orjson.dumps(sync.delta(1)))
     return total / tokens
 
 
@@ -98,11 +95,10 @@ def test_delta_bytes_grow_linearly_with_tokens():
 
 
 async def test_live_bytes_per_token_stay_small():
-    run, ended = await live_run()
+    run = live_run()
     view, _sink = view_with_sink(run)
     await feed(run, 8000)
     finish(run)
-    ended.set()
     text = len(run.state.tokens.messages["m1"].text)
     final = len(orjson.dumps(view.snapshot))
     assert view.custom_bytes < 1.5 * text + 300 * view.custom_messages_sent
@@ -127,41 +123,39 @@ async def test_no_send_before_the_interval_and_one_after():
 
 
 async def test_timeline_rows_carry_previews_not_whole_states():
-    run, ended = await live_run()
+    run = live_run()
     view, sink = view_with_sink(run)
     big = "x" * 100_000
     for step in range(3):
-        run._ingest({"event": "values", "data": {"doc": big + str(step), "step_no": step}})
+        run.add({"event": "values", "data": {"doc": big + str(step), "step_no": step}})
         await asyncio.sleep(0.06)
     finish(run)
-    ended.set()
     rows = [row for m in sink.messages if m["type"] == "delta" for row in m.get("rows", [])]
-    assert [r["i"] for r in rows] == [0, 1, 2]
+    assert [r["index"] for r in rows] == [0, 1, 2]
     assert all(len(r["preview"]) <= 160 for r in rows)
     assert sum(len(str(m)) for m in sink.messages) < 10_000
-    detail = RunSync(run).row_detail(2)
+    detail = RunQueries(run).row_detail(2)
     assert detail["state"]["doc"].endswith("2") and detail["approximate"] is False
     assert {d["key"] for d in detail["diff"]} == {"doc", "step_no"}
 
 
 async def test_updates_rows_merge_into_state_and_diff():
-    run, ended = await live_run()
+    run = live_run()
     view, _ = view_with_sink(run)
-    run._ingest({"event": "updates", "data": {"a": {"topic": "x"}}})
-    run._ingest({"event": "updates", "data": {"b": {"joke": "y"}}})
+    run.add({"event": "updates", "data": {"a": {"topic": "x"}}})
+    run.add({"event": "updates", "data": {"b": {"joke": "y"}}})
     finish(run)
-    ended.set()
-    detail = view._sync.row_detail(1)
+    detail = RunQueries(run).row_detail(1)
     assert detail["state"] == {"topic": "x", "joke": "y"} and detail["approximate"] is True
     assert detail["diff"] == [{"key": "joke", "kind": "added", "before": None, "after": "y"}]
 
 
 async def test_front_end_requests_are_answered():
-    run, ended = await live_run()
+    run = live_run()
     view, sink = view_with_sink(run)
     for i in range(30):
-        run._ingest(token_part(i))
-    run._ingest({"event": "custom", "data": {"progress": 50}})
+        run.add(token_part(i))
+    run.add({"event": "custom", "data": {"progress": 50}})
     view._on_front_end_message(view, {"type": "events", "req": "a", "modes": ["custom"]}, [])
     view._on_front_end_message(view, {"type": "events", "req": "b", "offset": -10, "limit": 10}, [])
     view._on_front_end_message(view, {"type": "event", "req": "c", "seq": 30}, [])
@@ -172,16 +166,14 @@ async def test_front_end_requests_are_answered():
     )
     assert answers["c"]["data"] == {"progress": 50}
     finish(run)
-    ended.set()
 
 
 async def test_a_view_of_a_finished_run_is_complete_at_once():
-    run, ended = await live_run()
+    run = live_run()
     for i in range(50):
-        run._ingest(token_part(i, message="m1"))
-        run._ingest(token_part(i, message="m2", node="other", ns="sub:1"))
+        run.add(token_part(i, message="m1"))
+        run.add(token_part(i, message="m2", node="other", ns="sub:1"))
     finish(run)
-    ended.set()
     await asyncio.sleep(0)
     view = run.view()
     texts = {m["id"]: m["text"] for m in view.snapshot["messages"]}
@@ -195,16 +187,26 @@ async def test_a_view_of_a_finished_run_is_complete_at_once():
 def test_preview_is_bounded():
     assert len(preview({"k": list(range(10_000))})) <= 160
     assert preview("a" * 1000).endswith("…")
+    assert len(preview("a" * 1000)) == 160
+
+
+def test_preview_honours_its_limit():
+    """A string used to be cut at 60 characters whatever the limit (timeline previews of a
+    long text never reached PREVIEW_CHARS)."""
+    text = "word " * 50
+    assert preview(text, 100) == text[:99] + "…"
+    assert preview(text, 30) == text[:29] + "…"
+    assert preview("short", 100) == "short"
     assert preview("<img src=x onerror=alert(1)>") == "<img src=x onerror=alert(1)>"
 
 
 def test_unknown_options_are_rejected():
-    run = Run(None, None, assistant_id="fake")
+    run = Run.from_log(assistant_id="fake")
     with pytest.raises(TypeError):
         run.view(colour="red")
 
 
 def test_outside_a_kernel_a_run_displays_as_its_repr():
-    run = Run(None, None, assistant_id="fake")
+    run = Run.from_log(assistant_id="fake")
     data, _ = run._repr_mimebundle_()
     assert data == {"text/plain": repr(run)}

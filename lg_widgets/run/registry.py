@@ -11,7 +11,7 @@ import weakref
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lg_widgets.run import Run
+    from lg_widgets.run.model import Run
 
 _streaming: set[Run] = set()
 _started: list[weakref.ref[Run]] = []

@@ -1,0 +1,375 @@
+"""`Run`: a read model over one run's event log, live or finished, as Python data.
+
+Live runs, `lg_widgets.load()`, the tests and the benchmark all build it the same way:
+`Run.from_log(...)`, then `run.add(part)` for each received part and `run.finish(...)` at the
+end. What drives a live run (its loop, task, client, cancel and wait) is a separate `RunTask`
+that the run only knows through the small `Control` protocol, so a loaded run is the same object
+without one. A run that errors or is cancelled does not raise: `status` and `error` say how it
+ended.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from lg_widgets.events import Event, MetadataInterner, normalize
+from lg_widgets.reducers import RunState
+from lg_widgets.reducers.status import FINAL_STATUSES, Settlement
+from lg_widgets.reducers.tokens import StreamedMessage
+from lg_widgets.run import frames
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Listener = Callable[["Run", "Event | None"], None]
+
+
+class Control(Protocol):
+    """What a live run's driver offers; a finished or loaded run has none."""
+
+    @property
+    def done(self) -> bool: ...
+
+    @property
+    def cancel_requested(self) -> bool: ...
+
+    def cancel(self) -> None: ...
+
+    async def wait(self) -> None: ...
+
+    def wait_sync(self, timeout: float | None) -> None: ...
+
+
+class ViewHooks(Protocol):
+    """How runs are shown, registered by the view layer (the run never imports it)."""
+
+    def view(self, run: Run, **options: Any) -> Any: ...
+
+    def mimebundle(self, run: Run, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]: ...
+
+
+class Run:
+    """A streamed run. Await it (`await run`) or call `run.wait_sync()` to wait for the end."""
+
+    _view_hooks: ClassVar[ViewHooks | None] = None
+
+    def __init__(
+        self,
+        *,
+        assistant_id: str | None = None,
+        thread_id: str | None = None,
+        run_id: str | None = None,
+        url: str | None = None,
+        stream_mode: Sequence[str] = (),
+        started_at: float | None = None,
+        warnings: Iterable[str] = (),
+    ) -> None:
+        self.assistant_id = assistant_id
+        self.thread_id = thread_id
+        self.url = url
+        self.stream_mode = list(stream_mode)
+        self.started_at = time.time() if started_at is None else started_at
+        self.ended_at: float | None = None
+        self.warnings: list[str] = list(warnings)
+        self._run_id = run_id
+        self._events: list[Event] = []
+        self._state = RunState(assistant_id or "run")
+        self._interner = MetadataInterner()
+        self._listeners: list[Listener] = []
+        self._final_values: dict[str, Any] | None = None
+        self._frames: dict[str, tuple[int, pd.DataFrame]] = {}
+        self._control: Control | None = None
+
+    # ---- building ---------------------------------------------------------------------------
+    @classmethod
+    def from_log(cls, events: Iterable[Event] = (), **identity: Any) -> Run:
+        """A run over a recorded event log (`identity`: the keyword arguments of `Run`).
+
+        The run stays open: `add()` more parts, and `finish()` it with its final status.
+        Events may come compacted (a token's content plus its shared frame).
+        """
+        run = cls(**identity)
+        for event in events:
+            run._record(event)
+        return run
+
+    def add(self, part: Any) -> Event:
+        """Fold one received SDK part (any format `events.normalize` reads) into the run."""
+        event = normalize(part, len(self._events), interner=self._interner)
+        self._record(event)
+        return event
+
+    def _record(self, event: Event) -> None:
+        full = event
+        if event.compacted:  # the reducers read the whole part once; the log keeps it compact
+            full = Event(event.seq, event.time, event.mode, event.namespace, event.data, event.id)
+        self._events.append(event)
+        self._state.apply(full)
+        if full.mode == "metadata" and self._run_id is None:
+            self._run_id = self._state.status.run_id
+        self._notify(full)
+        # after the reducers and views have read the full part: keep a token's content only
+        compact = self._interner.compact(event)
+        if compact is not None:
+            self._events[event.seq] = compact
+
+    def identify(
+        self, *, run_id: str | None = None, thread_id: str | None = None, started: bool = False
+    ) -> None:
+        """Ids learned while streaming: the thread created first, then the run once the server
+        has created it (`started`)."""
+        self._run_id = run_id or self._run_id
+        self.thread_id = thread_id or self.thread_id
+        if started and self._state.status.status == "pending":
+            self._state.status.status = "running"
+        self._notify(None)
+
+    def warn(self, text: str) -> None:
+        self.warnings.append(text)
+
+    def finish(self, settlement: Settlement, *, ended_at: float | None = None) -> None:
+        """Close the run with its final status (see `reducers.status.settle`)."""
+        self.warnings.extend(settlement.warnings)
+        if settlement.final_values is not None:
+            self._final_values = settlement.final_values
+        if settlement.breakpoint:
+            self._state.status.breakpoint = True
+        self.ended_at = time.time() if ended_at is None else ended_at
+        self._state.finish(settlement.status, settlement.error)
+        self._notify(None)
+
+    def attach(self, control: Control) -> None:
+        """Called once by the driver of a live run."""
+        self._control = control
+
+    @classmethod
+    def register_view(cls, hooks: ViewHooks) -> None:
+        """The view layer says how runs are shown (`run.view()`, display in a notebook)."""
+        cls._view_hooks = hooks
+
+    # ---- control (a live run's driver does the work) ----------------------------------------
+    def cancel(self) -> None:
+        """Cancel the run on the server and stop streaming; returns at once, safe to repeat."""
+        if self._control is not None:
+            self._control.cancel()
+
+    @property
+    def done(self) -> bool:
+        """Ended: a live run's task has finished; a recorded one has been `finish()`ed."""
+        return self.ended_at is not None if self._control is None else self._control.done
+
+    async def wait(self) -> Run:
+        """Wait for the end; if the wait is cancelled (a kernel interrupt), so is the run."""
+        if self._control is not None:
+            await self._control.wait()
+        return self
+
+    def __await__(self) -> Any:
+        return self.wait().__await__()
+
+    def wait_sync(self, timeout: float | None = None) -> Run:
+        """Block until the run ends, from synchronous code.
+
+        From a script this waits on the background loop. Inside a notebook cell it re-enters
+        the kernel's loop with nest_asyncio: widget updates keep flowing, but front-end messages
+        (a Cancel click) wait until it returns. Prefer `await run` in notebooks.
+        """
+        if self._control is not None:
+            self._control.wait_sync(timeout)
+        return self
+
+    # ---- observing --------------------------------------------------------------------------
+    def on_change(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener(run, event)` per event and `listener(run, None)` on status changes.
+
+        Listeners run on the run's loop and must be quick. Returns a function that unsubscribes.
+        """
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def notify(self) -> None:
+        """Tell listeners that something other than an event changed (e.g. cancelling)."""
+        self._notify(None)
+
+    def _notify(self, event: Event | None) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(self, event)
+            except Exception as exc:  # noqa: BLE001 - a view must not break the stream
+                self.warnings.append(f"listener {listener!r} failed: {exc!r}")
+
+    # ---- identity and status ----------------------------------------------------------------
+    @property
+    def run_id(self) -> str | None:
+        return self._run_id
+
+    @property
+    def status(self) -> str:
+        """pending, running, cancelling, success, error, cancelled or interrupted."""
+        status = self._state.status.status
+        if status not in FINAL_STATUSES and self._control and self._control.cancel_requested:
+            return "cancelling"
+        return status
+
+    @property
+    def error(self) -> str | None:
+        """One sentence saying what went wrong, or None."""
+        return self._state.status.error
+
+    @property
+    def error_data(self) -> dict[str, Any] | None:
+        """The server's `error` event data (`{"error": class, "message": ...}`), if any."""
+        return self._state.status.error_data
+
+    @property
+    def interrupts(self) -> list[dict[str, Any]]:
+        """Interrupts raised by the graph, deduplicated by id."""
+        return list(self._state.status.interrupts.values())
+
+    # ---- the event log ----------------------------------------------------------------------
+    @property
+    def events(self) -> list[Event]:
+        """Every part received, in order (a copy of the log)."""
+        return list(self._events)
+
+    @property
+    def event_count(self) -> int:
+        return len(self._events)
+
+    def event_at(self, seq: int) -> Event:
+        """One event of the log, without copying the log."""
+        return self._events[seq]
+
+    def events_between(self, start: int, stop: int | None = None) -> list[Event]:
+        """A slice of the log (only the slice is copied)."""
+        return self._events[start:stop]
+
+    @property
+    def state(self) -> RunState:
+        """The reducers' state; treat it as read-only."""
+        return self._state
+
+    # ---- projections --------------------------------------------------------------------------
+    @property
+    def values(self) -> dict[str, Any] | None:
+        """The latest full state at the root.
+
+        From the last root `values` event; else the thread's state read after the run; else
+        (stateless, no `values` mode) the root `updates` merged in order, which ignores any
+        reducers such as `operator.add`.
+        """
+        timeline = self._state.timeline
+        values = timeline.root_values()
+        if values is not None:
+            return values
+        if self._final_values is not None:
+            return self._final_values
+        last = timeline.last_row("")
+        return (timeline.state_at(last)[0] or None) if last is not None else None
+
+    @property
+    def final_values(self) -> dict[str, Any] | None:
+        """The thread's state as read after the run (only when the stream had no root values)."""
+        return self._final_values
+
+    def state_at(self, index: int) -> tuple[dict[str, Any], bool]:
+        """The graph state as of timeline row `index`, and whether it is approximate (merged
+        from updates, ignoring the graph's reducers); the view shows the same answer."""
+        return self._state.timeline.state_at(index)
+
+    @property
+    def streamed_messages(self) -> list[StreamedMessage]:
+        """The message objects behind `messages` (live; treat them as read-only)."""
+        return list(self._state.tokens.messages.values())
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Every LLM message streamed as tokens (or sent whole), merged by message id."""
+        return [m.to_dict() for m in self._state.tokens.messages.values()]
+
+    @property
+    def tokens(self) -> dict[tuple[str, str | None], str]:
+        """LLM text per `(namespace, node)`; the root namespace is `""`."""
+        return self._state.tokens.text_by_source()
+
+    def text(
+        self,
+        *,
+        node: str | Iterable[str] | None = None,
+        namespace: str | Iterable[str] | None = None,
+        tags: str | Iterable[str] | None = None,
+    ) -> str:
+        """LLM text of the messages from these nodes/namespaces carrying all these tags."""
+        return "\n\n".join(
+            m.text for m in self._state.tokens.select(node=node, namespace=namespace, tags=tags)
+        )
+
+    @property
+    def tree(self) -> dict[str, Any]:
+        """The namespace tree as nested dicts: name, namespace, status, nodes, children..."""
+        return self._state.tree.to_dict()
+
+    def _frame(self, key: str, size: int, build: Callable[[Run], pd.DataFrame]) -> pd.DataFrame:
+        """A DataFrame built once and cached until its source grows."""
+        cached = self._frames.get(key)
+        if cached is None or cached[0] != size:
+            cached = (size, build(self))
+            self._frames[key] = cached
+        return cached[1]
+
+    @property
+    def timeline(self) -> pd.DataFrame:
+        """One row per `values` event and per node of an `updates` event (see the README)."""
+        return self._frame("timeline", len(self._state.timeline.rows), frames.timeline)
+
+    @property
+    def events_df(self) -> pd.DataFrame:
+        """`run.events` as a DataFrame: seq, time, elapsed, mode, namespace, node, id, data."""
+        return self._frame("events", len(self._events), frames.events)
+
+    @property
+    def tokens_df(self) -> pd.DataFrame:
+        """One row per token chunk: seq, time, namespace, node, message_id, step, tags, text."""
+        size = sum(len(m.piece_seqs) for m in self._state.tokens.messages.values())
+        return self._frame("tokens", size, frames.tokens)
+
+    # ---- persistence and display ------------------------------------------------------------
+    def save(self, path: str) -> None:
+        """Write the event log (and what the server said at the end) as JSONL."""
+        from lg_widgets.storage import save_run
+
+        save_run(self, path)
+
+    def view(self, **options: Any) -> Any:
+        """A new live `RunView` of this run (options: flush_interval, snapshot_interval)."""
+        if Run._view_hooks is None:
+            raise RuntimeError("lg_widgets.view is not loaded; `import lg_widgets` loads it")
+        return Run._view_hooks.view(self, **options)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """Displaying a run in a notebook shows its live view (in a terminal, its repr)."""
+        if Run._view_hooks is None:
+            return {"text/plain": repr(self)}, {}
+        return Run._view_hooks.mimebundle(self, **kwargs)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "assistant_id": self.assistant_id,
+            "thread_id": self.thread_id,
+            "run_id": self.run_id,
+            "status": self.status,
+            "error": self.error,
+            "events": len(self._events),
+            "stream_mode": self.stream_mode,
+            "url": self.url,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"<Run {self.assistant_id} status={self.status} events={len(self._events)} "
+            f"thread={self.thread_id} run={self.run_id}>"
+        )

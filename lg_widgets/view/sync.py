@@ -1,0 +1,169 @@
+"""`RunSync`: what the front end has received so far, and the delta that brings it up to date.
+
+Why: jupyter_server silently drops IOPub messages above 1000/s, and a token stream alone reaches
+2.5k events/s, so nothing is sent per event. Text is tracked by length per message id, so a piece
+is sent exactly once; rows by count; the tree when its shape or a status changed (mere counts
+and times once a second). Pure bookkeeping over the run's read model (no widget, no I/O), so it
+is tested with a fake sink.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from lg_widgets.view.wire import (
+    Delta,
+    Header,
+    MessageInfo,
+    Snapshot,
+    TimelineRow,
+    event_row,
+    jsonable,
+    timeline_row,
+)
+
+if TYPE_CHECKING:
+    from lg_widgets.run.model import Run
+
+EVENTS_TAIL = 100  # event rows kept in the snapshot for a view with no kernel behind it
+TREE_COUNTS_INTERVAL_S = 1.0
+
+
+class RunSync:
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self._sent_text: dict[str, int] = {}
+        self._sent_complete: dict[str, bool] = {}
+        self._rows: list[TimelineRow] = []
+        self._tree: Any = None
+        self._tree_shape: Any = None
+        self._tree_sent_at = float("-inf")
+        self._header: Header | None = None
+        self._counts: dict[str, int] = {}
+        self._seen_events = 0
+
+    def note(self, mode: str) -> None:
+        """Count one event of `mode` (O(1))."""
+        self._counts[mode] = self._counts.get(mode, 0) + 1
+
+    # ---- pieces -------------------------------------------------------------------------------
+    def header(self) -> Header:
+        run = self.run
+        return {
+            "assistant_id": run.assistant_id,
+            "thread_id": run.thread_id,
+            "run_id": run.run_id,
+            "status": run.status,  # type: ignore[typeddict-item]
+            "error": run.error,
+            "interrupts": jsonable(run.interrupts),
+            "started_at": run.started_at,
+            "ended_at": run.ended_at,
+            "stream_mode": list(run.stream_mode or []),
+            "live": not run.done and run.ended_at is None,
+            # e.g. a failed server-side cancel or a view listener that raised: shown, not lost
+            "warnings": list(run.warnings),
+        }
+
+    def _new_rows(self) -> list[TimelineRow]:
+        rows = self.run.state.timeline.rows
+        start = len(self._rows)
+        fresh = [timeline_row(start + i, row) for i, row in enumerate(rows[start:])]
+        self._rows.extend(fresh)
+        return fresh
+
+    def _messages(self, only_new: bool) -> tuple[list[MessageInfo], dict[str, str]]:
+        infos: list[MessageInfo] = []
+        pieces: dict[str, str] = {}
+        for message in self.run.streamed_messages:
+            sent = self._sent_text.get(message.id)
+            text = message.text
+            is_new = sent is None
+            if not only_new or is_new or self._sent_complete.get(message.id) != message.complete:
+                infos.append(
+                    {
+                        "id": message.id,
+                        "namespace": message.namespace,
+                        "node": message.node,
+                        "tags": list(message.tags),
+                        "complete": message.complete,
+                    }
+                )
+            start = 0 if (is_new or not only_new) else sent
+            if len(text) > start:
+                pieces[message.id] = text[start:]
+            self._sent_text[message.id] = len(text)
+            self._sent_complete[message.id] = message.complete
+        return infos, pieces
+
+    # ---- what goes on the wire -----------------------------------------------------------------
+    def delta(self, seq: int) -> Delta | None:
+        """Everything new since the last delta or snapshot, or None when nothing changed."""
+        out: Delta = {"type": "delta", "seq": seq}
+        infos, pieces = self._messages(only_new=True)
+        if infos:
+            out["messages"] = infos
+        if pieces:
+            out["text"] = pieces
+        rows = self._new_rows()
+        if rows:
+            out["rows"] = rows
+        tree = self._tree_update()
+        if tree is not None:
+            out["tree"] = tree
+        header = self.header()
+        if header != self._header:
+            out["header"] = self._header = header
+        if self._events_changed():
+            out["counts"] = dict(self._counts)
+        return out if len(out) > 2 else None
+
+    def _tree_update(self) -> dict[str, Any] | None:
+        tree = self.run.tree
+        if tree == self._tree:
+            return None
+        now = time.monotonic()
+        shape = _tree_shape(tree)
+        if shape == self._tree_shape and now - self._tree_sent_at < TREE_COUNTS_INTERVAL_S:
+            return None
+        self._tree, self._tree_shape, self._tree_sent_at = tree, shape, now
+        return tree
+
+    def _events_changed(self) -> bool:
+        total = sum(self._counts.values())
+        changed = total != self._seen_events
+        self._seen_events = total
+        return changed
+
+    def snapshot(self, seq: int) -> Snapshot:
+        """The complete view state as of delta `seq`; also marks everything in it as sent."""
+        infos, pieces = self._messages(only_new=False)
+        for info in infos:
+            info["text"] = pieces.get(info["id"], "")
+        self._new_rows()
+        self._tree = self.run.tree
+        self._tree_shape = _tree_shape(self._tree)
+        self._header = self.header()
+        self._events_changed()
+        tail = self.run.events_between(max(0, self.run.event_count - EVENTS_TAIL))
+        return {
+            "seq": seq,
+            "header": self._header,
+            "messages": infos,
+            "rows": self._rows,
+            "tree": self._tree,
+            "counts": dict(self._counts),
+            "events_tail": [event_row(e) for e in tail],
+        }
+
+
+def _tree_shape(tree: dict[str, Any]) -> Any:
+    """The tree without what changes on every event (event counts, last-seen time)."""
+    if not tree:
+        return None
+    return (
+        tree["namespace"],
+        tree["status"],
+        tuple(tree["nodes"]),
+        tuple(_tree_shape(child) for child in tree["children"]),
+    )

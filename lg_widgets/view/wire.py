@@ -1,0 +1,236 @@
+"""The wire contract between the kernel and RunView's front end, declared once.
+
+Every message either way is a TypedDict here, mirrored field for field in `js/src/types.ts`;
+`tests/unit/test_wire_contract.py` fails when the two drift. One vocabulary on both sides:
+`namespace` (segments joined by "|", root ""), `time` (epoch seconds), `message`, and the status
+values of `reducers.status`. The builders below are the only code that shapes these records.
+"""
+
+from __future__ import annotations
+
+import reprlib
+from typing import Any, Literal, TypedDict, Union
+
+import orjson
+
+from lg_widgets.events import Event, event_node, event_summary_source
+from lg_widgets.reducers.timeline import BASE_COLUMNS, state_column
+
+try:  # Python >= 3.11
+    from typing import NotRequired
+except ImportError:  # pragma: no cover - Python 3.10
+    from typing_extensions import NotRequired
+
+PREVIEW_CHARS = 160
+KEY_PREVIEW_CHARS = 60  # one state key's value in a timeline row's preview
+
+RunStatus = Literal[
+    "pending", "running", "cancelling", "success", "error", "cancelled", "interrupted"
+]
+TreeStatus = Literal["running", "success", "error", "cancelled", "interrupted"]
+
+
+class Header(TypedDict):
+    assistant_id: str | None
+    thread_id: str | None
+    run_id: str | None
+    status: RunStatus
+    error: str | None
+    interrupts: list[Any]
+    started_at: float
+    ended_at: float | None
+    stream_mode: list[str]
+    live: bool
+    warnings: list[str]
+
+
+class MessageInfo(TypedDict):
+    id: str
+    namespace: str
+    node: str | None
+    tags: list[str]
+    complete: bool
+    text: NotRequired[str]  # snapshot only: the whole text
+
+
+class TimelineRow(TypedDict):
+    index: int
+    seq: int
+    time: float
+    mode: str
+    namespace: str
+    node: str | None
+    step: int | None
+    changed: list[str]
+    preview: str
+
+
+class TreeNode(TypedDict):
+    namespace: str
+    name: str
+    task_id: str | None
+    status: TreeStatus
+    events: int
+    nodes: dict[str, int]
+    first_time: float
+    last_time: float
+    children: list[TreeNode]
+
+
+class EventRow(TypedDict):
+    seq: int
+    time: float
+    mode: str
+    namespace: str
+    node: str | None
+    preview: str
+
+
+class Snapshot(TypedDict):
+    seq: int
+    header: Header
+    messages: list[MessageInfo]
+    rows: list[TimelineRow]
+    tree: TreeNode | dict[str, Any]  # {} before the first event
+    counts: dict[str, int]
+    events_tail: list[EventRow]
+
+
+class Delta(TypedDict):
+    type: Literal["delta"]
+    seq: int
+    header: NotRequired[Header]
+    messages: NotRequired[list[MessageInfo]]
+    text: NotRequired[dict[str, str]]  # message id -> text appended since the last delta
+    rows: NotRequired[list[TimelineRow]]
+    tree: NotRequired[TreeNode | dict[str, Any]]
+    counts: NotRequired[dict[str, int]]
+
+
+# ---- front end -> kernel ----------------------------------------------------------------------
+# Our own request/response over custom messages rather than anywidget's experimental invoke: its
+# default 3 s timeout and its commands on the kernel's shell thread do not fit answers computed
+# on the run's loop while a run streams.
+
+
+class CancelRequest(TypedDict):
+    type: Literal["cancel"]
+
+
+class ResyncRequest(TypedDict):
+    type: Literal["resync"]
+
+
+class RowRequest(TypedDict):
+    type: Literal["row"]
+    req: str
+    index: int
+
+
+class EventsRequest(TypedDict):
+    type: Literal["events"]
+    req: str
+    modes: list[str] | None
+    offset: int
+    limit: int
+
+
+class EventRequest(TypedDict):
+    type: Literal["event"]
+    req: str
+    seq: int
+
+
+Request = Union[CancelRequest, ResyncRequest, RowRequest, EventsRequest, EventRequest]
+
+
+# ---- kernel -> front end answers: {"type": "response", "req": ...} plus one of these ----------
+
+
+class StateChange(TypedDict):
+    key: str
+    kind: Literal["added", "removed", "changed"]
+    before: Any
+    after: Any
+
+
+class RowDetail(TypedDict):
+    index: int
+    previous: int | None
+    row: TimelineRow
+    update: dict[str, Any]
+    state: dict[str, Any]
+    approximate: bool
+    diff: list[StateChange]
+
+
+class EventsPage(TypedDict):
+    total: int
+    offset: int
+    rows: list[EventRow]
+
+
+class EventDetail(EventRow):
+    id: str | None
+    data: Any
+
+
+class ErrorAnswer(TypedDict):
+    error: str
+
+
+class Response(TypedDict):
+    type: Literal["response"]
+    req: str
+
+
+# ---- builders ---------------------------------------------------------------------------------
+
+_short = reprlib.Repr()
+_short.maxstring = KEY_PREVIEW_CHARS
+_short.maxother = KEY_PREVIEW_CHARS
+_short.maxlist = _short.maxtuple = _short.maxdict = 4
+_short.maxlevel = 2
+
+
+def preview(value: Any, limit: int = PREVIEW_CHARS) -> str:
+    """A bounded one-line repr of at most `limit` characters: cost and size do not grow with
+    the value (reprlib cuts containers; a string is cut before it is copied)."""
+    text = value[:limit] if isinstance(value, str) else _short.repr(value)
+    if isinstance(value, str) and len(value) > limit or len(text) > limit:
+        return text[: limit - 1] + "…"
+    return text
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON data for the comm (anything odd becomes its repr instead of failing a send)."""
+    return orjson.loads(orjson.dumps(value, default=repr, option=orjson.OPT_NON_STR_KEYS))
+
+
+def event_row(event: Event) -> EventRow:
+    """The compact line the events panel shows; the payload itself is fetched on demand."""
+    return {
+        "seq": event.seq,
+        "time": event.time,
+        "mode": event.mode,
+        "namespace": event.namespace_str,
+        "node": event_node(event),
+        "preview": preview(event_summary_source(event)),
+    }
+
+
+def timeline_row(index: int, row: dict[str, Any]) -> TimelineRow:
+    """A timeline row with a short preview of the keys it changed, not their values."""
+    keys = row["changed"] or [k for k in row if k not in BASE_COLUMNS]
+    shown = [f"{key}={preview(row.get(state_column(key)), KEY_PREVIEW_CHARS)}" for key in keys[:4]]
+    return {
+        "index": index,
+        "seq": row["seq"],
+        "time": row["time"],
+        "mode": row["mode"],
+        "namespace": row["namespace"],
+        "node": row["node"],
+        "step": row["step"],
+        "changed": [str(k) for k in row["changed"]],
+        "preview": preview(", ".join(shown)),
+    }
