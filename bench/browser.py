@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import bench.offline as offline
-from tests.browser.lab import (
+from harness.lab import (
     CHROMIUM,
     CHROMIUM_ARGS,
     JupyterLab,

@@ -73,7 +73,7 @@ async def with_view(client: LangGraphClient, graph: str, n: int) -> Sample:
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     if run.status != "success":
         raise RuntimeError(f"bench run failed: {run.status} {run.error}")
-    data = [e for e in run._events if e.mode != "metadata"]
+    data = [e for e in run.events_between(0) if e.mode != "metadata"]
     first, last = (data[0].time, data[-1].time) if data else (None, None)
     text = "".join(run.tokens.values())
     sample = Sample(
@@ -137,7 +137,7 @@ def _tap(client: LangGraphClient, digest: Any, counter: list[int]) -> None:
 
 def _log_digest(run: Run) -> str:
     digest = hashlib.sha256()
-    for event in run._events:
+    for event in run.events_between(0):
         digest.update(orjson.dumps([event.event, event.data, event.id]))
     return digest.hexdigest()
 
@@ -166,12 +166,12 @@ async def retained(
     tracemalloc.stop()
     if view is not None:
         view.close()
-    intact = counter[0] == len(run._events) and digest.hexdigest() == _log_digest(run)
-    compacted = sum(e.compacted for e in run._events)
+    intact = counter[0] == run.event_count and digest.hexdigest() == _log_digest(run)
+    compacted = sum(e.compacted for e in run.events_between(0))
     if save_to:
         run.save(save_to)
     await client.http.client.aclose()
-    return MemorySample(len(run._events), after - before, intact, compacted), run
+    return MemorySample(run.event_count, after - before, intact, compacted), run
 
 
 def run_async(coro: Any) -> Any:

@@ -22,6 +22,7 @@ from langgraph_sdk.schema import StreamPart
 
 import lg_widgets
 from bench.graphs import token_text
+from lg_widgets.reducers.status import Settlement
 from lg_widgets.run import Run
 
 RECORDED = Path(__file__).with_name("token_part.json")
@@ -37,7 +38,7 @@ def save_token_part(run: Run) -> None:
     the committed file keeps offline figures comparable between runs)."""
     if RECORDED.exists():
         return
-    for event in run._events:
+    for event in run.events_between(0):
         if event.mode == "messages":
             RECORDED.write_bytes(orjson.dumps({"event": event.event, "data": event.data}))
             return
@@ -76,19 +77,19 @@ def _timed(fn: Callable[[], object]) -> float:
 @dataclass
 class IngestSample:
     n: int
-    ingest_us: float  # Run._ingest (normalize + reducers + compaction) per event
+    ingest_us: float  # Run.add (normalize + reducers + compaction) per event
     decode_us: float  # what the SDK pays to decode, for scale
 
 
 def ingest_time(raw: list[tuple[str, bytes]]) -> IngestSample:
-    """Time `Run._ingest` around each call (the SDK's decoding stays outside the clock).
+    """Time `Run.add` around each call (the SDK's decoding stays outside the clock).
 
     The two clock reads add ~0.1 µs per event; subtracting a separately timed decode loop
     instead was far noisier on a shared machine.
     """
     clock = time.perf_counter
-    run = Run(None, None, assistant_id="bench")
-    ingest = run._ingest
+    run = Run.from_log(assistant_id="bench")
+    ingest = run.add
     inside = decoding = 0.0
     gc.collect()
     loads = orjson.loads
@@ -108,9 +109,9 @@ def retained_per_event(raw: list[tuple[str, bytes]]) -> tuple[float, Run]:
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    run = Run(None, None, assistant_id="bench")
+    run = Run.from_log(assistant_id="bench")
     for part in _parts(raw):
-        run._ingest(part)
+        run.add(part)
     gc.collect()
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
@@ -119,11 +120,11 @@ def retained_per_event(raw: list[tuple[str, bytes]]) -> tuple[float, Run]:
 
 def saved_transcript(kind: str, n: int, folder: str) -> str:
     """A `Run.save` file of `n` events of one kind."""
-    run = Run(None, None, assistant_id="bench")
+    run = Run.from_log(assistant_id="bench")
     for part in _parts(payloads(kind, n)):
-        run._ingest(part)
+        run.add(part)
     run.ended_at = time.time()
-    run._state.finish("success")
+    run.finish(Settlement("success"))
     path = os.path.join(folder, f"{kind}-{n}.jsonl")
     run.save(path)
     return path
@@ -133,7 +134,7 @@ def load_rate(path: str) -> tuple[float, int]:
     """Events/s of `lg_widgets.load` (read, decode, rebuild events, all reducers)."""
     holder: list[Run] = []
     seconds = _timed(lambda: holder.append(lg_widgets.load(path)))
-    count = len(holder[0]._events)
+    count = holder[0].event_count
     return count / seconds, count
 
 

@@ -75,7 +75,7 @@ def attach_view(run: Run) -> tuple[Any, CountingComm]:
     """
     sink = CountingComm()
     try:
-        from lg_widgets.widget import RunView
+        from lg_widgets.view.widget import RunView
 
         view = RunView(run)
     except Exception as exc:  # noqa: BLE001 - measured and reported, never hidden

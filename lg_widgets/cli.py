@@ -17,10 +17,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import lg_widgets
 from lg_widgets.connection import URL_ENV
 from lg_widgets.events import Event
 from lg_widgets.run import Run
+from lg_widgets.server import serve
+from lg_widgets.streaming import stream
 
 QUICKSTART = Path("notebooks") / "quickstart.ipynb"
 
@@ -34,9 +35,9 @@ def _print_event(run: Run, event: Event | None) -> None:
 
 def stream_to_terminal(assistant_id: str, payload: dict, modes: list[str]) -> int:
     """Stream one run of the embedded demo server to stdout; exit status 0 on success."""
-    with lg_widgets.serve() as server:
+    with serve() as server:
         print(f"embedded LangGraph server at {server.url}", flush=True)
-        run = lg_widgets.stream(assistant_id, payload, thread_id="new", stream_mode=modes)
+        run = stream(assistant_id, payload, thread_id="new", stream_mode=modes)
         run.on_change(_print_event)
         run.wait_sync()
         print(f"status: {run.status}" + (f" ({run.error})" if run.error else ""))
@@ -49,7 +50,7 @@ def find_notebook(given: str | None) -> Path:
     candidates = (
         [Path(given)]
         if given
-        else [Path.cwd() / QUICKSTART, Path(lg_widgets.__file__).resolve().parents[1] / QUICKSTART]
+        else [Path.cwd() / QUICKSTART, Path(__file__).resolve().parents[1] / QUICKSTART]
     )
     for candidate in candidates:
         if candidate.is_file():
@@ -67,7 +68,7 @@ def open_lab(notebook: Path, *, server_port: int | None, lab_args: list[str]) ->
             "lg-widgets demo: JupyterLab is not installed: pip install 'lg-widgets[notebook]' "
             "(or ./scripts/setup)."
         )
-    with lg_widgets.serve(port=server_port) as server:
+    with serve(port=server_port) as server:
         print(f"embedded LangGraph server at {server.url} (log: {server.log_path})", flush=True)
         # Kernels inherit the lab's environment: this is how the notebook finds the server.
         env = {**os.environ, URL_ENV: server.url}

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from lg_widgets.events import Event, MetadataInterner, normalize
+from lg_widgets.logfile import write_log
 from lg_widgets.reducers import RunState
 from lg_widgets.reducers.status import FINAL_STATUSES, Settlement
 from lg_widgets.reducers.tokens import StreamedMessage
@@ -338,9 +339,13 @@ class Run:
     # ---- persistence and display ------------------------------------------------------------
     def save(self, path: str) -> None:
         """Write the event log (and what the server said at the end) as JSONL."""
-        from lg_widgets.storage import save_run
-
-        save_run(self, path)
+        header = {
+            **self.summary(),
+            "error_data": self.error_data,
+            "final_state": self._final_values,
+            "warnings": self.warnings,
+        }
+        write_log(path, header, self._events)
 
     def view(self, **options: Any) -> Any:
         """A new live `RunView` of this run (options: flush_interval, snapshot_interval)."""

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from lg_widgets.reducers.timeline import row_values
 from lg_widgets.view.wire import (
-    ErrorAnswer,
     EventDetail,
     EventsPage,
+    RequestError,
     RowDetail,
     StateChange,
     event_row,
@@ -33,7 +33,7 @@ class RunQueries:
         """Index one event by mode, so a filtered page is a slice (O(1))."""
         self._by_mode.setdefault(mode, []).append(seq)
 
-    def row_detail(self, index: int) -> RowDetail | ErrorAnswer:
+    def row_detail(self, index: int) -> RowDetail | RequestError:
         """State at timeline row `index` and what changed from the row before in its namespace."""
         timeline = self.run.state.timeline
         if not 0 <= index < len(timeline.rows):
@@ -74,7 +74,7 @@ class RunQueries:
             rows = [event_row(e) for e in self.run.events_between(offset, offset + limit)]
         return {"total": total, "offset": offset, "rows": rows}
 
-    def event_detail(self, seq: int) -> EventDetail | ErrorAnswer:
+    def event_detail(self, seq: int) -> EventDetail | RequestError:
         if not 0 <= seq < self.run.event_count:
             return {"error": f"no event {seq}"}
         event = self.run.event_at(seq)

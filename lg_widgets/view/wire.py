@@ -9,7 +9,7 @@ values of `reducers.status`. The builders below are the only code that shapes th
 from __future__ import annotations
 
 import reprlib
-from typing import Any, Literal, TypedDict, Union
+from typing import Any, Literal, TypedDict
 
 import orjson
 
@@ -141,7 +141,7 @@ class EventRequest(TypedDict):
     seq: int
 
 
-Request = Union[CancelRequest, ResyncRequest, RowRequest, EventsRequest, EventRequest]
+Request = CancelRequest | ResyncRequest | RowRequest | EventsRequest | EventRequest
 
 
 # ---- kernel -> front end answers: {"type": "response", "req": ...} plus one of these ----------
@@ -175,11 +175,11 @@ class EventDetail(EventRow):
     data: Any
 
 
-class ErrorAnswer(TypedDict):
+class RequestError(TypedDict):
     error: str
 
 
-class Response(TypedDict):
+class ResponseEnvelope(TypedDict):
     type: Literal["response"]
     req: str
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.lab import (
+from harness.lab import (
     CHROMIUM,
     CHROMIUM_ARGS,
     JupyterLab,
