@@ -1,10 +1,6 @@
 // What every panel shares: the store, the kernel link, and the namespace selected in the tree.
+import type { Kernel } from "./kernel";
 import type { RunStore } from "./store";
-
-export interface Kernel {
-  send(message: Record<string, unknown>): void;
-  request<T = Record<string, unknown>>(message: Record<string, unknown>): Promise<T>;
-}
 
 export class Selection {
   namespace: string | null = null;
@@ -19,10 +15,12 @@ export class Selection {
     this.listeners.push(listener);
   }
 
-  /** True when `ns` is the selected namespace or inside it. */
-  includes(ns: string): boolean {
+  /** True when `namespace` is the selected namespace or inside it. */
+  includes(namespace: string): boolean {
     const selected = this.namespace;
-    return selected === null || ns === selected || (selected !== "" && ns.startsWith(`${selected}|`));
+    return (
+      selected === null || namespace === selected || (selected !== "" && namespace.startsWith(`${selected}|`))
+    );
   }
 }
 

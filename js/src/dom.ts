@@ -44,23 +44,10 @@ export function formatSeconds(seconds: number): string {
   return `${m} min ${(seconds - m * 60).toFixed(0)} s`;
 }
 
-/** True when a scroller shows its end (within a few pixels). */
-export function atEnd(scroller: HTMLElement): boolean {
-  return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 8;
-}
-
-export function namespaceLabel(ns: string): string {
-  if (!ns) return "root";
-  return ns
+export function namespaceLabel(namespace: string): string {
+  if (!namespace) return "root";
+  return namespace
     .split("|")
     .map((segment) => segment.split(":")[0])
     .join(" › ");
-}
-
-/** Call `fn` when the element gets or changes size (e.g. attached to the page, resized). */
-export function onResize(el: HTMLElement, fn: () => void): () => void {
-  if (typeof ResizeObserver === "undefined") return () => {};
-  const observer = new ResizeObserver(() => fn());
-  observer.observe(el);
-  return () => observer.disconnect();
 }

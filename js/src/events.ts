@@ -2,29 +2,15 @@
 // ships counts), with a mode filter; a row opens its payload as collapsible JSON.
 import type { Context } from "./context";
 import { h, namespaceLabel, replace } from "./dom";
+import { filterSelect } from "./filter";
 import { jsonView } from "./json";
+import type { Panel } from "./panel";
 import type { EventRow } from "./types";
 
 const PAGE = 100;
 
-interface Page {
-  total: number;
-  offset: number;
-  rows: EventRow[];
-  error?: string;
-}
-
-export function eventsPanel(ctx: Context): {
-  el: HTMLElement;
-  dispose(): void;
-  shown(): void;
-  hidden(): void;
-} {
-  const modeFilter = h(
-    "select",
-    { class: "lgw-select", testid: "filter-mode", title: "filter by mode" },
-    h("option", { value: "" }, "all modes"),
-  );
+export function eventsPanel(ctx: Context): Panel {
+  const modeFilter = filterSelect("mode", "all modes");
   const older = h("button", { class: "lgw-button", type: "button" }, "‹ older");
   const newer = h("button", { class: "lgw-button", type: "button" }, "newer ›");
   const latest = h("button", { class: "lgw-button", type: "button" }, "latest");
@@ -33,11 +19,10 @@ export function eventsPanel(ctx: Context): {
   const el = h(
     "div",
     { class: "lgw-panel lgw-events" },
-    h("div", { class: "lgw-toolbar" }, modeFilter, older, newer, latest, where),
+    h("div", { class: "lgw-toolbar" }, modeFilter.el, older, newer, latest, where),
     h("div", { class: "lgw-scroll" }, list),
   );
 
-  const modes = new Set<string>();
   let offset: number | null = null; // null: follow the newest page
   let visible = false;
   let inFlight = false;
@@ -57,7 +42,7 @@ export function eventsPanel(ctx: Context): {
         {},
         h("span", { class: "lgw-c-seq" }, String(row.seq)),
         h("span", { class: "lgw-mode" }, row.mode),
-        h("span", { class: "lgw-ns" }, namespaceLabel(row.ns)),
+        h("span", { class: "lgw-ns" }, namespaceLabel(row.namespace)),
         h("span", { class: "lgw-node" }, row.node ?? ""),
         h("span", { class: "lgw-c-preview" }, row.preview),
       ),
@@ -67,16 +52,16 @@ export function eventsPanel(ctx: Context): {
       details.dataset.loaded = "1";
       const body = h("div", { class: "lgw-muted" }, "Loading…");
       details.appendChild(body);
-      ctx.kernel.request<{ data?: unknown; error?: string }>({ type: "event", seq: row.seq }).then(
-        (answer) => replace(body, answer.error ? answer.error : jsonView(answer.data, "data")),
+      ctx.kernel.request({ type: "event", seq: row.seq }).then(
+        (answer) => replace(body, "error" in answer ? answer.error : jsonView(answer.data, "data")),
         (err: Error) => replace(body, err.message),
       );
     });
     return details;
   };
+  const savedTail = () => ctx.store.eventsTail.filter((r) => modeFilter.matches(r.mode));
   const fallback = () => {
-    const filter = modeFilter.value;
-    const rows = ctx.store.eventsTail.filter((r) => !filter || r.mode === filter);
+    const rows = savedTail();
     showRows(rows, `last ${rows.length} events saved with the widget (kernel not connected)`);
   };
   const load = () => {
@@ -89,14 +74,15 @@ export function eventsPanel(ctx: Context): {
     const filter = modeFilter.value;
     if (!list.childElementCount && offset === null) {
       // the saved tail shows at once; the kernel's page replaces it when it answers
-      showRows(
-        ctx.store.eventsTail.filter((r) => !filter || r.mode === filter),
-        "loading from the kernel…",
-      );
+      showRows(savedTail(), "loading from the kernel…");
     }
     ctx.kernel
-      .request<Page>({ type: "events", modes: filter ? [filter] : [], offset: offset ?? -PAGE, limit: PAGE })
+      .request({ type: "events", modes: filter ? [filter] : [], offset: offset ?? -PAGE, limit: PAGE })
       .then((page) => {
+        if ("error" in page) {
+          showRows([], page.error);
+          return;
+        }
         lastTotal = page.total;
         const end = page.offset + page.rows.length;
         showRows(page.rows, page.total ? `${page.offset + 1}–${end} of ${page.total}` : "no events");
@@ -126,7 +112,7 @@ export function eventsPanel(ctx: Context): {
     offset = null;
     load();
   });
-  modeFilter.addEventListener("change", () => {
+  modeFilter.el.addEventListener("change", () => {
     offset = null;
     load();
   });
@@ -134,12 +120,7 @@ export function eventsPanel(ctx: Context): {
   let throttle: ReturnType<typeof setTimeout> | null = null;
   const unsubscribe = ctx.store.subscribe((change) => {
     if (!change.counts && !change.reset) return;
-    for (const mode of Object.keys(ctx.store.counts)) {
-      if (!modes.has(mode)) {
-        modes.add(mode);
-        modeFilter.appendChild(h("option", { value: mode }, mode));
-      }
-    }
+    for (const mode of Object.keys(ctx.store.counts)) modeFilter.add(mode);
     // following the newest page: refresh at most twice a second
     if (offset === null && visible && !throttle) {
       throttle = setTimeout(() => {
@@ -150,16 +131,16 @@ export function eventsPanel(ctx: Context): {
   });
   return {
     el,
-    dispose() {
-      unsubscribe();
-      if (throttle) clearTimeout(throttle);
-    },
     shown() {
       visible = true;
       load();
     },
     hidden() {
       visible = false;
+    },
+    dispose() {
+      unsubscribe();
+      if (throttle) clearTimeout(throttle);
     },
   };
 }

@@ -2,14 +2,17 @@
 import type { Context } from "./context";
 import { formatSeconds, h, replace, shortId } from "./dom";
 import { jsonView } from "./json";
+import type { Panel } from "./panel";
+import type { RunStatus } from "./types";
 
-const FINAL = new Set(["success", "error", "cancelled", "interrupted"]);
+const FINAL = new Set<RunStatus>(["success", "error", "cancelled", "interrupted"]);
 
-export function headerPanel(ctx: Context): {
-  el: HTMLElement;
+export interface HeaderPanel extends Panel {
+  /** Show a front-end failure under the status line instead of losing it in the console. */
   report(problem: string): void;
-  dispose(): void;
-} {
+}
+
+export function headerPanel(ctx: Context): HeaderPanel {
   const badge = h("span", { class: "lgw-badge", testid: "status" });
   const title = h("span", { class: "lgw-title", testid: "assistant" });
   const ids = h("span", { class: "lgw-ids" });
@@ -20,7 +23,9 @@ export function headerPanel(ctx: Context): {
   const interrupts = h("div", { class: "lgw-interrupts", testid: "interrupts", hidden: true });
   const problems = h("div", { class: "lgw-warnings", testid: "warnings", hidden: true });
   cancel.addEventListener("click", () => {
-    ctx.kernel.send({ type: "cancel" });
+    ctx.kernel
+      .request({ type: "cancel" })
+      .catch((err: unknown) => report(`lg_widgets front end: sending cancel failed: ${String(err)}`));
     cancel.disabled = true;
     cancel.textContent = "Cancelling…";
   });
@@ -100,13 +105,15 @@ export function headerPanel(ctx: Context): {
   }, 250);
   render();
   renderCounts();
+  const report = (problem: string) => {
+    frontEndProblems.push(problem);
+    render();
+  };
   return {
     el,
-    /** Show a front-end failure under the status line instead of losing it in the console. */
-    report(problem: string) {
-      frontEndProblems.push(problem);
-      render();
-    },
+    report,
+    shown() {},
+    hidden() {},
     dispose() {
       clearInterval(timer);
       unsubscribe();

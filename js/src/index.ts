@@ -1,52 +1,55 @@
 // anywidget entry point of RunView: wires the model (snapshot trait + custom-message deltas) to
 // the store, and the store to the panels.
+import type { AnyWidget, RenderProps } from "@anywidget/types";
 import type { Context } from "./context";
 import { Selection } from "./context";
 import { h } from "./dom";
 import { eventsPanel } from "./events";
 import { headerPanel } from "./header";
 import { createKernel } from "./kernel";
+import type { Panel } from "./panel";
 import { RunStore } from "./store";
 import { timelinePanel } from "./timeline";
 import { tokensPanel } from "./tokens";
 import { treePanel } from "./tree";
-import type { Delta, Snapshot } from "./types";
+import type { Delta, Response, Snapshot } from "./types";
 
-interface AnyModel {
-  get(name: "snapshot"): Snapshot;
-  send(content: Record<string, unknown>): void;
-  on(event: string, callback: (...args: any[]) => void): void;
-  off(event: string, callback: (...args: any[]) => void): void;
+/** RunView's synced traits (Python: `RunView.snapshot`, `{}` until the first one is published). */
+interface Traits {
+  snapshot: Snapshot | Record<string, never>;
 }
 
 const RESYNC_EVERY_MS = 1000;
 type Tab = "tokens" | "timeline" | "events";
+const TABS: Tab[] = ["tokens", "timeline", "events"];
 
-function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void {
+function render({ model, el }: Pick<RenderProps<Traits>, "model" | "el">): () => void {
   const store = new RunStore();
   const kernel = createKernel(model);
   const ctx: Context = { store, kernel, selection: new Selection() };
   let lastResync = 0;
 
   const header = headerPanel(ctx);
+  const report = (what: string, err: unknown) =>
+    header.report(
+      `lg_widgets front end: ${what} failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
   const guarded =
     <A extends unknown[]>(what: string, fn: (...args: A) => void) =>
     (...args: A) => {
       try {
         fn(...args);
       } catch (err) {
-        header.report(
-          `lg_widgets front end: ${what} failed: ${err instanceof Error ? err.message : String(err)}`,
-        );
+        report(what, err);
       }
     };
-  const onMessage = guarded("applying an update", (msg: Record<string, unknown>) => {
+  const onMessage = guarded("applying an update", (msg: Delta | Response) => {
     if (msg.type === "response") kernel.receive(msg);
-    else if (msg.type === "delta" && store.applyDelta(msg as unknown as Delta) === "gap") {
+    else if (msg.type === "delta" && store.applyDelta(msg) === "gap") {
       const now = Date.now();
       if (now - lastResync > RESYNC_EVERY_MS) {
         lastResync = now;
-        model.send({ type: "resync" });
+        kernel.request({ type: "resync" }).catch((err: unknown) => report("asking for a resync", err));
       }
     }
   });
@@ -55,18 +58,22 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   });
 
   const tree = treePanel(ctx);
-  const panels = { tokens: tokensPanel(ctx), timeline: timelinePanel(ctx), events: eventsPanel(ctx) };
+  const panels: Record<Tab, Panel> = {
+    tokens: tokensPanel(ctx),
+    timeline: timelinePanel(ctx),
+    events: eventsPanel(ctx),
+  };
   const tabs = h("div", { class: "lgw-tabs", role: "tablist" });
   const buttons = new Map<Tab, HTMLButtonElement>();
   const show = (tab: Tab) => {
-    for (const [name, panel] of Object.entries(panels) as Array<[Tab, (typeof panels)[Tab]]>) {
-      panel.el.hidden = name !== tab;
+    for (const name of TABS) {
+      panels[name].el.hidden = name !== tab;
       buttons.get(name)?.setAttribute("aria-selected", String(name === tab));
     }
+    for (const name of TABS) if (name !== tab) panels[name].hidden();
     panels[tab].shown();
-    if (tab !== "events") panels.events.hidden();
   };
-  for (const tab of ["tokens", "timeline", "events"] as Tab[]) {
+  for (const tab of TABS) {
     const button = h("button", { class: "lgw-tab", type: "button", role: "tab", testid: `tab-${tab}` }, tab);
     button.addEventListener("click", () => show(tab));
     buttons.set(tab, button);
@@ -88,6 +95,8 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
   model.on("msg:custom", onMessage);
   model.on("change:snapshot", onSnapshot);
   onSnapshot();
+  header.shown();
+  tree.shown();
   const modes = store.header?.stream_mode ?? [];
   show(modes.some((m) => m.startsWith("messages")) || store.messages.size ? "tokens" : "timeline");
 
@@ -95,11 +104,9 @@ function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void
     model.off("msg:custom", onMessage);
     model.off("change:snapshot", onSnapshot);
     kernel.dispose();
-    header.dispose();
-    tree.dispose();
-    for (const panel of Object.values(panels)) panel.dispose();
+    for (const panel of [header, tree, ...Object.values(panels)]) panel.dispose();
     root.remove();
   };
 }
 
-export default { render };
+export default { render } satisfies AnyWidget<Traits>;

@@ -1,7 +1,7 @@
 // The view's copy of the run: built from a snapshot, advanced by sequence-numbered deltas.
 // Pure data (no DOM) so the ordering rules can be unit-tested.
 
-import type { Delta, EventRow, Header, MessageInfo, Row, Snapshot, TreeNode } from "./types";
+import type { Delta, EventRow, Header, MessageInfo, Snapshot, TimelineRow, TreeNode } from "./types";
 
 export interface Message extends MessageInfo {
   text: string;
@@ -38,7 +38,7 @@ export class RunStore {
   seq = -1;
   header: Header | null = null;
   messages = new Map<string, Message>();
-  rows: Row[] = [];
+  rows: TimelineRow[] = [];
   tree: TreeNode | null = null;
   counts: Record<string, number> = {};
   eventsTail: EventRow[] = [];
@@ -122,10 +122,10 @@ export class RunStore {
         change.newMessages.push(info.id);
       }
     }
-    for (const [id, piece] of Object.entries(delta.tokens ?? {})) {
+    for (const [id, piece] of Object.entries(delta.text ?? {})) {
       let message = this.messages.get(id);
       if (!message) {
-        message = { id, ns: "", node: null, tags: [], complete: false, text: "" };
+        message = { id, namespace: "", node: null, tags: [], complete: false, text: "" };
         this.messages.set(id, message);
         change.newMessages.push(id);
       }
@@ -148,7 +148,7 @@ export class RunStore {
   textBySource(): Map<string, string> {
     const grouped = new Map<string, string[]>();
     for (const m of this.messages.values()) {
-      const key = `${m.ns}\u0000${m.node ?? ""}`;
+      const key = `${m.namespace}\u0000${m.node ?? ""}`;
       const list = grouped.get(key) ?? [];
       list.push(m.text);
       grouped.set(key, list);

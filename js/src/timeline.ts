@@ -1,24 +1,16 @@
 // The state timeline as a virtualized table: only the rows in view exist in the DOM, so 10,000
 // rows scroll as smoothly as 10. Full states are fetched from the kernel when a row is opened.
 import type { Context } from "./context";
-import { atEnd, h, namespaceLabel, onResize, replace } from "./dom";
+import { h, namespaceLabel, replace } from "./dom";
+import { followEnd } from "./follow";
 import { jsonView } from "./json";
-import type { Row } from "./types";
+import type { Panel } from "./panel";
+import type { RequestError, RowDetail, TimelineRow } from "./types";
 
 export const ROW_HEIGHT = 22;
 const OVERSCAN = 8;
 
-interface RowDetail {
-  error?: string;
-  index: number;
-  previous: number | null;
-  update: Record<string, unknown>;
-  state: Record<string, unknown>;
-  approximate: boolean;
-  diff: Array<{ key: string; kind: string; before: unknown; after: unknown }>;
-}
-
-export function timelinePanel(ctx: Context): { el: HTMLElement; dispose(): void; shown(): void } {
+export function timelinePanel(ctx: Context): Panel {
   const count = h("span", { class: "lgw-muted", testid: "timeline-count" });
   const head = h(
     "div",
@@ -46,15 +38,10 @@ export function timelinePanel(ctx: Context): { el: HTMLElement; dispose(): void;
 
   let view: number[] = [];
   let selected: number | null = null;
-  let following = true;
   let frame = 0;
+  const follower = followEnd(scroller, () => schedule());
 
-  scroller.addEventListener("scroll", () => {
-    following = atEnd(scroller);
-    schedule();
-  });
-
-  const matches = (row: Row) => ctx.selection.includes(row.ns);
+  const matches = (row: TimelineRow) => ctx.selection.includes(row.namespace);
   const recompute = () => {
     view = [];
     ctx.store.rows.forEach((row, i) => {
@@ -65,7 +52,7 @@ export function timelinePanel(ctx: Context): { el: HTMLElement; dispose(): void;
   const sizeChanged = () => {
     spacer.style.height = `${view.length * ROW_HEIGHT}px`;
     count.textContent = `${view.length} rows${view.length !== ctx.store.rows.length ? ` of ${ctx.store.rows.length}` : ""}`;
-    if (following) scroller.scrollTop = scroller.scrollHeight;
+    follower.stick();
     schedule();
   };
   const schedule = () => {
@@ -81,8 +68,8 @@ export function timelinePanel(ctx: Context): { el: HTMLElement; dispose(): void;
     for (let k = first; k < last; k++) els.push(rowElement(ctx.store.rows[view[k]], view[k] === selected));
     replace(layer, ...els);
   };
-  const rowElement = (row: Row, isSelected: boolean): HTMLElement => {
-    const started = ctx.store.header?.started_at ?? row.t;
+  const rowElement = (row: TimelineRow, isSelected: boolean): HTMLElement => {
+    const started = ctx.store.header?.started_at ?? row.time;
     const el = h(
       "div",
       {
@@ -93,17 +80,17 @@ export function timelinePanel(ctx: Context): { el: HTMLElement; dispose(): void;
       },
       h("span", { class: "lgw-c-seq" }, String(row.seq)),
       h("span", { class: "lgw-c-step" }, row.step === null ? "" : String(row.step)),
-      h("span", { class: "lgw-c-time" }, `+${(row.t - started).toFixed(2)}s`),
-      h("span", { class: "lgw-c-namespace", title: row.ns }, namespaceLabel(row.ns)),
+      h("span", { class: "lgw-c-time" }, `+${(row.time - started).toFixed(2)}s`),
+      h("span", { class: "lgw-c-namespace", title: row.namespace }, namespaceLabel(row.namespace)),
       h("span", { class: "lgw-c-node" }, row.node ?? (row.mode === "values" ? "(values)" : "")),
       h("span", { class: "lgw-c-changed" }, row.changed.join(", ")),
       h("span", { class: "lgw-c-preview", title: row.preview }, row.preview),
     );
-    el.dataset.index = String(row.i);
+    el.dataset.index = String(row.index);
     el.dataset.node = row.node ?? "";
-    el.addEventListener("click", () => open(row.i));
+    el.addEventListener("click", () => open(row.index));
     el.addEventListener("keydown", (e) => {
-      if (e.key === "Enter") open(row.i);
+      if (e.key === "Enter") open(row.index);
     });
     return el;
   };
@@ -111,15 +98,15 @@ export function timelinePanel(ctx: Context): { el: HTMLElement; dispose(): void;
     selected = index;
     schedule();
     replace(detail, h("div", { class: "lgw-muted" }, `Loading row ${index}…`));
-    ctx.kernel.request<RowDetail>({ type: "row", index }).then(
+    ctx.kernel.request({ type: "row", index }).then(
       (answer) => {
         if (selected === index) showDetail(answer);
       },
       (err: Error) => replace(detail, h("div", { class: "lgw-error" }, `Row ${index}: ${err.message}`)),
     );
   };
-  const showDetail = (d: RowDetail) => {
-    if (d.error) {
+  const showDetail = (d: RowDetail | RequestError) => {
+    if ("error" in d) {
       replace(detail, h("div", { class: "lgw-error" }, d.error));
       return;
     }
@@ -145,7 +132,7 @@ export function timelinePanel(ctx: Context): { el: HTMLElement; dispose(): void;
       h(
         "div",
         { class: "lgw-detail-title" },
-        `Row ${d.index} · seq ${row?.seq ?? ""} · ${namespaceLabel(row?.ns ?? "")} · ${row?.node ?? row?.mode ?? ""}`,
+        `Row ${d.index} · seq ${row?.seq ?? ""} · ${namespaceLabel(row?.namespace ?? "")} · ${row?.node ?? row?.mode ?? ""}`,
       ),
       h(
         "div",
@@ -187,21 +174,17 @@ export function timelinePanel(ctx: Context): { el: HTMLElement; dispose(): void;
   });
   ctx.selection.subscribe(recompute);
   recompute();
-  // laid out only once JupyterLab attaches the output: then show the end (or the rows in view)
-  const unobserve = onResize(scroller, () => {
-    if (following) scroller.scrollTop = scroller.scrollHeight;
-    schedule();
-  });
   return {
     el,
+    shown() {
+      follower.stick();
+      schedule();
+    },
+    hidden() {},
     dispose() {
-      unobserve();
+      follower.dispose();
       unsubscribe();
       if (frame) cancelAnimationFrame(frame);
-    },
-    shown() {
-      if (following) scroller.scrollTop = scroller.scrollHeight;
-      schedule();
     },
   };
 }

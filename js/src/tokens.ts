@@ -4,7 +4,10 @@
 // text node makes the browser lay out the whole message on every update (measured: 2 ms per
 // update at the start of a 20k-token message, 14 ms at its end; with chunks, 0.5 ms flat).
 import type { Context } from "./context";
-import { atEnd, h, namespaceLabel, onResize } from "./dom";
+import { h, namespaceLabel } from "./dom";
+import { filterSelect } from "./filter";
+import { followEnd } from "./follow";
+import type { Panel } from "./panel";
 import type { Message } from "./store";
 
 interface Block {
@@ -48,10 +51,10 @@ interface Group {
   blocks: Block[];
 }
 
-export function tokensPanel(ctx: Context): { el: HTMLElement; dispose(): void; shown(): void } {
-  const nodeFilter = select("node", "all nodes");
-  const nsFilter = select("namespace", "all namespaces");
-  const tagFilter = select("tag", "all tags");
+export function tokensPanel(ctx: Context): Panel {
+  const nodeFilter = filterSelect("node", "all nodes");
+  const namespaceFilter = filterSelect("namespace", "all namespaces");
+  const tagFilter = filterSelect("tag", "all tags");
   const empty = h(
     "div",
     { class: "lgw-empty" },
@@ -62,39 +65,35 @@ export function tokensPanel(ctx: Context): { el: HTMLElement; dispose(): void; s
   const el = h(
     "div",
     { class: "lgw-panel lgw-tokens" },
-    h("div", { class: "lgw-toolbar" }, nodeFilter, nsFilter, tagFilter),
+    h("div", { class: "lgw-toolbar" }, nodeFilter.el, namespaceFilter.el, tagFilter.el),
     scroller,
   );
 
   const blocks = new Map<string, Block>();
   const groups = new Map<string, Group>();
-  const seen = { node: new Set<string>(), ns: new Set<string>(), tag: new Set<string>() };
-  let following = true;
-  scroller.addEventListener("scroll", () => {
-    following = atEnd(scroller);
-  });
+  const follower = followEnd(scroller);
 
   const visible = (m: Message) =>
-    ctx.selection.includes(m.ns) &&
-    (!nodeFilter.value || (m.node ?? "") === nodeFilter.value) &&
-    (!nsFilter.value || m.ns === nsFilter.value) &&
+    ctx.selection.includes(m.namespace) &&
+    nodeFilter.matches(m.node ?? "") &&
+    namespaceFilter.matches(m.namespace) &&
     (!tagFilter.value || m.tags.includes(tagFilter.value));
 
   const addOptions = (m: Message) => {
-    addOption(nodeFilter, seen.node, m.node ?? "", m.node ?? "(no node)");
-    addOption(nsFilter, seen.ns, m.ns, namespaceLabel(m.ns));
-    for (const tag of m.tags) addOption(tagFilter, seen.tag, tag, tag);
+    nodeFilter.add(m.node ?? "", m.node ?? "(no node)");
+    namespaceFilter.add(m.namespace, namespaceLabel(m.namespace));
+    for (const tag of m.tags) tagFilter.add(tag);
   };
 
   const groupFor = (m: Message): Group => {
-    const key = `${m.ns}\u0000${m.node ?? ""}`;
+    const key = `${m.namespace}\u0000${m.node ?? ""}`;
     let group = groups.get(key);
     if (!group) {
       const body = h("div", { class: "lgw-group-body" });
       const head = h(
         "div",
-        { class: "lgw-group-head", title: m.ns || "root namespace" },
-        h("span", { class: "lgw-ns" }, namespaceLabel(m.ns)),
+        { class: "lgw-group-head", title: m.namespace || "root namespace" },
+        h("span", { class: "lgw-ns" }, namespaceLabel(m.namespace)),
         " · ",
         h("span", { class: "lgw-node" }, m.node ?? "(no node)"),
       );
@@ -115,7 +114,7 @@ export function tokensPanel(ctx: Context): { el: HTMLElement; dispose(): void; s
       h("span", { class: "lgw-muted", title: m.id }, m.id.length > 12 ? `…${m.id.slice(-8)}` : m.id),
     );
     const el = h("div", { class: "lgw-msg", testid: "message" }, meta, pre);
-    el.dataset.ns = m.ns;
+    el.dataset.ns = m.namespace; // read by tests/browser (DOM attribute, not a wire field)
     el.dataset.node = m.node ?? "";
     el.dataset.complete = String(m.complete);
     el.hidden = !visible(m);
@@ -145,7 +144,7 @@ export function tokensPanel(ctx: Context): { el: HTMLElement; dispose(): void; s
   const refilter = () => {
     for (const block of blocks.values()) block.el.hidden = !visible(block.message);
     for (const group of groups.values()) group.el.hidden = group.blocks.every((b) => b.el.hidden);
-    if (following) scroller.scrollTop = scroller.scrollHeight;
+    follower.stick();
   };
 
   const unsubscribe = ctx.store.subscribe((change) => {
@@ -166,34 +165,19 @@ export function tokensPanel(ctx: Context): { el: HTMLElement; dispose(): void; s
         if (block) block.el.dataset.complete = "true";
       }
     }
-    if (following) scroller.scrollTop = scroller.scrollHeight;
+    follower.stick();
   });
-  for (const filter of [nodeFilter, nsFilter, tagFilter]) filter.addEventListener("change", refilter);
+  for (const filter of [nodeFilter, namespaceFilter, tagFilter])
+    filter.el.addEventListener("change", refilter);
   ctx.selection.subscribe(refilter);
   rebuild();
-  const unobserve = onResize(scroller, () => {
-    if (following) scroller.scrollTop = scroller.scrollHeight;
-  });
   return {
     el,
+    shown: follower.stick,
+    hidden() {},
     dispose() {
-      unobserve();
+      follower.dispose();
       unsubscribe();
     },
-    shown() {
-      if (following) scroller.scrollTop = scroller.scrollHeight;
-    },
   };
-}
-
-function select(name: string, all: string): HTMLSelectElement {
-  const el = h("select", { class: "lgw-select", title: `filter by ${name}`, testid: `filter-${name}` });
-  el.appendChild(h("option", { value: "" }, all));
-  return el;
-}
-
-function addOption(el: HTMLSelectElement, seen: Set<string>, value: string, label: string): void {
-  if (seen.has(value)) return;
-  seen.add(value);
-  el.appendChild(h("option", { value }, label));
 }

@@ -1,9 +1,10 @@
 // The subgraph namespace tree; clicking a namespace filters tokens and timeline to it.
 import type { Context } from "./context";
 import { formatSeconds, h, replace } from "./dom";
+import type { Panel } from "./panel";
 import type { TreeNode } from "./types";
 
-export function treePanel(ctx: Context): { el: HTMLElement; dispose(): void } {
+export function treePanel(ctx: Context): Panel {
   const body = h("div", { class: "lgw-tree-body", testid: "tree" });
   const clear = h("button", { class: "lgw-link", type: "button", hidden: true }, "show all");
   clear.addEventListener("click", () => ctx.selection.set(null));
@@ -29,7 +30,7 @@ export function treePanel(ctx: Context): { el: HTMLElement; dispose(): void } {
       h(
         "span",
         { class: "lgw-muted" },
-        ` ${node.status} · ${node.events} ev · ${formatSeconds(node.ended - node.started)}`,
+        ` ${node.status} · ${node.events} ev · ${formatSeconds(node.last_time - node.first_time)}`,
       ),
     );
     label.dataset.namespace = node.namespace;
@@ -61,5 +62,5 @@ export function treePanel(ctx: Context): { el: HTMLElement; dispose(): void } {
   });
   ctx.selection.subscribe(render);
   render();
-  return { el, dispose: unsubscribe };
+  return { el, shown() {}, hidden() {}, dispose: unsubscribe };
 }

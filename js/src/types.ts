@@ -1,34 +1,44 @@
-// The wire format between lg_widgets.widget (Python) and this front end.
+// The wire contract between the kernel (lg_widgets/view/wire.py) and this front end.
+// Kept plain on purpose, one field per line: a Python test parses these declarations and holds
+// them to the kernel's TypedDicts, so a renamed or retyped field fails there, not in a browser.
+// Vocabulary: `namespace` is the segments joined by "|" (root ""); `time` is epoch seconds.
+
+// kept on one line for the Python test's parser
+// prettier-ignore
+export type RunStatus = "pending" | "running" | "cancelling" | "success" | "error" | "cancelled" | "interrupted";
+
+export type TreeStatus = "running" | "success" | "error" | "cancelled" | "interrupted";
 
 export interface Header {
   assistant_id: string | null;
   thread_id: string | null;
   run_id: string | null;
-  status: string;
+  status: RunStatus;
   error: string | null;
   interrupts: unknown[];
   started_at: number;
   ended_at: number | null;
   stream_mode: string[];
   live: boolean;
-  warnings?: string[];
+  warnings: string[];
 }
 
 export interface MessageInfo {
   id: string;
-  ns: string;
+  namespace: string;
   node: string | null;
   tags: string[];
   complete: boolean;
-  text?: string; // only in snapshots
+  // in snapshots only: the whole text so far (deltas carry pieces in Delta.text)
+  text?: string;
 }
 
-export interface Row {
-  i: number;
+export interface TimelineRow {
+  index: number;
   seq: number;
-  t: number;
+  time: number;
   mode: string;
-  ns: string;
+  namespace: string;
   node: string | null;
   step: number | null;
   changed: string[];
@@ -39,19 +49,19 @@ export interface TreeNode {
   namespace: string;
   name: string;
   task_id: string | null;
-  status: string;
+  status: TreeStatus;
   events: number;
   nodes: Record<string, number>;
-  started: number;
-  ended: number;
+  first_time: number;
+  last_time: number;
   children: TreeNode[];
 }
 
 export interface EventRow {
   seq: number;
-  t: number;
+  time: number;
   mode: string;
-  ns: string;
+  namespace: string;
   node: string | null;
   preview: string;
 }
@@ -60,7 +70,7 @@ export interface Snapshot {
   seq: number;
   header: Header;
   messages: MessageInfo[];
-  rows: Row[];
+  rows: TimelineRow[];
   tree: TreeNode | Record<string, never>;
   counts: Record<string, number>;
   events_tail: EventRow[];
@@ -71,14 +81,85 @@ export interface Delta {
   seq: number;
   header?: Header;
   messages?: MessageInfo[];
-  tokens?: Record<string, string>;
-  rows?: Row[];
+  // message id -> text appended since the last delta
+  text?: Record<string, string>;
+  rows?: TimelineRow[];
   tree?: TreeNode | Record<string, never>;
   counts?: Record<string, number>;
 }
 
-export interface Response {
+// ---- front end -> kernel ----------------------------------------------------------------------
+// Our own request/response over custom messages (see kernel.ts for why not anywidget's invoke).
+
+export interface CancelRequest {
+  type: "cancel";
+}
+
+export interface ResyncRequest {
+  type: "resync";
+}
+
+export interface RowRequest {
+  type: "row";
+  req: string;
+  index: number;
+}
+
+export interface EventsRequest {
+  type: "events";
+  req: string;
+  modes: string[] | null;
+  offset: number;
+  limit: number;
+}
+
+export interface EventRequest {
+  type: "event";
+  req: string;
+  seq: number;
+}
+
+export type Request = CancelRequest | ResyncRequest | RowRequest | EventsRequest | EventRequest;
+
+// ---- kernel -> front end answers ------------------------------------------------------------
+
+export interface StateChange {
+  key: string;
+  kind: "added" | "removed" | "changed";
+  before: unknown;
+  after: unknown;
+}
+
+export interface RowDetail {
+  index: number;
+  previous: number | null;
+  row: TimelineRow;
+  update: Record<string, unknown>;
+  state: Record<string, unknown>;
+  approximate: boolean;
+  diff: StateChange[];
+}
+
+export interface EventsPage {
+  total: number;
+  offset: number;
+  rows: EventRow[];
+}
+
+export interface EventDetail extends EventRow {
+  id: string | null;
+  data: unknown;
+}
+
+export interface RequestError {
+  error: string;
+}
+
+export interface ResponseEnvelope {
   type: "response";
   req: string;
-  [key: string]: unknown;
 }
+
+export type Answer = RowDetail | EventsPage | EventDetail | RequestError;
+
+export type Response = ResponseEnvelope & Answer;

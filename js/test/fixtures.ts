@@ -11,6 +11,7 @@ export const header = (over: Partial<Header> = {}): Header => ({
   ended_at: null,
   stream_mode: ["messages-tuple", "updates"],
   live: true,
+  warnings: [],
   ...over,
 });
 
@@ -59,3 +60,24 @@ export class FakeModel {
 }
 
 export const tick = (ms = 40) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A scroller with a fixed viewport; happy-dom does no layout, so sizes are set by hand. */
+export const scroller = (contentHeight = 1000, viewHeight = 100): HTMLElement => {
+  const el = document.createElement("div");
+  document.body.appendChild(el);
+  return sized(el, contentHeight, viewHeight);
+};
+/** Give an existing scroller (e.g. a panel's) a viewport and a content height. */
+export const sized = (el: HTMLElement, contentHeight: number, viewHeight = 100): HTMLElement => {
+  setContentHeight(el, contentHeight);
+  Object.defineProperty(el, "clientHeight", { configurable: true, value: viewHeight });
+  return el;
+};
+export const setContentHeight = (el: HTMLElement, height: number): void => {
+  Object.defineProperty(el, "scrollHeight", { configurable: true, value: height });
+};
+/** What a user's scroll does: move, then the browser fires "scroll". */
+export const userScroll = (el: HTMLElement, top: number): void => {
+  el.scrollTop = top;
+  el.dispatchEvent(new Event("scroll"));
+};

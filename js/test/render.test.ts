@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import widget from "../src/index";
-import type { Row } from "../src/types";
-import { delta, FakeModel, header, snapshot, tick } from "./fixtures";
+import type { TimelineRow, TreeNode, TreeStatus } from "../src/types";
+import { delta, FakeModel, header, setContentHeight, sized, snapshot, tick, userScroll } from "./fixtures";
 
 const EVIL = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
 
@@ -21,12 +21,12 @@ afterEach(() => {
   el.remove();
 });
 
-const row = (i: number, over: Partial<Row> = {}): Row => ({
-  i,
+const row = (i: number, over: Partial<TimelineRow> = {}): TimelineRow => ({
+  index: i,
   seq: i,
-  t: 1000 + i,
+  time: 1000 + i,
   mode: "updates",
-  ns: "",
+  namespace: "",
   node: `node_${i}`,
   step: i,
   changed: ["topic"],
@@ -40,11 +40,11 @@ describe("RunView front end", () => {
     mount(model);
     model.custom(
       delta(1, {
-        messages: [{ id: "m1", ns: "", node: "write_joke", tags: ["joke"], complete: false }],
-        tokens: { m1: "Why " },
+        messages: [{ id: "m1", namespace: "", node: "write_joke", tags: ["joke"], complete: false }],
+        text: { m1: "Why " },
       }),
     );
-    model.custom(delta(2, { tokens: { m1: "did" } }));
+    model.custom(delta(2, { text: { m1: "did" } }));
     const text = el.querySelector('[data-testid="message"] pre');
     expect(text?.textContent).toBe("Why did");
     expect(text?.childNodes).toHaveLength(1); // one chunk, appended to in place
@@ -55,14 +55,14 @@ describe("RunView front end", () => {
     mount(model);
     model.custom(
       delta(1, {
-        messages: [{ id: "m1", ns: "", node: "n", tags: [], complete: false }],
-        tokens: { m1: "x".repeat(5000) },
+        messages: [{ id: "m1", namespace: "", node: "n", tags: [], complete: false }],
+        text: { m1: "x".repeat(5000) },
       }),
     );
-    model.custom(delta(2, { tokens: { m1: "tail" } })); // no boundary: same chunk
-    model.custom(delta(3, { tokens: { m1: " next" } })); // a word boundary: new chunk
-    model.custom(delta(4, { tokens: { m1: "y".repeat(5000) } }));
-    model.custom(delta(5, { tokens: { m1: "line\nafter" } })); // split after the newline
+    model.custom(delta(2, { text: { m1: "tail" } })); // no boundary: same chunk
+    model.custom(delta(3, { text: { m1: " next" } })); // a word boundary: new chunk
+    model.custom(delta(4, { text: { m1: "y".repeat(5000) } }));
+    model.custom(delta(5, { text: { m1: "line\nafter" } })); // split after the newline
     const pre = el.querySelector('[data-testid="message"] pre');
     const chunks = [...(pre?.children ?? [])].map((c) => c.textContent);
     expect(chunks).toEqual([`${"x".repeat(5000)}tail`, ` next${"y".repeat(5000)}line\n`, "after"]);
@@ -73,7 +73,7 @@ describe("RunView front end", () => {
     const model = new FakeModel(
       snapshot({
         header: header({ status: "error", error: EVIL, interrupts: [{ value: EVIL }] }),
-        messages: [{ id: "m1", ns: "", node: EVIL, tags: [EVIL], complete: true, text: EVIL }],
+        messages: [{ id: "m1", namespace: "", node: EVIL, tags: [EVIL], complete: true, text: EVIL }],
         rows: [row(0, { node: EVIL, preview: EVIL, changed: [EVIL] })],
         tree: {
           namespace: "",
@@ -82,8 +82,8 @@ describe("RunView front end", () => {
           status: "running",
           events: 1,
           nodes: { [EVIL]: 1 },
-          started: 0,
-          ended: 1,
+          first_time: 0,
+          last_time: 1,
           children: [],
         },
         counts: { [EVIL]: 1 },
@@ -102,12 +102,12 @@ describe("RunView front end", () => {
   it("asks for a resync when it missed deltas, and heals from the next snapshot", () => {
     const model = new FakeModel(snapshot());
     mount(model);
-    model.custom(delta(3, { tokens: { m1: "late" } }));
+    model.custom(delta(3, { text: { m1: "late" } }));
     expect(model.sent).toContainEqual({ type: "resync" });
     model.setSnapshot(
       snapshot({
         seq: 3,
-        messages: [{ id: "m1", ns: "", node: "n", tags: [], complete: false, text: "all of it" }],
+        messages: [{ id: "m1", namespace: "", node: "n", tags: [], complete: false, text: "all of it" }],
       }),
     );
     expect(el.querySelector('[data-testid="message"] pre')?.textContent).toBe("all of it");
@@ -168,7 +168,7 @@ describe("RunView front end", () => {
     el.querySelector<HTMLElement>('[data-testid="tab-events"]')?.click();
     const page = model.sent.find((m) => m.type === "events");
     expect(page).toMatchObject({ type: "events", modes: [], offset: -100, limit: 100 });
-    const row = { seq: 7, t: 1001, mode: "custom", ns: "", node: null, preview: EVIL };
+    const row = { seq: 7, time: 1001, mode: "custom", namespace: "", node: null, preview: EVIL };
     model.custom({ type: "response", req: page?.req, total: 1, offset: 0, rows: [row] });
     await tick(0);
     const event = el.querySelector<HTMLDetailsElement>('[data-testid="event"]');
@@ -191,15 +191,15 @@ describe("RunView front end", () => {
   });
 
   it("filters tokens by the namespace selected in the tree", () => {
-    const tree = {
+    const tree: TreeNode = {
       namespace: "",
       name: "chat",
       task_id: null,
       status: "running",
       events: 3,
       nodes: { review: 1 },
-      started: 0,
-      ended: 1,
+      first_time: 0,
+      last_time: 1,
       children: [
         {
           namespace: "review:1",
@@ -208,8 +208,8 @@ describe("RunView front end", () => {
           status: "running",
           events: 2,
           nodes: { critic: 1 },
-          started: 0,
-          ended: 1,
+          first_time: 0,
+          last_time: 1,
           children: [],
         },
       ],
@@ -218,8 +218,8 @@ describe("RunView front end", () => {
       snapshot({
         tree,
         messages: [
-          { id: "a", ns: "", node: "write_joke", tags: [], complete: true, text: "joke" },
-          { id: "b", ns: "review:1", node: "critic", tags: [], complete: true, text: "review" },
+          { id: "a", namespace: "", node: "write_joke", tags: [], complete: true, text: "joke" },
+          { id: "b", namespace: "review:1", node: "critic", tags: [], complete: true, text: "review" },
         ],
       }),
     );
@@ -237,15 +237,117 @@ describe("RunView front end", () => {
   it("groups messages per namespace and node as they stream in", () => {
     const model = new FakeModel(snapshot());
     mount(model);
-    const info = (id: string, node: string) => ({ id, ns: "", node, tags: [], complete: false });
+    const info = (id: string, node: string) => ({ id, namespace: "", node, tags: [], complete: false });
     model.custom(
-      delta(1, { messages: [info("j1", "joke"), info("p1", "poem")], tokens: { j1: "a", p1: "b" } }),
+      delta(1, { messages: [info("j1", "joke"), info("p1", "poem")], text: { j1: "a", p1: "b" } }),
     );
-    model.custom(delta(2, { messages: [info("j2", "joke")], tokens: { j2: "c", p1: "d" } }));
+    model.custom(delta(2, { messages: [info("j2", "joke")], text: { j2: "c", p1: "d" } }));
     const groups = [...el.querySelectorAll<HTMLElement>('[data-testid="token-group"]')];
     expect(groups.map((g) => [...g.querySelectorAll("pre")].map((p) => p.textContent))).toEqual([
       ["a", "c"],
       ["bd"],
     ]);
+  });
+
+  it("applies a snapshot, then a delta, in the wire's field names", async () => {
+    const tree = (events: number, last_time: number, status: TreeStatus): TreeNode => ({
+      namespace: "",
+      name: "chat",
+      task_id: null,
+      status,
+      events,
+      nodes: { write: 1 },
+      first_time: 1000,
+      last_time,
+      children: [
+        {
+          namespace: "review:abc",
+          name: "review",
+          task_id: "abc",
+          status: "success",
+          events: 1,
+          nodes: { critic: 1 },
+          first_time: 1000.5,
+          last_time: 1001,
+          children: [],
+        },
+      ],
+    });
+    const critic = { id: "m1", namespace: "review:abc", node: "critic", tags: [] };
+    const model = new FakeModel(
+      snapshot({
+        seq: 4,
+        messages: [{ ...critic, complete: false, text: "Good " }],
+        rows: [row(0, { namespace: "review:abc", node: "critic", time: 1000.5 })],
+        tree: tree(2, 1001, "running"),
+        counts: { updates: 1, messages: 1 },
+        events_tail: [
+          { seq: 0, time: 1000.5, mode: "updates", namespace: "review:abc", node: "critic", preview: "k=1" },
+        ],
+      }),
+    );
+    mount(model);
+    model.custom(
+      delta(5, {
+        header: header({ status: "success", ended_at: 1003, live: false }),
+        messages: [{ ...critic, complete: true }],
+        text: { m1: "joke" },
+        rows: [row(1, { time: 1002.25 })],
+        tree: tree(3, 1002, "success"),
+        counts: { updates: 2, messages: 1 },
+      }),
+    );
+    expect(model.sent).toEqual([]); // in order: no resync
+    const message = el.querySelector<HTMLElement>('[data-testid="message"]');
+    expect(message?.querySelector("pre")?.textContent).toBe("Good joke");
+    expect(message?.dataset.complete).toBe("true");
+    expect(el.querySelector('[data-testid="token-group"]')?.textContent).toContain("review · critic");
+    expect(el.querySelector('[data-testid="status"]')?.textContent).toBe("success");
+    expect(el.querySelector('[data-testid="counts"]')?.textContent).toBe("3 events (updates 2, messages 1)");
+    expect(el.querySelector('[data-testid="elapsed"]')?.textContent).toBe("3.0 s");
+    const [root, sub] = el.querySelectorAll<HTMLElement>('[data-testid="tree-namespace"]');
+    expect(root.textContent).toBe("chat success · 3 ev · 2.0 s");
+    expect(root.querySelector<HTMLElement>(".lgw-dot")?.dataset.status).toBe("success");
+    expect(sub.textContent).toBe("review success · 1 ev · 0.5 s");
+
+    el.querySelector<HTMLElement>('[data-testid="tab-timeline"]')?.click();
+    await tick();
+    const rows = [...el.querySelectorAll<HTMLElement>('[data-testid="timeline-row"]')];
+    expect(rows.map((r) => r.dataset.index)).toEqual(["0", "1"]);
+    expect(rows[0].querySelector(".lgw-c-namespace")?.textContent).toBe("review");
+    expect(rows[1].querySelector(".lgw-c-time")?.textContent).toBe("+2.25s");
+
+    el.querySelector<HTMLElement>('[data-testid="tab-events"]')?.click();
+    // the saved tail shows while the kernel's page is on its way
+    expect(el.querySelector('[data-testid="events-where"]')?.textContent).toBe("loading from the kernel…");
+    const event = el.querySelector('[data-testid="event"]')?.textContent ?? "";
+    expect(event).toContain("review");
+    expect(event).toContain("k=1");
+  });
+
+  it("tokens and timeline follow the end until the user scrolls up", async () => {
+    const info = { id: "m1", namespace: "", node: "n", tags: [], complete: false, text: "a" };
+    const model = new FakeModel(snapshot({ messages: [info], rows: [row(0)] }));
+    mount(model);
+    const tokens = sized(el.querySelector<HTMLElement>(".lgw-tokens .lgw-scroll")!, 1000);
+    model.custom(delta(1, { text: { m1: "b" } }));
+    expect(tokens.scrollTop).toBe(1000);
+    userScroll(tokens, 200);
+    setContentHeight(tokens, 2000);
+    model.custom(delta(2, { text: { m1: "c" } }));
+    expect(tokens.scrollTop).toBe(200);
+
+    el.querySelector<HTMLElement>('[data-testid="tab-timeline"]')?.click();
+    const timeline = sized(el.querySelector<HTMLElement>(".lgw-tscroll")!, 1000);
+    model.custom(delta(3, { rows: [row(1)] }));
+    expect(timeline.scrollTop).toBe(1000);
+    userScroll(timeline, 100);
+    setContentHeight(timeline, 3000);
+    model.custom(delta(4, { rows: [row(2)] }));
+    expect(timeline.scrollTop).toBe(100);
+    userScroll(timeline, 2900); // back at the end: following again
+    model.custom(delta(5, { rows: [row(3)] }));
+    expect(timeline.scrollTop).toBe(3000);
+    expect(tokens.scrollTop).toBe(200); // each panel follows on its own
   });
 });

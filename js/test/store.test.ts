@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import { RunStore } from "../src/store";
 import { delta, header, snapshot } from "./fixtures";
 
-const msg = (id: string, node = "writer") => ({ id, ns: "", node, tags: ["t"], complete: false });
+const msg = (id: string, node = "writer") => ({ id, namespace: "", node, tags: ["t"], complete: false });
 
 describe("RunStore", () => {
   it("applies deltas in order and appends token pieces", () => {
     const store = new RunStore();
     store.applySnapshot(snapshot());
-    expect(store.applyDelta(delta(1, { messages: [msg("m1")], tokens: { m1: "Hel" } }))).toBe("applied");
-    expect(store.applyDelta(delta(2, { tokens: { m1: "lo" } }))).toBe("applied");
+    expect(store.applyDelta(delta(1, { messages: [msg("m1")], text: { m1: "Hel" } }))).toBe("applied");
+    expect(store.applyDelta(delta(2, { text: { m1: "lo" } }))).toBe("applied");
     expect(store.messages.get("m1")?.text).toBe("Hello");
     expect(store.seq).toBe(2);
   });
@@ -17,12 +17,12 @@ describe("RunStore", () => {
   it("ignores stale deltas and holds deltas after a gap until the gap is filled", () => {
     const store = new RunStore();
     store.applySnapshot(snapshot());
-    store.applyDelta(delta(1, { messages: [msg("m1")], tokens: { m1: "a" } }));
-    expect(store.applyDelta(delta(1, { tokens: { m1: "a" } }))).toBe("stale");
-    expect(store.applyDelta(delta(3, { tokens: { m1: "c" } }))).toBe("gap");
+    store.applyDelta(delta(1, { messages: [msg("m1")], text: { m1: "a" } }));
+    expect(store.applyDelta(delta(1, { text: { m1: "a" } }))).toBe("stale");
+    expect(store.applyDelta(delta(3, { text: { m1: "c" } }))).toBe("gap");
     expect(store.hasGap).toBe(true);
     expect(store.messages.get("m1")?.text).toBe("a");
-    store.applyDelta(delta(2, { tokens: { m1: "b" } }));
+    store.applyDelta(delta(2, { text: { m1: "b" } }));
     expect(store.messages.get("m1")?.text).toBe("abc");
     expect(store.hasGap).toBe(false);
   });
@@ -30,7 +30,7 @@ describe("RunStore", () => {
   it("a newer snapshot replaces everything and releases buffered deltas after it", () => {
     const store = new RunStore();
     store.applySnapshot(snapshot());
-    store.applyDelta(delta(5, { tokens: { m1: "!" } })); // gap: 1..4 were missed
+    store.applyDelta(delta(5, { text: { m1: "!" } })); // gap: 1..4 were missed
     const fresh = snapshot({
       seq: 4,
       messages: [{ ...msg("m1"), text: "full text" }],
@@ -45,7 +45,7 @@ describe("RunStore", () => {
   it("an older snapshot does not roll the view back", () => {
     const store = new RunStore();
     store.applySnapshot(snapshot());
-    store.applyDelta(delta(1, { messages: [msg("m1")], tokens: { m1: "new" } }));
+    store.applyDelta(delta(1, { messages: [msg("m1")], text: { m1: "new" } }));
     expect(store.applySnapshot(snapshot({ seq: 0, messages: [] }))).toBe(false);
     expect(store.messages.get("m1")?.text).toBe("new");
   });
@@ -59,14 +59,14 @@ describe("RunStore", () => {
       delta(1, {
         header: header({ status: "success" }),
         messages: [msg("m1")],
-        tokens: { m1: "x" },
+        text: { m1: "x" },
         rows: [
           {
-            i: 0,
+            index: 0,
             seq: 3,
-            t: 1001,
+            time: 1001,
             mode: "updates",
-            ns: "",
+            namespace: "",
             node: "a",
             step: 1,
             changed: ["k"],
