@@ -4,9 +4,10 @@ Every message either way is a TypedDict here, mirrored field for field in `js/sr
 `tests/unit/test_wire_contract.py` fails when the two drift. One vocabulary on both sides:
 `namespace` (segments joined by "|", root ""), `time` (epoch seconds), `message`, and the status
 values of `reducers.status`. The builders below are the only code that shapes these records.
-"""
 
-from __future__ import annotations
+No `from __future__ import annotations` here: TypedDict reads `NotRequired` from evaluated
+annotations only.
+"""
 
 import reprlib
 from typing import Any, Literal, TypedDict
@@ -74,7 +75,7 @@ class TreeNode(TypedDict):
     nodes: dict[str, int]
     first_time: float
     last_time: float
-    children: list[TreeNode]
+    children: list["TreeNode"]
 
 
 class EventRow(TypedDict):
