@@ -22,7 +22,6 @@ from langgraph_sdk.schema import StreamPart
 
 import lg_widgets
 from bench.graphs import token_text
-from lg_widgets.reducers.status import Settlement
 from lg_widgets.run import Run
 
 RECORDED = Path(__file__).with_name("token_part.json")
@@ -124,7 +123,7 @@ def saved_transcript(kind: str, n: int, folder: str) -> str:
     for part in _parts(payloads(kind, n)):
         run.add(part)
     run.ended_at = time.time()
-    run.finish(Settlement("success"))
+    run.finish("success")
     path = os.path.join(folder, f"{kind}-{n}.jsonl")
     run.save(path)
     return path

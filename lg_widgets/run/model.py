@@ -130,8 +130,17 @@ class Run:
     def warn(self, text: str) -> None:
         self.warnings.append(text)
 
-    def finish(self, settlement: Settlement, *, ended_at: float | None = None) -> None:
-        """Close the run with its final status (see `reducers.status.settle`)."""
+    def finish(
+        self,
+        settlement: Settlement | str,
+        error: str | None = None,
+        *,
+        ended_at: float | None = None,
+    ) -> None:
+        """Close the run: `run.finish("success")`, or with the task's `Settlement` (see
+        `reducers.status.settle`), which may also carry warnings and the thread's final state."""
+        if isinstance(settlement, str):
+            settlement = Settlement(settlement, error)
         self.warnings.extend(settlement.warnings)
         if settlement.final_values is not None:
             self._final_values = settlement.final_values

@@ -348,7 +348,6 @@ SYNTHETIC_RUN_CELL = """
 # A live run fed in the kernel at the embedded server's ceiling (~2.5k events/s), without a
 # server, so the widget path alone is measured: a run built and fed through its public API.
 import asyncio, time
-from lg_widgets.reducers.status import Settlement
 from lg_widgets.run import Run
 
 run = Run.from_log(assistant_id="synthetic")
@@ -361,7 +360,7 @@ async def produce(n=20_000, rate=2_500):
         run.add({"event": "messages", "data": [chunk, meta]})
         if i % 25 == 24:
             await asyncio.sleep(max(0.0, start + (i + 1) / rate - time.monotonic()))
-    run.finish(Settlement("success"))
+    run.finish("success")
 
 producer = asyncio.get_running_loop().create_task(produce())
 view = run.view()

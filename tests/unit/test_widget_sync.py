@@ -9,7 +9,6 @@ from typing import Any
 import orjson
 import pytest
 
-from lg_widgets.reducers.status import Settlement
 from lg_widgets.run import Run
 from lg_widgets.view.queries import RunQueries
 from lg_widgets.view.sync import RunSync
@@ -39,7 +38,7 @@ def live_run() -> Run:
 
 
 def finish(run: Run) -> None:
-    run.finish(Settlement("success"))
+    run.finish("success")
 
 
 def view_with_sink(run: Run, **options: Any) -> tuple[RunView, Sink]:

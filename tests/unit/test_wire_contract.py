@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from lg_widgets import load
-from lg_widgets.reducers.status import Settlement
 from lg_widgets.run import Run
 from lg_widgets.view import wire
 from lg_widgets.view.queries import RunQueries
@@ -150,7 +149,7 @@ def recorded_messages() -> dict[str, Any]:
             delta = sync.delta(len(deltas) + 1)
             if delta is not None:
                 deltas.append(delta)
-    run.finish(Settlement("success"), ended_at=run.started_at + 1)
+    run.finish("success", ended_at=run.started_at + 1)
     deltas.append(sync.delta(len(deltas) + 1))
     answers = {
         "events": queries.events_page(None, -5, 5),
