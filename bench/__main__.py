@@ -1,6 +1,6 @@
 """`python -m bench [--quick]`: every lg_widgets benchmark, printed as one markdown table.
 
-Sections (issue 5): 1 throughput and client CPU vs the raw SDK, 2 front-end traffic, 3 browser,
+Sections: 1 throughput and client CPU vs the raw SDK, 2 front-end traffic, 3 browser,
 4 retained memory, 5 offline load and timeline, 6 scaling. Live sections use the embedded
 in-memory server with `bench/langgraph.json`; all traffic is loopback.
 """

@@ -14,7 +14,7 @@ from typing import Any
 
 from lg_widgets.run import Run
 
-ENVELOPE_BYTES = 520  # measured per comm message on ipykernel 7.4 (perf-baselines §3)
+ENVELOPE_BYTES = 520  # per comm message on ipykernel 7.4: Jupyter header, parent header, metadata
 
 
 class CountingComm:
