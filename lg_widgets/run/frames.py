@@ -57,8 +57,16 @@ def tokens(run: Run) -> pd.DataFrame:
             message.piece_seqs, message.piece_times, _chunk_texts(run, message), strict=False
         ):
             records.append(
-                (seq, when, message.namespace, message.node, message.id, message.step,
-                 message.tags, text)
+                (
+                    seq,
+                    when,
+                    message.namespace,
+                    message.node,
+                    message.id,
+                    message.step,
+                    message.tags,
+                    text,
+                )
             )
     records.sort(key=lambda r: r[0])
     frame = pd.DataFrame.from_records(

@@ -226,5 +226,3 @@ class RunView(anywidget.AnyWidget):
     def close(self) -> None:
         self._detach()
         super().close()
-
-

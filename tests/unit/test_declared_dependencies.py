@@ -6,16 +6,19 @@ from __future__ import annotations
 import ast
 import re
 import sys
-import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "lg_widgets"
 
 
 def _names(requirements: list[str]) -> set[str]:
-    return {re.split(r"[\[<>=;!~ ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements}
+    return {
+        re.split(r"[\[<>=;!~ ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements
+    }
 
 
 def _imported_top_levels(folder: Path) -> set[str]:
