@@ -1,5 +1,6 @@
 """IPython magics for notebooks: `%load_ext lg_widgets`, then `%%lgstream` (or its line form
-`%lgstream`), `%lgjoin`, `%lgconnect`, `%lgserve` and `%lgruns`.
+`%lgstream`), `%lgjoin` and `%lgruns` (the run magics), `%lgserve` and `%lgconnect` (the server
+magics).
 
 The README documents every option and `%config` default.
 """
@@ -9,19 +10,22 @@ from __future__ import annotations
 from typing import Any
 
 from lg_widgets.magics import awaiting
-from lg_widgets.magics.core import LgWidgetsMagics
+from lg_widgets.magics.run_magics import LgRunMagics
+from lg_widgets.magics.server_magics import LgServerMagics
 
-__all__ = ["LgWidgetsMagics", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = ["LgRunMagics", "LgServerMagics", "load_ipython_extension", "unload_ipython_extension"]
 
 
 def load_ipython_extension(shell: Any) -> None:
-    """Register the magics and the input transformer that turns `--wait` into an await."""
-    magics = LgWidgetsMagics(shell)
-    shell.register_magics(magics)
+    """Register both families and the input transformer that turns `--wait` into an await."""
+    servers = LgServerMagics(shell)
+    runs = LgRunMagics(shell, servers=servers)
+    shell.register_magics(servers)
+    shell.register_magics(runs)
     awaiting.install(
         shell,
         awaiting.WaitTransformer(
-            shell, magics.wants_wait, cell_magics={"lgstream"}, line_magics={"lgstream", "lgjoin"}
+            shell, runs.wants_wait, cell_magics={"lgstream"}, line_magics={"lgstream", "lgjoin"}
         ),
     )
 

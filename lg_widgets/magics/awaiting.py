@@ -16,6 +16,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from lg_widgets.magics import sentences
 from lg_widgets.run import Run
 
 if TYPE_CHECKING:
@@ -58,10 +59,7 @@ async def wait_in_cell(run: Run) -> None:
             task.uncancel()
         with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
             await asyncio.wait_for(asyncio.shield(run.wait()), _CANCEL_REPORT_S)
-        which = f"run {run.run_id}" if run.run_id else "the run (not started yet)"
-        raise KeyboardInterrupt(
-            f"Interrupted: {which} was cancelled on the server (status: {run.status})."
-        ) from None
+        raise sentences.interrupted(run.run_id, run.status) from None
 
 
 def wait_blocking(run: Run) -> None:

@@ -10,18 +10,33 @@ import json
 import keyword
 import os
 import re
+import shlex
 from argparse import Namespace
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from IPython.core.error import UsageError
-
 from lg_widgets.failures import KNOWN_STREAM_MODES
+from lg_widgets.magics import sentences
 
 # Only names that look like environment variables are ever echoed back: a user who passes the
 # key itself by mistake (`--api-key-env lsv2_...`) must not see it printed into the notebook.
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
 _DOLLAR = re.compile(r"(?<![\w$])\$([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")
+
+
+def parse_line(magic: Any, line: str) -> Namespace:
+    """Parse like a POSIX shell: `--config '{"a": 1}'` arrives without its quotes, and a
+    trailing `# comment` (natural after `%lgserve`) is not taken for arguments."""
+    try:
+        argv = shlex.split(line, comments=True, posix=True)
+    except ValueError as exc:  # "No closing quotation"
+        raise sentences.cannot_split(exc) from None
+    return magic.parser.parse_args(argv)
+
+
+def as_list(modes: str | list[str]) -> list[str]:
+    """A `%config` mode setting or a run's `stream_mode`: one mode or several."""
+    return [modes] if isinstance(modes, str) else list(modes)
 
 
 def expand_variables(line: str, namespace: Mapping[str, Any]) -> str:
@@ -41,8 +56,8 @@ def expand_variables(line: str, namespace: Mapping[str, Any]) -> str:
             try:
                 result = getattr(result, attribute)
             except AttributeError:
-                raise UsageError(
-                    f"${match.group(1)}: {type(result).__name__} has no attribute {attribute!r}."
+                raise sentences.no_attribute(
+                    match.group(1), type(result).__name__, attribute
                 ) from None
         return str(result)
 
@@ -68,14 +83,11 @@ def _json_or_expression(text: str, namespace: Mapping[str, Any], what: str) -> A
     try:
         code = compile(text.strip(), "<lg_widgets input>", "eval")
     except SyntaxError as exc:
-        raise UsageError(
-            f"{what} is neither JSON ({json_error}) nor a Python expression "
-            f"({exc.msg}, line {exc.lineno})."
-        ) from None
+        raise sentences.neither_json_nor_python(what, json_error, exc.msg, exc.lineno) from None
     try:
         return eval(code, dict(namespace))  # noqa: S307 - the user's own cell, in their namespace
     except Exception as exc:  # noqa: BLE001 - any failure of the user's expression
-        raise UsageError(f"{what} raised {type(exc).__name__}: {exc}") from None
+        raise sentences.expression_raised(what, exc) from None
 
 
 def parse_object(text: str | None, namespace: Mapping[str, Any], option: str) -> Any:
@@ -84,9 +96,7 @@ def parse_object(text: str | None, namespace: Mapping[str, Any], option: str) ->
         return None
     value = _json_or_expression(text, namespace, option)
     if not isinstance(value, dict):
-        raise UsageError(
-            f"{option} must be a JSON object or a Python dict, not {type(value).__name__}."
-        )
+        raise sentences.not_a_dict(option, value)
     return value
 
 
@@ -107,10 +117,7 @@ def parse_modes(modes: Iterable[str]) -> list[str]:
     result = [m for mode in modes for m in mode.split(",") if m]
     unknown = [m for m in result if m not in KNOWN_STREAM_MODES]
     if unknown:
-        raise UsageError(
-            f"Unknown stream mode {', '.join(map(repr, unknown))}. "
-            f"Valid modes: {', '.join(KNOWN_STREAM_MODES)}."
-        )
+        raise sentences.unknown_modes(unknown, KNOWN_STREAM_MODES)
     return result
 
 
@@ -127,8 +134,7 @@ def parse_headers(pairs: list[str] | None) -> dict[str, str]:
     for pair in pairs or []:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            # the value is not echoed: headers often carry credentials
-            raise UsageError("--header takes NAME=VALUE, one pair per --header.")
+            raise sentences.bad_header()
         headers[name.strip()] = value
     return headers
 
@@ -136,25 +142,19 @@ def parse_headers(pairs: list[str] | None) -> dict[str, str]:
 def check_env_name(name: str) -> str:
     """The name of the variable holding the API key; the key itself never passes through here."""
     if not _ENV_NAME.fullmatch(name):
-        raise UsageError(
-            "--api-key-env takes the NAME of an environment variable (like LANGSMITH_API_KEY), "
-            "not the key itself; set the key in the environment before starting Jupyter."
-        )
+        raise sentences.not_an_env_name()
     return name
 
 
 def check_env_set(name: str) -> None:
     if not os.environ.get(name):
-        raise UsageError(
-            f"The environment variable {name} is not set in this kernel: set it before starting "
-            "Jupyter (never in the notebook), or pick another with --api-key-env."
-        )
+        raise sentences.env_not_set(name)
 
 
 def check_variable(name: str | None) -> str | None:
     """A name that `-o` can bind in the user's namespace."""
     if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
-        raise UsageError(f"-o/--out needs a Python variable name, got {name!r}.")
+        raise sentences.not_a_variable(name)
     return name
 
 
@@ -168,19 +168,16 @@ def runs_stream_kwargs(
         if value is not None:
             kwargs[option] = value
     if "context" in kwargs and (kwargs.get("config") or {}).get("configurable"):
-        raise UsageError(
-            "Pass --context or a config with 'configurable', not both (the server refuses "
-            "it: context replaces configurable)."
-        )
+        raise sentences.context_and_configurable()
     if args.resume is not None:
         if payload is not None:
-            raise UsageError("--resume sends a Command: leave the cell body empty.")
+            raise sentences.resume_with_body()
         if thread in (None, "new"):
-            raise UsageError("--resume needs --thread ID, the thread waiting at the interrupt.")
+            raise sentences.resume_needs_thread()
         kwargs["command"] = {"resume": parse_resume(args.resume, namespace)}
     if args.checkpoint is not None:
         if thread in (None, "new"):
-            raise UsageError("--checkpoint needs --thread ID, the thread it belongs to.")
+            raise sentences.checkpoint_needs_thread()
         kwargs["checkpoint_id"] = args.checkpoint
     for option in ("interrupt_before", "interrupt_after"):
         nodes = parse_nodes(getattr(args, option))

@@ -12,12 +12,12 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import httpx
-from IPython.core.error import UsageError
 from langgraph_sdk.client import SyncLangGraphClient
 from langgraph_sdk.errors import APIStatusError, NotFoundError, UnprocessableEntityError
 
 from lg_widgets.connection import Connection
 from lg_widgets.failures import describe_failure
+from lg_widgets.magics import sentences
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")
 T = TypeVar("T")
@@ -51,19 +51,16 @@ def _call(
             raise
         except APIStatusError as exc:
             if exc.status_code in (401, 403):
-                key = (
-                    f"the key in ${connection.api_key_env}"
-                    if connection.api_key_env
-                    else "the API key (pass --api-key-env NAME)"
-                )
-                raise UsageError(
-                    f"The server at {connection.url} refused the request "
-                    f"({exc.status_code}): check {key}."
+                raise sentences.refused(
+                    connection.url, exc.status_code, connection.api_key_env
                 ) from None
-            raise UsageError(describe_failure(exc, url=connection.url, **context)) from None
+            raise sentences.server_failure(
+                describe_failure(exc, url=connection.url, **context)
+            ) from None
         except httpx.HTTPError as exc:
-            message = describe_failure(exc, url=connection.url, **context)
-            raise UsageError(message.replace("lg_widgets.serve() (%lgserve)", "%lgserve")) from None
+            raise sentences.server_failure(
+                describe_failure(exc, url=connection.url, **context)
+            ) from None
 
 
 def server_graphs(connection: Connection) -> list[str]:
@@ -92,9 +89,7 @@ def check_assistant(connection: Connection, assistant_id: str) -> None:
                 return
         except NotFoundError:  # "Graph 'x' not found"
             pass
-    graphs = server_graphs(connection)
-    have = f" This server has: {', '.join(graphs)}." if graphs else " This server has none."
-    raise UsageError(f"Unknown assistant {assistant_id!r} on {connection.url}.{have}")
+    raise sentences.unknown_assistant(assistant_id, connection.url, server_graphs(connection))
 
 
 def check_thread(
@@ -106,29 +101,18 @@ def check_thread(
 ) -> dict[str, Any]:
     """The thread exists; if resuming, it waits at an interrupt; if busy, a strategy is given."""
     if not is_uuid(thread_id):
-        raise UsageError(
-            f"Thread id {thread_id!r} is not a UUID: use --thread new, --thread none "
-            "(stateless) or the id of an existing thread."
-        )
+        raise sentences.thread_not_uuid(thread_id)
     try:
         thread = _call(
             connection, lambda c: c.threads.get(thread_id), _MISSING, thread_id=thread_id
         )
     except _MISSING:
-        raise UsageError(
-            f"Thread {thread_id} was not found on {connection.url}: use --thread new to create one."
-        ) from None
+        raise sentences.thread_not_found(thread_id, connection.url) from None
     status = thread.get("status")
     if resuming and status != "interrupted":
-        raise UsageError(
-            f"Thread {thread_id} is not waiting at an interrupt (status: {status}): there is "
-            "nothing to --resume."
-        )
+        raise sentences.nothing_to_resume(thread_id, status)
     if status == "busy" and multitask_strategy in (None, "reject"):
-        raise UsageError(
-            f"Thread {thread_id} is busy with another run: join it with %lgjoin, or pass "
-            "--multitask-strategy enqueue, interrupt or rollback."
-        )
+        raise sentences.thread_busy(thread_id)
     return thread
 
 
@@ -136,11 +120,8 @@ def check_run(connection: Connection, thread_id: str, run_id: str) -> dict[str, 
     """The run exists on that thread; returns it (its kwargs say how it was created)."""
     check_thread(connection, thread_id, multitask_strategy="enqueue")
     if not is_uuid(run_id):
-        raise UsageError(f"Run id {run_id!r} is not a UUID.")
+        raise sentences.run_not_uuid(run_id)
     try:
         return _call(connection, lambda c: c.runs.get(thread_id, run_id), _MISSING, run_id=run_id)
     except _MISSING:
-        raise UsageError(
-            f"Run {run_id} was not found on thread {thread_id} ({connection.url}): "
-            "%lgruns lists the runs of this kernel."
-        ) from None
+        raise sentences.run_not_found(run_id, thread_id, connection.url) from None

@@ -22,14 +22,24 @@ def ip(server: lg_widgets.EmbeddedServer) -> InteractiveShell:
     return shell
 
 
-@pytest.fixture()
-def magics(ip: InteractiveShell) -> Iterator[Any]:
-    """The magics instance; `%config` changes made by a test are undone after it."""
-    instance = ip.magics_manager.registry["LgWidgetsMagics"]
+def _configured(ip: InteractiveShell, class_name: str) -> Iterator[Any]:
+    instance = ip.magics_manager.registry[class_name]
     saved = {name: getattr(instance, name) for name in instance.trait_names(config=True)}
     yield instance
     for name, value in saved.items():
         setattr(instance, name, value)
+
+
+@pytest.fixture()
+def magics(ip: InteractiveShell) -> Iterator[Any]:
+    """The run magics; `%config` changes made by a test are undone after it."""
+    yield from _configured(ip, "LgRunMagics")
+
+
+@pytest.fixture()
+def server_magics(ip: InteractiveShell) -> Iterator[Any]:
+    """The server magics; `%config` changes made by a test are undone after it."""
+    yield from _configured(ip, "LgServerMagics")
 
 
 @pytest.fixture(autouse=True)

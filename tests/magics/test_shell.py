@@ -19,7 +19,12 @@ def test_load_ext_registers_the_magics_and_the_config(ip):
     magics = ip.magics_manager.magics
     assert "lgstream" in magics["cell"] and "lgstream" in magics["line"]
     assert {"lgjoin", "lgconnect", "lgserve", "lgruns"} <= set(magics["line"])
-    assert "LgWidgetsMagics" in {type(c).__name__ for c in ip.configurables}
+    assert {"LgRunMagics", "LgServerMagics"} <= {type(c).__name__ for c in ip.configurables}
+    registry = ip.magics_manager.registry
+    runs, servers = registry["LgRunMagics"], registry["LgServerMagics"]
+    assert {"lgstream", "lgjoin", "lgruns"} == set(runs.magics["line"])
+    assert {"lgserve", "lgconnect"} == set(servers.magics["line"])
+    assert runs.servers is servers
 
 
 def test_stream_returns_at_once_binds_and_displays(cell, displayed, ns):
@@ -221,15 +226,54 @@ def test_lgruns_lists_runs_started_from_python(cell, ns):
     cell('import lg_widgets\npy = lg_widgets.stream("agent", {"topic": "p"}, thread_id="new")')
     cell("await py")
     table = cell("%lgruns").set_index("run_id")
-    assert table.loc[ns["py"].run_id, "magic"] == "python"
+    assert table.loc[ns["py"].run_id, "origin"] == "python"
     assert table.loc[ns["py"].run_id, "status"] == "success"
 
 
+def test_lgruns_is_the_process_registry(cell, sdk, ns):
+    """%lgruns lists lg_widgets.runs() itself: its rows, their order, the magic that started each
+    run and the names that hold it now."""
+    cell('%%lgstream agent --wait -o listed\n{"topic": "l"}')
+    thread_id = sdk.threads.create()["thread_id"]
+    run_id = sdk.runs.create(thread_id, "agent", input={"topic": "j"})["run_id"]
+    cell(f"%lgjoin {thread_id} {run_id} --wait -o joined_run")
+    cell("also = listed")
+    registered = lg_widgets.runs()  # held, so that none is freed before the table is built
+    table = cell("%lgruns")
+    assert list(table["run_id"]) == [run.run_id for run in registered]
+    rows = table.set_index("run_id")
+    assert tuple(rows.loc[ns["listed"].run_id, ["origin", "variable"]]) == (
+        "%%lgstream",
+        "also, listed",
+    )
+    assert tuple(rows.loc[run_id, ["origin", "variable"]]) == ("%lgjoin", "joined_run")
+    cell("listed = None")
+    assert cell("%lgruns").set_index("run_id").loc[ns["also"].run_id, "variable"] == "also"
+
+
+def test_lgconnect_headers_are_kept_when_a_cell_passes_api_key_env(
+    cell, server, sdk, monkeypatch, ns
+):
+    """The cell's key and the %lgconnect headers both reach the run's client."""
+    key = "lsv2_pt_not-a-real-key-0123456789"
+    monkeypatch.setenv("LGW_TEST_KEY", key)
+    cell(f"%lgconnect {server.url} --header X-Team=notebooks")
+    cell('%%lgstream agent --api-key-env LGW_TEST_KEY --wait -o keyed\n{"topic": "h"}')
+    thread_id = sdk.threads.create()["thread_id"]
+    run_id = sdk.runs.create(thread_id, "agent", input={"topic": "j"})["run_id"]
+    cell(f"%lgjoin {thread_id} {run_id} --api-key-env LGW_TEST_KEY --wait -o rejoined")
+    for run in (ns["keyed"], ns["rejoined"]):
+        assert run.status == "success"
+        with run.connection.sync_client() as client:
+            headers = client.http.client.headers
+        assert headers["X-Team"] == "notebooks" and headers["x-api-key"] == key
+
+
 def test_config_defaults(cell, magics, sdk, ip, ns):
-    cell("%config LgWidgetsMagics.default_mode = ['updates', 'custom']")
-    cell("%config LgWidgetsMagics.default_subgraphs = True")
-    cell("%config LgWidgetsMagics.default_thread = 'none'")
-    cell("%config LgWidgetsMagics.default_wait = True")
+    cell("%config LgRunMagics.default_mode = ['updates', 'custom']")
+    cell("%config LgRunMagics.default_subgraphs = True")
+    cell("%config LgRunMagics.default_thread = 'none'")
+    cell("%config LgRunMagics.default_wait = True")
     code = '%%lgstream custom -o run\n{"topic": "d"}'
     assert ip.transform_cell(code).startswith("await ")
     cell(code)
@@ -243,9 +287,9 @@ def test_config_defaults(cell, magics, sdk, ip, ns):
     assert quick.stream_mode == ["values"] and not any(e.namespace for e in quick.events)
 
 
-def test_config_url_is_used_when_nothing_is_connected(cell, magics, server, ns):
+def test_config_url_is_used_when_nothing_is_connected(cell, server_magics, server, ns):
     lg_widgets.disconnect()
-    cell(f"%config LgWidgetsMagics.url = '{server.url}'")
+    cell(f"%config LgServerMagics.url = '{server.url}'")
     cell('%%lgstream agent --wait -o run\n{"topic": "u"}')
     assert ns["run"].url == server.url
 
