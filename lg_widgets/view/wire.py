@@ -26,7 +26,14 @@ PREVIEW_CHARS = 160
 KEY_PREVIEW_CHARS = 60  # one state key's value in a timeline row's preview
 
 RunStatus = Literal[
-    "pending", "running", "cancelling", "success", "error", "cancelled", "interrupted"
+    "pending",
+    "running",
+    "reconnecting",
+    "cancelling",
+    "success",
+    "error",
+    "cancelled",
+    "interrupted",
 ]
 TreeStatus = Literal["running", "success", "error", "cancelled", "interrupted"]
 
@@ -43,6 +50,7 @@ class Header(TypedDict):
     stream_mode: list[str]
     live: bool
     warnings: list[str]
+    reconnect_attempt: int | None  # while "reconnecting": the attempt under way
 
 
 class MessageInfo(TypedDict):
