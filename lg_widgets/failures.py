@@ -42,7 +42,7 @@ def describe_failure(
     run_id: str | None = None,
     stream_mode: str | Sequence[str] | None = None,
 ) -> str:
-    message = getattr(exc, "message", None) or str(exc)
+    message = getattr(exc, "message", None) or str(exc) or "the connection was closed or reset"
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
         return (
             f"Cannot reach a LangGraph server at {url} ({message}). Start the embedded one "

@@ -141,11 +141,17 @@ def watch(client: LangGraphClient, settings: StreamWatch) -> None:
 async def active_run(
     client: LangGraphClient, thread_id: str
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The thread's running run (else its oldest pending one), and its latest run otherwise.
+    """`pick_active` over the thread's runs."""
+    return pick_active(await client.runs.list(thread_id, limit=50))
 
-    Returns `(active, latest)`: `active` is None when nothing is running or queued.
+
+def pick_active(
+    runs: Sequence[Any],
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The running run (else the oldest pending one) of a thread's runs, and the latest run.
+
+    `(None, latest)` when nothing is running or queued; `(None, None)` for a thread with no runs.
     """
-    runs = await client.runs.list(thread_id, limit=50)
     running = [r for r in runs if r.get("status") == "running"]
     pending = sorted(
         (r for r in runs if r.get("status") == "pending"), key=lambda r: r.get("created_at") or ""

@@ -9,7 +9,8 @@ servers) are passed on as they are, or adapted here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from IPython.core.error import UsageError
 
@@ -162,6 +163,16 @@ def run_not_found(run_id: str, thread_id: str, url: str) -> UsageError:
 
 
 # ---- %lgjoin ------------------------------------------------------------------------------------
+def nothing_running(thread_id: str, latest: Mapping[str, Any] | None) -> UsageError:
+    if latest is None:
+        return UsageError(f"Nothing to join: thread {thread_id} has no runs.")
+    return UsageError(
+        f"Nothing is running on thread {thread_id}: its latest run {latest['run_id']} ended "
+        f"{latest.get('status')}. %lgjoin {thread_id} {latest['run_id']} --replay replays it "
+        "if it was created resumable."
+    )
+
+
 def not_resumable(run_id: str) -> UsageError:
     return UsageError(
         f"Run {run_id} was not created resumable (stream_resumable=True, --resumable), so "

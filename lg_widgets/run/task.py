@@ -404,7 +404,7 @@ class RunTask:
         if code is not None and code < 0:
             with contextlib.suppress(ValueError):
                 how += f" (killed by {signal.Signals(-code).name})"
-        tail = server.log_tail(8).strip()
+        tail = server.log_tail(6).strip()
         raise _Ended(
             f"The embedded LangGraph server ({server.url}) {how} while the run was streaming; "
             f"the {self.run.event_count} events received are kept."
@@ -436,9 +436,10 @@ class RunTask:
                 "created with stream_resumable=True, so the events before now cannot be replayed."
             )
         modes = kwargs.get("stream_mode") or []
+        graph = (active.get("metadata") or {}).get("graph_id")
         run.identify(
             run_id=request.run_id,
-            assistant_id=active.get("assistant_id"),
+            assistant_id=graph or active.get("assistant_id"),
             stream_mode=[modes] if isinstance(modes, str) else list(modes),
         )
 
