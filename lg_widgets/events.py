@@ -13,7 +13,6 @@ and a reference to a shared `ChunkFrame` (every other chunk value plus the metad
 
 from __future__ import annotations
 
-import math
 import time as _time
 from operator import itemgetter
 from typing import Any
@@ -343,44 +342,46 @@ class MetadataInterner:
 
 
 def _same_json(a: Any, b: Any) -> bool:
-    """`a` and `b` are equal AND serialize to the same JSON, so one can stand for the other.
+    """`a` and `b` serialize to the same JSON and are equal, so one can stand for the other.
 
     `==` alone is not enough: `1 == 1.0 == True`, `0.0 == -0.0`, and dicts compare without
-    their key order, all of which the received JSON distinguishes.
+    their key order, all of which the received JSON distinguishes. Equal JSON alone is not
+    enough either: NaN and infinities serialize as `null`, so where a `null` shows, `==` must
+    agree too (a container holding NaN is then never shared, which is only conservative).
     """
     if a is b:
         return True
     kind = type(a)
     if kind is not type(b):
         return False
+    if kind is str:
+        return a == b
     try:
-        if a != b:
+        dumped = orjson.dumps(a)
+        if dumped != orjson.dumps(b):
             return False
-    except Exception:  # noqa: BLE001 - an exotic value: never shared
-        return False
-    if kind is str or kind is int or kind is bool:
-        return True
-    if kind is float:
-        return math.copysign(1.0, a) == math.copysign(1.0, b)
-    try:
-        return orjson.dumps(a) == orjson.dumps(b)
-    except (TypeError, orjson.JSONEncodeError):
+        return b"null" not in dumped or bool(a == b)
+    except Exception:  # noqa: BLE001 - not JSON (a loaded or hand-built run): never shared
         return False
 
 
 def _share_items(new: list[Any], old: list[Any]) -> list[Any]:
     """`new` with each item equal to the one at the same index of `old` replaced by it; `old`
-    itself when nothing differs (a `messages` list that grew by one keeps its earlier items)."""
-    unchanged = len(new) == len(old)
-    for index in range(min(len(new), len(old))):
-        item, before = new[index], old[index]
-        if item is before:
-            continue
-        if _same_json(item, before):
-            new[index] = before
-        else:
-            unchanged = False
-    return old if unchanged else new
+    itself when nothing differs (a `messages` list that grew by one keeps its earlier items).
+
+    The common case, an unchanged prefix, is checked in one go (C-speed); item by item only
+    when something in it changed.
+    """
+    common = min(len(new), len(old))
+    if _same_json(new[:common], old if common == len(old) else old[:common]):
+        if common == len(new):
+            return old
+        new[:common] = old[:common]
+        return new
+    for index in range(common):
+        if _same_json(new[index], old[index]):
+            new[index] = old[index]
+    return new
 
 
 class StateInterner:
