@@ -1,21 +1,24 @@
 """`RunView`: the anywidget that shows a `Run` live.
 
 Nothing is sent per event (see `view.sync`): `Flusher` sends at most one delta per
-`flush_interval` from a `loop.call_later` timer. The full data also lives in the `snapshot`
-trait: set when the view is created and at the end of the run, and in between at most once a
-second and only while the periodic snapshots stay under SNAPSHOT_SHARE of the delta bytes. A
-snapshot carries the whole text, so for token-heavy runs that budget admits none mid-run: total
-bytes stay about 2.5x the text instead of growing as O(n^2). A second view, a reloaded page and a
-notebook saved after the run are complete; a view that missed deltas asks for a fresh snapshot.
+`flush_interval`, from the loop's one `FlushScheduler` timer, which holds all views of the
+kernel together to MESSAGES_PER_S and BYTES_PER_S (ten views send no more than one). The full
+data also lives in the `snapshot` trait: set when the view is created and at the end of the
+run, and in between at most once a second and only while the periodic snapshots stay under
+SNAPSHOT_SHARE of the delta bytes. A snapshot carries the whole text, so for token-heavy runs
+that budget admits none mid-run: total bytes stay about 2.5x the text instead of growing as
+O(n^2). A second view, a reloaded page and a notebook saved after the run are complete; a view
+that missed deltas asks for a fresh snapshot.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import anywidget
 import orjson
@@ -31,6 +34,10 @@ if TYPE_CHECKING:
 
 STATIC = Path(__file__).parent.parent / "static"
 FLUSH_INTERVAL_S = 0.05  # <= 20 deltas/s per widget, far below jupyter_server's IOPub limit
+# All views of a kernel together: jupyter_server drops IOPub messages above 1000/s and 1 MB/s
+# (its defaults, averaged over 3 s); stay at a tenth and a half of those, whatever the views.
+MESSAGES_PER_S = 100.0
+BYTES_PER_S = 500_000.0
 SNAPSHOT_INTERVAL_S = 1.0
 SNAPSHOT_SHARE = 0.4  # periodic snapshots add at most this share of the delta bytes
 _NOT_BUILT_ESM = """export default { render({ el }) {
@@ -41,37 +48,99 @@ _NOT_BUILT_ESM = """export default { render({ el }) {
 class Flusher:
     """Calls `flush()` at most once per `interval` seconds, however often it is poked.
 
-    The first poke after a quiet period flushes after at most one interval (bounded latency);
-    further pokes before then ride along. Runs on the loop that pokes it.
+    The first poke after a quiet period flushes at the next turn of the loop (bounded latency);
+    further pokes before the interval is over ride along. Flushes run from the loop's one
+    `FlushScheduler`, which also holds every view of the kernel to one message budget.
+    `flush()` may return the `(messages, bytes)` it sent; None counts as one message.
     """
 
-    def __init__(self, flush: Callable[[], None], interval: float = FLUSH_INTERVAL_S) -> None:
+    def __init__(
+        self, flush: Callable[[], tuple[int, int] | None], interval: float = FLUSH_INTERVAL_S
+    ) -> None:
         self._flush = flush
         self.interval = interval
-        self._handle: asyncio.TimerHandle | None = None
         self._last = float("-inf")
+        self._scheduler: FlushScheduler | None = None
+
+    @property
+    def ready_at(self) -> float:
+        return self._last + self.interval
 
     def poke(self) -> None:
-        if self._handle is not None:
-            return
         loop = running_loop()
         if loop is None:  # notified outside the run's loop (not the streaming path): no timer
             self.flush_now()
             return
-        delay = max(0.0, self._last + self.interval - loop.time())
-        self._handle = loop.call_later(delay, self.flush_now)
+        self._scheduler = FlushScheduler.of(loop)
+        self._scheduler.add(self)
 
-    def flush_now(self) -> None:
+    def flush_now(self) -> tuple[int, int]:
         self.cancel()
         loop = running_loop()
         if loop is not None:
             self._last = loop.time()
-        self._flush()
+        sent = self._flush() or (1, 0)
+        if loop is not None:
+            FlushScheduler.of(loop).spent(*sent)
+        return sent
 
     def cancel(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
+        if self._scheduler is not None:
+            self._scheduler.discard(self)
+
+
+class FlushScheduler:
+    """One per event loop: flushes every poked view from one timer, within one budget for the
+    whole kernel (MESSAGES_PER_S, BYTES_PER_S), so that ten views send no more than one.
+
+    After each round the next is held back by what the round sent (n messages cost
+    n / MESSAGES_PER_S seconds, bytes likewise), so the total rate stays under the budget
+    however many views stream at once; each view still flushes at most once per its interval
+    and sends everything new when it does, so nothing is dropped, only coalesced.
+    """
+
+    _by_loop: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, FlushScheduler]] = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._due: dict[Flusher, None] = {}  # an ordered set: views flush in poke order
+        self._handle: asyncio.TimerHandle | None = None
+        self._budget_at = float("-inf")  # no round before this loop time
+
+    @classmethod
+    def of(cls, loop: asyncio.AbstractEventLoop) -> FlushScheduler:
+        scheduler = cls._by_loop.get(loop)
+        if scheduler is None:
+            scheduler = cls._by_loop[loop] = cls(loop)
+        return scheduler
+
+    def add(self, flusher: Flusher) -> None:
+        self._due[flusher] = None
+        self._schedule()
+
+    def discard(self, flusher: Flusher) -> None:
+        self._due.pop(flusher, None)
+
+    def spent(self, messages: int, nbytes: int) -> None:
+        """Charge what a flush sent to the budget (also flushes made outside a round)."""
+        cost = max(messages / MESSAGES_PER_S, nbytes / BYTES_PER_S)
+        self._budget_at = max(self._budget_at, self._loop.time()) + cost
+
+    def _schedule(self) -> None:
+        if self._handle is not None or not self._due:
+            return
+        at = max(self._budget_at, min(f.ready_at for f in self._due))
+        self._handle = self._loop.call_at(max(at, self._loop.time()), self._round)
+
+    def _round(self) -> None:
+        self._handle = None
+        now = self._loop.time()
+        for flusher in list(self._due):
+            if flusher.ready_at <= now + 1e-3:
+                flusher.flush_now()
+        self._schedule()
 
 
 class RunView(anywidget.AnyWidget):
@@ -130,13 +199,16 @@ class RunView(anywidget.AnyWidget):
         self._sync.note(event.mode)
         self._queries.note(event.mode, event.seq)
 
-    def _flush(self) -> None:
+    def _flush(self) -> tuple[int, int]:
+        """Send what is new; returns the (messages, bytes) sent, for the kernel-wide budget."""
+        messages, nbytes = self.messages_sent, self.bytes_sent
         delta = self._sync.delta(self._seq + 1)
         if delta is not None:
             self._seq += 1
             self._push(delta)
         if self._snapshot_forced or self._periodic_snapshot_due():
             self._publish_snapshot()
+        return self.messages_sent - messages, self.bytes_sent - nbytes
 
     def _periodic_snapshot_due(self) -> bool:
         """Once a second, while the periodic snapshots stay within SNAPSHOT_SHARE of the deltas.
@@ -153,10 +225,9 @@ class RunView(anywidget.AnyWidget):
         return self.snapshot_bytes + estimate <= SNAPSHOT_SHARE * self.custom_bytes
 
     def _flush_all(self) -> None:
-        """Send what is pending, then a fresh snapshot (at the end, or on a view's request)."""
-        self._flusher.cancel()
+        """Send what is pending, then a fresh snapshot (at the end of the run)."""
         self._snapshot_forced = True
-        self._flush()
+        self._flusher.flush_now()
 
     def _publish_snapshot(self) -> None:
         raw = orjson.dumps(
