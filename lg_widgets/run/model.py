@@ -74,6 +74,7 @@ class Run:
         self.started_at = time.time() if started_at is None else started_at
         self.ended_at: float | None = None
         self.warnings: list[str] = list(warnings)
+        self.origin: str | None = None  # what started the run, for listings (None: Python API)
         self._run_id = run_id
         self._events: list[Event] = []
         self._state = RunState(assistant_id or "run")
