@@ -598,11 +598,11 @@ class StreamedMessage:
         elif self.role == "tool" and self.status is None:
             self.status = "success"  # langchain-core's default for a ToolMessage
 
-    def fold(self, chunk: dict[str, Any], event: Event) -> None:
+    def _add_chunk(self, chunk: dict[str, Any], event: Event) -> None:
         """Add a delta chunk (`AIMessageChunk.__add__`)."""
         if not self._started:  # the first chunk is taken as it is, like the left operand
             self._started = True
-            self.replace(chunk, event)
+            self._take_snapshot(chunk, event)
             self.complete = chunk.get("chunk_position") == "last"
             return
         self._take_common(chunk)
@@ -624,7 +624,7 @@ class StreamedMessage:
             self.complete = True
         self._note_text(event, len(content_text(content)))
 
-    def replace(self, chunk: dict[str, Any], event: Event) -> None:
+    def _take_snapshot(self, chunk: dict[str, Any], event: Event) -> None:
         """Take a message as it is now (accumulated, or whole)."""
         self._started = True
         self._take_common(chunk)
@@ -790,9 +790,9 @@ class MessageReducer:
             self.messages[message_id] = message
             self._pending_metadata.pop(message_id, None)
         if is_delta:
-            message.fold(chunk, event)
+            message._add_chunk(chunk, event)
         else:
-            message.replace(chunk, event)
+            message._take_snapshot(chunk, event)
             message.complete = message.complete or done or not snapshot
         message.last_seq, message.last_time = event.seq, event.time
         return message
