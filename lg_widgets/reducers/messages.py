@@ -295,7 +295,6 @@ _ROLES = {
     "function": "function",
     "remove": "remove",
 }
-_REASONING = {"reasoning": "reasoning", "thinking": "thinking"}
 _FINISH_KEYS = ("finish_reason", "stop_reason", "done_reason")
 
 
@@ -349,12 +348,12 @@ class _Content:
     def text(self) -> str:
         if self._text is not None:
             return self._text.value
-        return "".join(_block_text(node, "text") for node in self._list.items)  # type: ignore[union-attr]
+        return "".join(_text_of(node) for node in self._list.items)  # type: ignore[union-attr]
 
     def reasoning(self) -> str:
         if self._text is not None:
             return ""
-        return "".join(_block_text(node, None) for node in self._list.items)  # type: ignore[union-attr]
+        return "".join(_reasoning_of(node) for node in self._list.items)  # type: ignore[union-attr]
 
     def blocks(self) -> list[dict[str, Any]]:
         """Content as blocks: a string is one text block; empty strings are left out."""
@@ -372,20 +371,29 @@ class _Content:
         return blocks
 
 
-def _block_text(node: Any, kind: str | None) -> str:
-    """The text of a content element: `kind="text"` for text, None for reasoning/thinking."""
+def _text_of(node: Any) -> str:
+    """LLM text of a content element: a plain string or a `text` block."""
     if isinstance(node, _Pieces):
-        return node.value if kind == "text" else ""
+        return node.value
+    if isinstance(node, _FoldedDict) and node.get("type") == "text":
+        text = node.get("text")
+        return text if isinstance(text, str) else ""
+    return ""
+
+
+def _reasoning_of(node: Any) -> str:
+    """Text of a `thinking` block (Anthropic) or a `reasoning` block (standard blocks keep it
+    under `reasoning`, some providers under `text`)."""
     if not isinstance(node, _FoldedDict):
         return ""
     block_type = node.get("type")
-    field = "text" if kind == "text" and block_type == "text" else None
-    if kind is None:
-        field = _REASONING.get(block_type) if isinstance(block_type, str) else None
-        if block_type == "reasoning" and node.node("reasoning") is None:
-            field = "text"  # some providers put reasoning text under `text`
-    value = node.get(field) if field else None
-    return value if isinstance(value, str) else ""
+    if block_type == "thinking":
+        text = node.get("thinking")
+    elif block_type == "reasoning":
+        text = node.get("reasoning", node.get("text"))
+    else:
+        return ""
+    return text if isinstance(text, str) else ""
 
 
 def _add_usage(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -489,3 +489,20 @@ def test_folding_ten_thousand_argument_pieces_parses_only_on_read(monkeypatch):
     )
     (call,) = message.tool_calls
     assert call["args"]["items"][-1] == "last" and len(parses) == 2
+
+
+def test_reasoning_blocks_are_not_llm_text():
+    contents = [
+        [{"type": "reasoning", "reasoning": "Let me ", "index": 0}],
+        [{"type": "reasoning", "reasoning": "think.", "index": 0}],
+        [{"type": "text", "text": "Done.", "index": 1}],
+    ]
+    reducer = MessageReducer()
+    for seq, content in enumerate(contents):
+        reducer.apply(_event(seq, {"type": "AIMessageChunk", "id": "m", "content": content}))
+    message = reducer.messages["m"]
+    assert (message.reasoning, message.text) == ("Let me think.", "Done.")
+    assert message.piece_seqs == [2]
+    assert not message.complete
+    reducer.finish()
+    assert message.complete
