@@ -26,7 +26,7 @@ from IPython.display import display
 from traitlets import Bool, List, Unicode, Union
 
 import lg_widgets
-from lg_widgets import connection as connections
+from lg_widgets import defaults
 from lg_widgets.connection import Connection
 from lg_widgets.errors import MissingServerExtra, NoServerConfigured, ServerStartError
 from lg_widgets.magics import inputs, preflight
@@ -226,7 +226,7 @@ class LgWidgetsMagics(Magics):
         if args.api_key_env:
             inputs.check_env_set(inputs.check_env_name(args.api_key_env))
         headers = inputs.parse_headers(args.header)
-        candidate = Connection(args.url.rstrip("/"), args.api_key_env, headers)
+        candidate = defaults.connection_to(args.url, api_key_env=args.api_key_env, headers=headers)
         graphs = preflight.server_graphs(candidate)
         connection = lg_widgets.connect(
             candidate.url, api_key_env=args.api_key_env, headers=headers
@@ -257,7 +257,7 @@ class LgWidgetsMagics(Magics):
         if server is not None and server.running:
             same = config in (None, server.config) and args.port in (None, _port(server.url))
             if same:
-                lg_widgets.connect(server.url, _server=server)
+                lg_widgets.connect(server)
                 print(f"The embedded server is already running at {server.url}.")
                 return
             server.stop()
@@ -268,7 +268,7 @@ class LgWidgetsMagics(Magics):
         except ServerStartError as exc:
             raise UsageError(_one_line(exc)) from None
         self._server = server
-        graphs = preflight.server_graphs(Connection(server.url, server=server))
+        graphs = preflight.server_graphs(defaults.connection_to(server.url))
         print(
             f"Embedded LangGraph server at {server.url} (graphs: {', '.join(graphs)}); "
             f"log: {server.log_path}"
@@ -289,8 +289,7 @@ class LgWidgetsMagics(Magics):
             raise UsageError("No embedded server started by %lgserve is running.")
         server.stop()
         self._server = None
-        default = connections.default_connection()
-        if default is not None and default.server is server:
+        if defaults.default_server() is server:
             lg_widgets.disconnect()
         print(f"Stopped the embedded server at {server.url}.")
 
@@ -369,18 +368,17 @@ class LgWidgetsMagics(Magics):
         """
         if api_key_env:
             inputs.check_env_set(inputs.check_env_name(api_key_env))
-        if url is None and connections.default_connection() is None and self.url:
+        if url is None and defaults.default_connection() is None and self.url:
             url, api_key_env = self.url, api_key_env or self.api_key_env
         if url is not None:
-            connection = Connection(url.rstrip("/"), api_key_env)
+            connection = defaults.connection_to(url, api_key_env=api_key_env)
             return connection, {"url": connection.url, "api_key_env": api_key_env}
         try:
-            connection = connections.current_connection()
+            connection = defaults.current_connection(api_key_env=api_key_env)
         except NoServerConfigured as exc:
             stopped = "has stopped" in str(exc)
             raise UsageError(str(exc) if stopped else _NO_SERVER) from None
         if api_key_env:
-            connection = Connection(connection.url, api_key_env, connection.headers)
             return connection, {"url": connection.url, "api_key_env": api_key_env}
         return connection, {}
 
