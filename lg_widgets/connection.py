@@ -31,7 +31,8 @@ class Connection:
     def __repr__(self) -> str:
         key = "none"
         if self.token is not None:
-            key = "the embedded server's secret"
+            instead = f" (not ${self.api_key_env})" if self.api_key_env else ""
+            key = f"the embedded server's secret{instead}"
         elif self.api_key_env:
             state = "set" if os.environ.get(self.api_key_env) else "NOT set"
             key = f"from ${self.api_key_env} ({state})"

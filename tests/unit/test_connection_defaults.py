@@ -76,7 +76,7 @@ def test_the_secret_replaces_any_key_in_requests(monkeypatch):
     connection = Connection("http://127.0.0.1:9", "SOME_KEY", {"X-Team": "nb"}, Secret("tok"))
     headers = connection.sync_client().http.client.headers
     assert headers["x-api-key"] == "tok" and headers["x-team"] == "nb"
-    assert "api_key=the embedded server's secret" in repr(connection)
+    assert "api_key=the embedded server's secret (not $SOME_KEY)" in repr(connection)
 
 
 def _imported_modules(path: Path) -> set[str]:
