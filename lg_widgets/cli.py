@@ -2,7 +2,8 @@
 
 `lg-widgets demo` serves the demo graphs and opens JupyterLab on `notebooks/quickstart.ipynb`;
 the lab and its kernels get `LANGGRAPH_API_URL` and the server's secret, so the notebook's
-`%lgserve --reuse` finds the server and is let in. `lg-widgets demo --terminal` streams one run to the terminal instead.
+`%lgserve --reuse` finds the server and is let in. `lg-widgets demo --terminal` streams one run
+to the terminal instead.
 """
 
 from __future__ import annotations
