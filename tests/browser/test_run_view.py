@@ -177,8 +177,8 @@ async def test_cancel_stops_a_slow_run_on_the_server(open_notebook):
             '                        thread_id="new", stream_mode=["messages-tuple", "updates"])\n'
             "run",
             RESULT_CELL,
-            "from langgraph_sdk import get_client\n"
-            "server_run = await get_client(url=run.url).runs.get(run.thread_id, run.run_id)\n"
+            "client = lg_widgets.current_connection(run.url).client()\n"
+            "server_run = await client.runs.get(run.thread_id, run.run_id)\n"
             'print("SERVER " + server_run["status"])',
         ]
     )

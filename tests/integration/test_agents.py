@@ -7,9 +7,9 @@ import textwrap
 from typing import Any
 
 import pytest
-from langgraph_sdk import get_client
 
 import lg_widgets
+from lg_widgets.defaults import current_connection
 from lg_widgets.events import normalize
 from lg_widgets.reducers.messages import MessageReducer
 
@@ -27,7 +27,7 @@ ANSWER = (
 
 
 async def fold_run(url: str, assistant_id: str, **stream: Any) -> MessageReducer:
-    client = get_client(url=url)
+    client = current_connection(url).client()  # carries the embedded server's secret
     thread = await client.threads.create()
     reducer = MessageReducer()
     seq = 0
