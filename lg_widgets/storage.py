@@ -39,6 +39,7 @@ def load_run(path: str | os.PathLike[str]) -> Run:
             stream_mode=header.get("stream_mode") or [],
             started_at=header.get("started_at") or 0.0,
             warnings=header.get("warnings") or [],
+            input=header.get("input"),
         )
     status = header.get("status") or run.state.status.settle(cancelled=False)
     settlement = Settlement(status, header.get("error"), final_values=header.get("final_state"))

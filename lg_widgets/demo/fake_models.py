@@ -70,9 +70,9 @@ class PacedFakeChatModel(GenericFakeChatModel):
 ARGS_PIECE = 5  # providers send tool arguments as JSON text in small pieces
 
 
-def _plan_calls(question: str) -> list[tuple[str, dict[str, Any]]]:
+def _plan_calls(question: str, city_given: str | None = None) -> list[tuple[str, dict[str, Any]]]:
     """The tool calls the scripted model makes for a question: weather, then a division."""
-    city = re.search(r"weather in ([A-Z][\w-]*)", question)
+    city = [None, city_given] if city_given else re.search(r"weather in ([A-Z][\w-]*)", question)
     numbers = re.search(r"(\d+) divided by (\d+)", question)
     a, b = (int(numbers[1]), int(numbers[2])) if numbers else (42, 0)
     return [
@@ -102,7 +102,10 @@ class ToolCallingFakeChatModel(BaseChatModel):
 
     `content_style="blocks"` streams Anthropic-style content blocks instead of a string: a
     `thinking` block, `tool_use` blocks grown by `input_json_delta` pieces, `text` blocks, all
-    merged by their `index`. The run's `configurable.content_style` overrides it per run.
+    merged by their `index`. The run's `configurable` can set per run: `content_style`,
+    `delay` (seconds before each chunk, to watch a stream), `city` (the weather call's argument,
+    whatever the question says), and `args: "invalid"` (arguments that are not valid JSON, as a
+    misbehaving model may stream: the agent then stops without calling a tool).
     """
 
     content_style: str = "string"
@@ -116,12 +119,17 @@ class ToolCallingFakeChatModel(BaseChatModel):
     def bind_tools(self, tools: Any, **kwargs: Any) -> ToolCallingFakeChatModel:
         return self  # the script names its tools itself
 
-    def _style(self) -> str:
+    def _configurable(self) -> dict[str, Any]:
         try:
-            configurable = get_config().get("configurable", {})
+            return dict(get_config().get("configurable", {}))
         except RuntimeError:  # called outside a graph
-            configurable = {}
-        return str(configurable.get("content_style", self.content_style))
+            return {}
+
+    def _style(self) -> str:
+        return str(self._configurable().get("content_style", self.content_style))
+
+    def _delay(self) -> float:
+        return float(self._configurable().get("delay", self.delay))
 
     def _chunks(self, messages: list[BaseMessage]) -> list[AIMessageChunk]:
         since_question: list[BaseMessage] = []
@@ -139,7 +147,11 @@ class ToolCallingFakeChatModel(BaseChatModel):
             chunks = _text_chunks(_answer(results), blocks=blocks, index=0)
             finish = "stop"
         else:
-            chunks = _tool_call_chunks(_plan_calls(question), blocks=blocks)
+            options = self._configurable()
+            calls = _plan_calls(question, options.get("city"))
+            chunks = _tool_call_chunks(
+                calls, blocks=blocks, invalid=options.get("args") == "invalid"
+            )
             finish = "tool_calls"
         output_tokens = len(chunks)
         chunks[0].usage_metadata = UsageMetadata(
@@ -165,8 +177,9 @@ class ToolCallingFakeChatModel(BaseChatModel):
     def _stream(
         self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
     ) -> Iterator[ChatGenerationChunk]:
+        delay = self._delay()
         for message in self._chunks(messages):
-            time.sleep(self.delay)
+            time.sleep(delay)
             chunk = ChatGenerationChunk(message=message)
             if run_manager:
                 run_manager.on_llm_new_token(message.text, chunk=chunk)
@@ -175,8 +188,9 @@ class ToolCallingFakeChatModel(BaseChatModel):
     async def _astream(
         self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
     ) -> AsyncIterator[ChatGenerationChunk]:
+        delay = self._delay()
         for message in self._chunks(messages):
-            await asyncio.sleep(self.delay)
+            await asyncio.sleep(delay)
             chunk = ChatGenerationChunk(message=message)
             if run_manager:
                 await run_manager.on_llm_new_token(message.text, chunk=chunk)
@@ -194,7 +208,7 @@ def _text_chunks(text: str, *, blocks: bool, index: int) -> list[AIMessageChunk]
 
 
 def _tool_call_chunks(
-    calls: list[tuple[str, dict[str, Any]]], *, blocks: bool
+    calls: list[tuple[str, dict[str, Any]]], *, blocks: bool, invalid: bool = False
 ) -> list[AIMessageChunk]:
     chunks: list[AIMessageChunk] = []
     first = 0
@@ -218,6 +232,8 @@ def _tool_call_chunks(
             )
         )
         text = json.dumps(args)
+        if invalid:  # a trailing comma and a single-quoted key: not JSON
+            text = text[:-1].replace('"', "'", 2) + ",}"
         for start in range(0, len(text), ARGS_PIECE):
             piece = text[start : start + ARGS_PIECE]
             delta = [{"type": "input_json_delta", "partial_json": piece, "index": index}]

@@ -41,7 +41,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from lg_widgets.events import Event
+from lg_widgets.events import Event, content_text
 
 # --- langchain-core's merge rules, with strings kept as piece lists ---------------------------
 
@@ -271,19 +271,6 @@ def parse_json_lenient(text: str) -> Any:
 # --- messages -------------------------------------------------------------------------------
 
 
-def content_text(content: Any) -> str:
-    """Text of a message `content`: a string, or its string parts and `text` blocks."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            block if isinstance(block, str) else str(block.get("text") or "")
-            for block in content
-            if isinstance(block, str) or (isinstance(block, dict) and block.get("type") == "text")
-        )
-    return ""
-
-
 _ROLES = {
     "ai": "ai",
     "assistant": "ai",
@@ -445,6 +432,8 @@ class StreamedMessage:
         "_additional_kwargs",
         "_text_size",
         "_started",
+        "_call_times",
+        "input",
     )
 
     def __init__(
@@ -487,6 +476,8 @@ class StreamedMessage:
         self._additional_kwargs = _FoldedDict({})
         self._text_size = 0
         self._started = False
+        self._call_times: dict[Any, list[float]] = {}  # call index -> [first, last] chunk time
+        self.input = False  # the user's input (the run's input or the state's first messages)
 
     # -- what callers read --
     @property
@@ -540,6 +531,7 @@ class StreamedMessage:
                 args = _unfold(raw)
                 text = json.dumps(args)
             valid = isinstance(args, dict)
+            times = self._call_times.get(node.get("index"), (self.first_time, self.last_time))
             calls.append(
                 {
                     "id": node.get("id"),
@@ -548,6 +540,8 @@ class StreamedMessage:
                     "args_text": text,
                     "index": node.get("index"),
                     "valid_args": valid,
+                    "first_time": times[0],
+                    "args_time": times[1],
                 }
             )
         return calls
@@ -575,6 +569,7 @@ class StreamedMessage:
             "chunks": len(self.piece_seqs),
             "complete": self.complete,
             "source": self.source,
+            "input": self.input,
             "first_seq": self.first_seq,
             "last_seq": self.last_seq,
             "first_time": self.first_time,
@@ -622,6 +617,7 @@ class StreamedMessage:
                 self._calls = _FoldedList([_as_chunk(call) for call in self._given_calls])
                 self._given_calls = None
             self._calls.merge(tool_call_chunks)
+            self._note_call_times(tool_call_chunks, event.time)
         if isinstance(chunk.get("response_metadata"), dict):
             self._response_metadata.merge(chunk["response_metadata"])
         if isinstance(chunk.get("additional_kwargs"), dict):
@@ -632,6 +628,13 @@ class StreamedMessage:
             self.complete = True
         self._note_text(event, len(content_text(content)))
 
+    def _note_call_times(self, chunks: list[Any], when: float) -> None:
+        """When each call began and when its arguments last grew (the latency's start)."""
+        for chunk in chunks:
+            if isinstance(chunk, dict):
+                times = self._call_times.setdefault(chunk.get("index"), [when, when])
+                times[1] = when
+
     def _take_snapshot(self, chunk: dict[str, Any], event: Event) -> None:
         """Take a message as it is now (accumulated, or whole)."""
         self._started = True
@@ -640,8 +643,9 @@ class StreamedMessage:
         tool_call_chunks = chunk.get("tool_call_chunks")
         if isinstance(tool_call_chunks, list) and tool_call_chunks:
             self._calls, self._given_calls = _FoldedList(tool_call_chunks), None
+            self._note_call_times(tool_call_chunks, event.time)
         elif chunk.get("tool_calls") or chunk.get("invalid_tool_calls"):
-            self._calls, self._given_calls = _FoldedList(), _given_calls(chunk)
+            self._calls, self._given_calls = _FoldedList(), _given_calls(chunk, event.time)
         else:
             self._calls, self._given_calls = _FoldedList(), None
         metadata = chunk.get("response_metadata")
@@ -660,7 +664,7 @@ def _as_chunk(call: dict[str, Any]) -> dict[str, Any]:
     return {"name": call["name"], "args": call["args_text"], "id": call["id"], "index": None}
 
 
-def _given_calls(chunk: dict[str, Any]) -> list[dict[str, Any]]:
+def _given_calls(chunk: dict[str, Any], when: float) -> list[dict[str, Any]]:
     """Tool calls already parsed by the sender, then the ones it could not parse."""
     calls = []
     for call in chunk.get("tool_calls") or ():
@@ -675,6 +679,8 @@ def _given_calls(chunk: dict[str, Any]) -> list[dict[str, Any]]:
                     "args_text": json.dumps(args) if valid else str(args or ""),
                     "index": len(calls),
                     "valid_args": valid,
+                    "first_time": when,
+                    "args_time": when,
                 }
             )
     for call in chunk.get("invalid_tool_calls") or ():
@@ -688,9 +694,25 @@ def _given_calls(chunk: dict[str, Any]) -> list[dict[str, Any]]:
                     "args_text": args if isinstance(args, str) else "",
                     "index": len(calls),
                     "valid_args": False,
+                    "first_time": when,
+                    "args_time": when,
                 }
             )
     return calls
+
+
+def _input_message(given: Any) -> dict[str, Any] | None:
+    """A message as users pass it in an input: a dict with `role`/`type`, a (role, content)
+    pair, or a bare string (a human message)."""
+    if isinstance(given, str):
+        return {"type": "human", "content": given}
+    if isinstance(given, (list, tuple)) and len(given) == 2 and isinstance(given[0], str):
+        role = _ROLES.get(given[0], "human")
+        return {"type": role, "content": given[1]}
+    if isinstance(given, dict) and "content" in given:
+        role = _ROLES.get(str(given.get("type") or given.get("role") or "human"), "human")
+        return {**given, "type": role}
+    return None
 
 
 def _parent_namespace(checkpoint_ns: str | None) -> str:
@@ -711,6 +733,7 @@ class MessageReducer:
     def __init__(self) -> None:
         self.messages: dict[str, StreamedMessage] = {}
         self._pending_metadata: dict[str, dict[str, Any]] = {}
+        self._unmatched_input: list[StreamedMessage] = []
 
     def apply(self, event: Event) -> StreamedMessage | None:
         """Fold one event; returns the message it touched, if any."""
@@ -736,7 +759,70 @@ class MessageReducer:
             return touched
         elif mode == "events" and isinstance(event.data, dict):
             return self._apply_langchain_event(event, event.data)
+        elif mode == "values" and isinstance(event.data, dict):
+            return self._from_state(event, event.data.get("messages"), None)
+        elif mode == "updates" and isinstance(event.data, dict):
+            touched = None
+            for node, update in event.data.items():
+                if isinstance(update, dict) and "messages" in update:
+                    touched = self._from_state(event, update["messages"], node) or touched
+            return touched
         return None
+
+    def add_input(self, messages: Any, when: float) -> None:
+        """The run's input messages (`{"messages": [...]}`), shown before what streams.
+
+        They have no ids until the graph stores them, so a human message of the state with the
+        same text is taken to be the same message, not a new one.
+        """
+        for i, given in enumerate(messages if isinstance(messages, list) else [messages]):
+            chunk = _input_message(given)
+            if chunk is None:
+                continue
+            message = StreamedMessage(
+                f"input-{i}",
+                namespace="",
+                node=None,
+                tags=(),
+                step=None,
+                type=chunk["type"],
+                role=message_role(chunk),
+                source="input",
+                metadata={},
+                seq=-1,
+                time=when,
+            )
+            message._take_common(chunk)
+            message._content = _Content(chunk.get("content", ""))
+            message.complete = message.input = True
+            self.messages[message.id] = message
+            self._unmatched_input.append(message)
+
+    def _from_state(self, event: Event, messages: Any, node: str | None) -> StreamedMessage | None:
+        """Whole messages of the graph's state (`messages` key of values or of a node's
+        update): the ones no token stream showed, such as the user's input and tool results
+        when only `values`/`updates` are streamed. O(messages in the event)."""
+        touched = None
+        for given in messages if isinstance(messages, list) else [messages]:
+            if not isinstance(given, dict) or not given.get("id") or "content" not in given:
+                continue
+            if str(given["id"]) in self.messages or self._matches_input(given):
+                continue
+            metadata = {"langgraph_node": node} if node else {}
+            touched = self._add(event, given, metadata, source="state")
+            if touched is not None and touched.role == "human":
+                touched.input = True
+        return touched
+
+    def _matches_input(self, given: dict[str, Any]) -> bool:
+        if message_role(given) != "human":
+            return False
+        text = content_text(given.get("content"))
+        for message in self._unmatched_input:
+            if message.content_text == text:
+                self._unmatched_input.remove(message)
+                return True
+        return False
 
     def _apply_langchain_event(self, event: Event, data: dict[str, Any]) -> StreamedMessage | None:
         kind = data.get("event")
@@ -779,7 +865,7 @@ class MessageReducer:
         if message is None:
             namespace = (
                 event.namespace_str
-                if source == "messages-tuple"
+                if source in ("messages-tuple", "state")
                 else _parent_namespace(metadata.get("langgraph_checkpoint_ns"))
             )
             message = StreamedMessage(

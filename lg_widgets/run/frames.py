@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from lg_widgets.events import event_node, token_text
+from lg_widgets.reducers.messages import StreamedMessage
 from lg_widgets.reducers.timeline import BASE_COLUMNS
-from lg_widgets.reducers.tokens import StreamedMessage
 
 if TYPE_CHECKING:
     from lg_widgets.run.model import Run
@@ -84,8 +84,65 @@ def _chunk_texts(run: Run, message: StreamedMessage) -> list[str]:
     previous = ""
     for seq in message.piece_seqs:
         event = run.event_at(seq)
+        if event.mode in ("values", "updates"):  # a whole message of the state: one piece
+            texts.append(message.text)
+            continue
         text = token_text(event, message.id)
         if event.mode in ("messages/partial", "messages/complete"):  # accumulated: keep the new
             text, previous = (text[len(previous) :] if text.startswith(previous) else text), text
         texts.append(text)
     return texts
+
+
+TOOL_CALL_COLUMNS = [
+    "id", "name", "args", "args_text", "valid_args", "node", "namespace", "step", "message_id",
+    "called_at", "result", "status", "latency",
+]  # fmt: skip
+
+
+def tool_calls(run: Run) -> pd.DataFrame:
+    """One row per tool call, joined to the tool message that answered it (`tool_call_id`)."""
+    messages = run.streamed_messages
+    results = {m.tool_call_id: m for m in messages if m.role == "tool" and m.tool_call_id}
+    records = []
+    for message in messages:
+        if message.role != "ai":
+            continue
+        for call in message.tool_calls:
+            result = results.get(call["id"])
+            records.append(
+                (
+                    call["id"], call["name"], call["args"], call["args_text"], call["valid_args"],
+                    message.node, message.namespace, message.step, message.id,
+                    call["first_time"],
+                    result.content_text if result else None,
+                    result.status if result else None,
+                    result.first_time - call["args_time"] if result else None,
+                )
+            )  # fmt: skip
+    frame = pd.DataFrame.from_records(records, columns=TOOL_CALL_COLUMNS)
+    frame["called_at"] = _to_datetime(frame["called_at"])
+    frame["step"] = frame["step"].astype("Int64")
+    frame["latency"] = frame["latency"].astype("float64")
+    return frame
+
+
+USAGE_COLUMNS = ["model", "node", "messages", "input_tokens", "output_tokens", "total_tokens"]
+
+
+def usage(run: Run) -> pd.DataFrame:
+    """Token usage summed per (model, node) over the messages whose provider reported it."""
+    totals: dict[tuple[str | None, str | None], list[int]] = {}
+    for message in run.streamed_messages:
+        reported = message.usage
+        if not reported:
+            continue
+        model = message.response_metadata.get("model_name") or message.response_metadata.get(
+            "model"
+        )
+        row = totals.setdefault((model, message.node), [0, 0, 0, 0])
+        row[0] += 1
+        for i, key in enumerate(("input_tokens", "output_tokens", "total_tokens"), start=1):
+            row[i] += int(reported.get(key) or 0)
+    records = [(model, node, *counts) for (model, node), counts in totals.items()]
+    return pd.DataFrame.from_records(records, columns=USAGE_COLUMNS)

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from lg_widgets.events import Event, MetadataInterner, normalize
 from lg_widgets.logfile import write_log
 from lg_widgets.reducers import RunState
+from lg_widgets.reducers.messages import StreamedMessage
 from lg_widgets.reducers.status import FINAL_STATUSES, Settlement
-from lg_widgets.reducers.tokens import StreamedMessage
 from lg_widgets.run import frames
 
 if TYPE_CHECKING:
@@ -66,6 +66,7 @@ class Run:
         stream_mode: Sequence[str] = (),
         started_at: float | None = None,
         warnings: Iterable[str] = (),
+        input: Any = None,
     ) -> None:
         self.assistant_id = assistant_id
         self.thread_id = thread_id
@@ -83,6 +84,9 @@ class Run:
         self._final_values: dict[str, Any] | None = None
         self._frames: dict[str, tuple[int, pd.DataFrame]] = {}
         self._control: Control | None = None
+        self.input = input
+        if isinstance(input, dict) and input.get("messages"):
+            self._state.messages.add_input(input["messages"], self.started_at)
 
     # ---- building ---------------------------------------------------------------------------
     @classmethod
@@ -293,17 +297,20 @@ class Run:
     @property
     def streamed_messages(self) -> list[StreamedMessage]:
         """The message objects behind `messages` (live; treat them as read-only)."""
-        return list(self._state.tokens.messages.values())
+        return list(self._state.messages.messages.values())
 
     @property
     def messages(self) -> list[dict[str, Any]]:
-        """Every LLM message streamed as tokens (or sent whole), merged by message id."""
-        return [m.to_dict() for m in self._state.tokens.messages.values()]
+        """Every message of the run, in order of first appearance, whatever its role: the
+        input, LLM messages merged from their chunks (text, content blocks, tool calls, usage),
+        tool results, and messages of the state that no token stream showed."""
+        return [m.to_dict() for m in self._state.messages.messages.values()]
 
     @property
     def tokens(self) -> dict[tuple[str, str | None], str]:
-        """LLM text per `(namespace, node)`; the root namespace is `""`."""
-        return self._state.tokens.text_by_source()
+        """LLM text per `(namespace, node)`; the root namespace is `""`. Tool results, the
+        input and other non-AI messages are not LLM text."""
+        return self._state.messages.text_by_source()
 
     def text(
         self,
@@ -313,9 +320,19 @@ class Run:
         tags: str | Iterable[str] | None = None,
     ) -> str:
         """LLM text of the messages from these nodes/namespaces carrying all these tags."""
-        return "\n\n".join(
-            m.text for m in self._state.tokens.select(node=node, namespace=namespace, tags=tags)
-        )
+        return self._state.messages.text(node=node, namespace=namespace, tags=tags)
+
+    @property
+    def tool_calls(self) -> pd.DataFrame:
+        """One row per tool call, with its result (see the README)."""
+        size = sum(m.last_seq for m in self._state.messages.messages.values())
+        return self._frame("tool_calls", size, frames.tool_calls)
+
+    @property
+    def usage(self) -> pd.DataFrame:
+        """Tokens in/out/total per model and node, where the provider reported them."""
+        size = sum(m.last_seq for m in self._state.messages.messages.values())
+        return self._frame("usage", size, frames.usage)
 
     @property
     def tree(self) -> dict[str, Any]:
@@ -343,7 +360,7 @@ class Run:
     @property
     def tokens_df(self) -> pd.DataFrame:
         """One row per token chunk: seq, time, namespace, node, message_id, step, tags, text."""
-        size = sum(len(m.piece_seqs) for m in self._state.tokens.messages.values())
+        size = sum(len(m.piece_seqs) for m in self._state.messages.messages.values())
         return self._frame("tokens", size, frames.tokens)
 
     # ---- persistence and display ------------------------------------------------------------
@@ -354,6 +371,7 @@ class Run:
             "error_data": self.error_data,
             "final_state": self._final_values,
             "warnings": self.warnings,
+            "input": self.input,
         }
         write_log(path, header, self._events)
 

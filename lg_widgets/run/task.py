@@ -41,6 +41,7 @@ def start_run(
         run_id=request.run_id,
         url=connection.url,
         stream_mode=request.modes,
+        input=request.input,
     )
     RunTask(run, request, connection, client).start(loop_for_new_run())
     return run

@@ -242,8 +242,13 @@ def test_to_dict_has_the_whole_message():
         "last_seq",
         "first_time",
         "last_time",
+        "input",
     } == set(record)
-    assert record["tool_calls"][1] == {
+    call = dict(record["tool_calls"][1])
+    # when the call began and when its arguments last grew (the start of its latency)
+    began, args_grew = call.pop("first_time"), call.pop("args_time")
+    assert calling.first_time <= began <= args_grew <= calling.last_time
+    assert call == {
         "id": calling.tool_calls[1]["id"],
         "name": "divide",
         "args": {"a": 42, "b": 0},
@@ -426,6 +431,7 @@ def test_malformed_arguments_keep_the_raw_text_and_never_raise(pieces):
         # reading while it streams never raises either
         assert reducer.messages["m"].tool_calls[0]["name"] == "add"
     (call,) = reducer.messages["m"].tool_calls
+    call = {k: v for k, v in call.items() if k not in ("first_time", "args_time")}
     assert call == {
         "id": "call_1",
         "name": "add",
