@@ -734,6 +734,7 @@ class MessageReducer:
         self.messages: dict[str, StreamedMessage] = {}
         self._pending_metadata: dict[str, dict[str, Any]] = {}
         self._unmatched_input: list[StreamedMessage] = []
+        self._input_ids: set[str] = set()  # state ids of the input messages
 
     def apply(self, event: Event) -> StreamedMessage | None:
         """Fold one event; returns the message it touched, if any."""
@@ -806,7 +807,11 @@ class MessageReducer:
         for given in messages if isinstance(messages, list) else [messages]:
             if not isinstance(given, dict) or not given.get("id") or "content" not in given:
                 continue
-            if str(given["id"]) in self.messages or self._matches_input(given):
+            given_id = str(given["id"])
+            if given_id in self.messages or given_id in self._input_ids:
+                continue
+            if self._matches_input(given):
+                self._input_ids.add(given_id)  # the same input message in every later state
                 continue
             metadata = {"langgraph_node": node} if node else {}
             touched = self._add(event, given, metadata, source="state")

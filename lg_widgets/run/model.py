@@ -24,6 +24,9 @@ from lg_widgets.run import frames
 if TYPE_CHECKING:
     import pandas as pd
 
+    from lg_widgets.connection import Connection
+    from lg_widgets.transport import StreamRequest
+
 Listener = Callable[["Run", "Event | None"], None]
 
 
@@ -67,6 +70,8 @@ class Run:
         started_at: float | None = None,
         warnings: Iterable[str] = (),
         input: Any = None,
+        request: StreamRequest | None = None,
+        connection: Connection | None = None,
     ) -> None:
         self.assistant_id = assistant_id
         self.thread_id = thread_id
@@ -85,6 +90,8 @@ class Run:
         self._frames: dict[str, tuple[int, pd.DataFrame]] = {}
         self._control: Control | None = None
         self.input = input
+        self.request = request  # what was asked of the server (None for a loaded run)
+        self.connection = connection  # who was asked: url, key *variable*, headers
         if isinstance(input, dict) and input.get("messages"):
             self._state.messages.add_input(input["messages"], self.started_at)
 

@@ -42,6 +42,8 @@ def start_run(
         url=connection.url,
         stream_mode=request.modes,
         input=request.input,
+        request=request,
+        connection=connection,
     )
     RunTask(run, request, connection, client).start(loop_for_new_run())
     return run

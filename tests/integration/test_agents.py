@@ -94,3 +94,52 @@ async def test_langgraphs_prebuilt_react_agent_too(tmp_path):
     with lg_widgets.serve(tmp_path / "langgraph.json", connect=False) as embedded:
         reducer = await fold_run(embedded.url, "prebuilt", stream_mode="messages-tuple")
     assert_one_agent_turn(reducer, "agent")
+
+
+@pytest.mark.parametrize(
+    "stream_mode",
+    [["messages-tuple", "updates", "values"], ["updates"], ["values"], ["messages", "values"]],
+)
+async def test_a_run_shows_the_conversation_once_whatever_the_modes(server, stream_mode):
+    """The input, the tool-calling message, both results and the answer: each once, in order,
+    from token streams or from the state, and the tool calls joined to their results."""
+    run = lg_widgets.stream("react", QUESTION, thread_id="new", stream_mode=stream_mode)
+    await run
+    assert run.status == "success", run.error
+    roles = [(m["role"], m["node"]) for m in run.messages]
+    nodes = stream_mode != ["values"]  # a values event does not say which node wrote what
+    assert roles == [
+        ("human", None),
+        ("ai", "model" if nodes else None),
+        ("tool", "tools" if nodes else None),
+        ("tool", "tools" if nodes else None),
+        ("ai", "model" if nodes else None),
+    ], roles
+    assert run.messages[0]["input"] and "weather in Rome" in str(run.messages[0]["content"])
+    calls = run.tool_calls
+    assert calls["name"].tolist() == ["get_weather", "divide"]
+    assert calls["args"].tolist() == [{"city": "Rome"}, {"a": 10, "b": 0}]
+    assert calls["status"].tolist() == ["success", "error"]
+    assert calls["result"].tolist()[0] == "It is always sunny in Rome."
+    assert (calls["latency"] >= 0).all()
+    assert run.text() == ANSWER and run.tokens == {("", "model" if nodes else None): ANSWER}
+    usage = run.usage
+    node = "model" if nodes else None
+    assert usage[["model", "node", "messages"]].values.tolist() == [["fake-tool-caller", node, 2]]
+    assert usage["output_tokens"].sum() > 0
+
+
+async def test_malformed_arguments_are_kept_raw_and_the_run_goes_on(server):
+    run = lg_widgets.stream(
+        "react",
+        QUESTION,
+        thread_id="new",
+        stream_mode=["messages-tuple", "updates"],
+        config={"configurable": {"args": "invalid"}},
+    )
+    await run
+    assert run.status == "success", run.error
+    calls = run.tool_calls
+    assert calls["valid_args"].tolist() == [False, False]
+    assert calls["args"].isna().all() and calls["args_text"].str.endswith(",}").all()
+    assert calls["result"].isna().all()  # the agent stopped: nothing called the tools
