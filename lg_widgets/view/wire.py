@@ -294,7 +294,8 @@ def message_info(message: Any) -> MessageInfo:
                 "index": call["index"] if isinstance(call["index"], int) else i,
                 "id": call["id"],
                 "name": call["name"],
-                "args_time": call.get("args_time"),
+                # known once the message is complete: sent then, not on every argument piece
+                "args_time": call.get("args_time") if message.complete else None,
             }
             for i, call in enumerate(message.tool_calls)
         ],
