@@ -199,18 +199,6 @@ export class RunStore {
     return message;
   }
 
-  /** Text per "namespace|node" source, joined like Python's `run.tokens`. */
-  textBySource(): Map<string, string> {
-    const grouped = new Map<string, string[]>();
-    for (const m of this.messages.values()) {
-      const key = `${m.namespace}\u0000${m.node ?? ""}`;
-      const list = grouped.get(key) ?? [];
-      list.push(m.text);
-      grouped.set(key, list);
-    }
-    return new Map([...grouped].map(([k, v]) => [k, v.join("\n\n")]));
-  }
-
   get totalEvents(): number {
     return Object.values(this.counts).reduce((a, b) => a + b, 0);
   }

@@ -81,20 +81,6 @@ describe("RunStore", () => {
     expect(store.rows).toHaveLength(1);
   });
 
-  it("joins text per namespace and node like run.tokens", () => {
-    const store = new RunStore();
-    store.applySnapshot(
-      snapshot({
-        messages: [
-          { ...msg("a"), text: "one" },
-          { ...msg("b"), text: "two" },
-          { ...msg("c", "other"), text: "three" },
-        ],
-      }),
-    );
-    expect(store.textBySource().get("\u0000writer")).toBe("one\n\ntwo");
-  });
-
   it("merges a re-sent info by id, keeping the text, reasoning and arguments streamed so far", () => {
     const store = new RunStore();
     store.applySnapshot(snapshot());

@@ -3,7 +3,7 @@
 // the Python and TypeScript sides of the wire agree on data, not only on declarations.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import widget from "../src/index";
-import type { Delta, EventDetail, EventsPage, MessageInfo, Snapshot } from "../src/types";
+import type { Delta, EventDetail, EventsPage, Snapshot } from "../src/types";
 import { FakeModel } from "./fixtures";
 import fixture from "./wire.fixture.json";
 
@@ -15,27 +15,7 @@ interface Recorded {
   event: EventDetail;
 }
 
-// The fixture is regenerated from the kernel (python -m tests.unit.test_wire_contract); one recorded
-// before the conversation fields existed gets their defaults here, and only here.
-const CONVERSATION_DEFAULTS: Omit<MessageInfo, "id" | "namespace" | "node" | "tags" | "complete"> = {
-  role: "ai",
-  name: null,
-  tool_call_id: null,
-  status: null,
-  usage: null,
-  tool_calls: [],
-  first_time: 0,
-  input: false,
-};
-const filled = (messages: MessageInfo[]): MessageInfo[] =>
-  messages.map((m) => ({ ...CONVERSATION_DEFAULTS, ...m }));
-const raw = fixture as unknown as Recorded;
-const recorded: Recorded = {
-  ...raw,
-  first: { ...raw.first, messages: filled(raw.first.messages) },
-  deltas: raw.deltas.map((d) => (d.messages ? { ...d, messages: filled(d.messages) } : d)),
-  last: { ...raw.last, messages: filled(raw.last.messages) },
-};
+const recorded = fixture as unknown as Recorded;
 
 let el: HTMLElement;
 let dispose: () => void;
