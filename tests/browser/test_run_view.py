@@ -17,9 +17,12 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 TOKENS_JS = """() => {
   const view = document.querySelectorAll('[data-testid="lg-run-view"]')[%d];
   const groups = {};
-  for (const block of view ? view.querySelectorAll('[data-testid="message"]') : []) {
+  // the LLM's text, like run.tokens: AI messages that have text (not the input, not tool results)
+  for (const block of view ? view.querySelectorAll('[data-testid="message"][data-role="ai"]') : []) {
+    const text = block.querySelector('pre').textContent;
+    if (!text) continue;
     const key = JSON.stringify([block.dataset.ns, block.dataset.node || null]);
-    (groups[key] = groups[key] || []).push(block.querySelector('pre').textContent);
+    (groups[key] = groups[key] || []).push(text);
   }
   return Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, v.join('\\n\\n')]));
 }"""
@@ -28,7 +31,8 @@ TOKENS_JS = """() => {
 WATCH_TOKENS_JS = """() => {
   window.__lgwSeen = [];
   const record = () => {
-    const pre = document.querySelector('[data-testid="lg-run-view"] [data-testid="message"] pre');
+    const pre = document.querySelector(
+      '[data-testid="lg-run-view"] [data-testid="message"][data-role="ai"] pre');
     const text = pre ? pre.textContent : '';
     const seen = window.__lgwSeen;
     if (text && seen[seen.length - 1] !== text) seen.push(text);
