@@ -135,8 +135,8 @@ class Run:
         has created it (`started`)."""
         self._run_id = run_id or self._run_id
         self.thread_id = thread_id or self.thread_id
-        if started and self._state.status.status == "pending":
-            self._state.status.status = "running"
+        if started:
+            self._state.status.start()
         self._notify(None)
 
     def warn(self, text: str) -> None:
@@ -156,10 +156,8 @@ class Run:
         self.warnings.extend(settlement.warnings)
         if settlement.final_values is not None:
             self._final_values = settlement.final_values
-        if settlement.breakpoint:
-            self._state.status.breakpoint = True
         self.ended_at = time.time() if ended_at is None else ended_at
-        self._state.finish(settlement.status, settlement.error)
+        self._state.finish(settlement.status, settlement.error, breakpoint=settlement.breakpoint)
         self._notify(None)
 
     def attach(self, control: Control) -> None:
