@@ -120,9 +120,9 @@ def traffic_rows(graph: str, samples: list[live.Sample]) -> list[Row]:
 
 
 async def live_sections(url: str, sizes: Sizes) -> list[Row]:
-    from langgraph_sdk import get_client
+    from lg_widgets.defaults import current_connection
 
-    client = get_client(url=url)
+    client = current_connection(url).client()  # carries the embedded server's secret
     rows: list[Row] = []
     log("warm-up")
     await live.raw_sdk(client, "tokens", 500)
@@ -265,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     header = machine()
     rows: list[Row] = []
     import lg_widgets
+    from lg_widgets.defaults import child_environment
 
     config = os.path.join(os.path.dirname(os.path.abspath(__file__)), "langgraph.json")
     with offline.scratch() as folder:
@@ -274,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
                 if "live" in only:
                     rows += asyncio.run(live_sections(server.url, sizes))
                 if "browser" in only:
+                    # the lab's kernels reach the embedded server with its secret
+                    os.environ.update(child_environment(server))
                     rows += browser_rows(server.url, sizes)
                 if "memory" in only:
                     memory, live_tokens = asyncio.run(memory_sections(server.url, sizes, folder))

@@ -36,7 +36,7 @@ WATCH_JS = """() => {
     requestAnimationFrame(() => {
       pending = false;
       const pre = document.querySelector(
-        '[data-testid="lg-run-view"] [data-testid="message"] pre');
+        '[data-testid="lg-run-view"] [data-testid="message"][data-role="ai"] pre');
       const length = pre ? pre.textContent.length : 0;
       const last = paint[paint.length - 1];
       if (!last || last[1] !== length)

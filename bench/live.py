@@ -156,9 +156,9 @@ async def retained(
     tracemalloc starts after the client exists; the run and its attached view are measured
     after `gc.collect()` once the stream has ended.
     """
-    from langgraph_sdk import get_client
+    from lg_widgets.defaults import current_connection
 
-    client = get_client(url=url)
+    client = current_connection(url).client()  # carries the embedded server's secret
     digest, counter = hashlib.sha256(), [0]
     _tap(client, digest, counter)
     gc.collect()

@@ -13,7 +13,8 @@ Public API::
 In a notebook, `%load_ext lg_widgets` adds the magics (lg_widgets.magics).
 """
 
-from lg_widgets.connection import Connection, connect, current_connection, disconnect
+from lg_widgets.connection import Connection
+from lg_widgets.defaults import connect, current_connection, disconnect, serve
 from lg_widgets.errors import (
     LgWidgetsError,
     MissingServerExtra,
@@ -23,7 +24,7 @@ from lg_widgets.errors import (
 from lg_widgets.events import Event
 from lg_widgets.run import Run
 from lg_widgets.run.registry import runs
-from lg_widgets.server import EmbeddedServer, serve
+from lg_widgets.server import EmbeddedServer
 from lg_widgets.storage import load_run as load
 from lg_widgets.streaming import join, stream
 from lg_widgets.view import display as _display  # noqa: F401 - registers how runs display

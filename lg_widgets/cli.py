@@ -1,8 +1,9 @@
 """`lg-widgets` console command: start the embedded server and open the quickstart notebook.
 
 `lg-widgets demo` serves the demo graphs and opens JupyterLab on `notebooks/quickstart.ipynb`;
-the lab and its kernels get `LANGGRAPH_API_URL`, so the notebook's `%lgserve --reuse` finds the
-server. `lg-widgets demo --terminal` streams one run to the terminal instead.
+the lab and its kernels get `LANGGRAPH_API_URL` and the server's secret, so the notebook's
+`%lgserve --reuse` finds the server and is let in. `lg-widgets demo --terminal` streams one run
+to the terminal instead.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from lg_widgets.connection import URL_ENV
+from lg_widgets.defaults import child_environment, serve
 from lg_widgets.events import Event
 from lg_widgets.run import Run
-from lg_widgets.server import serve
 from lg_widgets.streaming import stream
 
 QUICKSTART = Path("notebooks") / "quickstart.ipynb"
@@ -70,8 +70,9 @@ def open_lab(notebook: Path, *, server_port: int | None, lab_args: list[str]) ->
         )
     with serve(port=server_port) as server:
         print(f"embedded LangGraph server at {server.url} (log: {server.log_path})", flush=True)
-        # Kernels inherit the lab's environment: this is how the notebook finds the server.
-        env = {**os.environ, URL_ENV: server.url}
+        # Kernels inherit the lab's environment: this is how the notebook finds the server (its
+        # URL, and the secret it requires).
+        env = {**os.environ, **child_environment(server)}
         command = [sys.executable, "-m", "jupyterlab", str(notebook), *lab_args]
         lab = subprocess.Popen(command, env=env, cwd=notebook.parent)
         try:

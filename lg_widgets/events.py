@@ -191,12 +191,12 @@ class Event:
 
 
 def content_text(content: Any) -> str:
-    """Text of a message `content`: a string, or the text of its content blocks."""
+    """Text of a message `content`: a string, or its string parts and `text` blocks."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
         return "".join(
-            block if isinstance(block, str) else str(block.get("text", ""))
+            block if isinstance(block, str) else str(block.get("text") or "")
             for block in content
             if isinstance(block, str) or (isinstance(block, dict) and block.get("type") == "text")
         )

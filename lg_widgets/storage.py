@@ -41,6 +41,7 @@ def load_run(path: str | os.PathLike[str]) -> Run:
             started_at=header.get("started_at") or 0.0,
             warnings=header.get("warnings") or [],
             reconnects=[Reconnect.from_json(r) for r in header.get("reconnects") or []],
+            input=header.get("input"),
         )
     status = header.get("status") or run.state.status.settle(cancelled=False)
     settlement = Settlement(status, header.get("error"), final_values=header.get("final_state"))

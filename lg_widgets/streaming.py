@@ -10,7 +10,8 @@ from typing import Any
 
 from langgraph_sdk.client import LangGraphClient, RunsClient
 
-from lg_widgets.connection import Connection, current_connection
+from lg_widgets.connection import Connection
+from lg_widgets.defaults import current_connection
 from lg_widgets.run.model import Run
 from lg_widgets.run.resume import REPLAY_ALL
 from lg_widgets.run.task import start_run

@@ -1,6 +1,7 @@
 """Record the transcripts that the unit tests replay, from the project's own embedded server.
 
-Run: .venv/bin/python scripts/record_transcripts.py   (rewrites tests/transcripts/*.jsonl)
+Run: .venv/bin/python scripts/record_transcripts.py [NAME_PREFIX ...]
+(rewrites tests/transcripts/*.jsonl; with prefixes, only the scenarios whose names start with one)
 
 `*.jsonl` files are `Run.save()` output (a header line, then one event per line);
 `*.v2.raw.jsonl` files hold the SDK's v2 parts exactly as yielded, one per line.
@@ -9,6 +10,7 @@ Run: .venv/bin/python scripts/record_transcripts.py   (rewrites tests/transcript
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 import orjson
@@ -55,6 +57,30 @@ SCENARIOS: dict[str, dict] = {
     "error.updates": dict(assistant_id="error", input={"topic": "x"}, stream_mode="updates"),
 }
 
+# The `react` demo (LangChain's create_agent over a model that streams tool calls like the big
+# providers): the same run in every mode that carries messages, plain string content and
+# Anthropic-style content blocks.
+QUESTION = {
+    "messages": [
+        {"role": "user", "content": "What is the weather in Paris, and what is 42 divided by 0?"}
+    ]
+}
+BLOCKS = {"configurable": {"content_style": "blocks"}}
+REACT_MODES: dict[str, dict] = {
+    "messages-tuple": dict(stream_mode="messages-tuple"),
+    "messages-tuple.subgraphs": dict(stream_mode="messages-tuple", stream_subgraphs=True),
+    "messages": dict(stream_mode="messages"),
+    "events": dict(stream_mode="events"),
+    "updates": dict(stream_mode="updates"),
+    "messages-tuple+events": dict(stream_mode=["messages-tuple", "events"]),
+}
+for _mode, _spec in REACT_MODES.items():
+    SCENARIOS[f"react.{_mode}"] = dict(assistant_id="react", input=QUESTION, **_spec)
+    if _mode != "updates":
+        SCENARIOS[f"react-blocks.{_mode}"] = dict(
+            assistant_id="react", input=QUESTION, config=BLOCKS, **_spec
+        )
+
 RAW_V2: dict[str, dict] = {
     "subgraph.updates.subgraphs.v2.raw": dict(
         assistant_id="subgraph", input={"foo": "foo"}, stream_mode="updates", stream_subgraphs=True
@@ -65,14 +91,22 @@ RAW_V2: dict[str, dict] = {
 }
 
 
-async def record() -> None:
+def _chosen(name: str, prefixes: list[str]) -> bool:
+    return not prefixes or any(name.startswith(prefix) for prefix in prefixes)
+
+
+async def record(prefixes: list[str]) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for name, spec in SCENARIOS.items():
+        if not _chosen(name, prefixes):
+            continue
         run = await lg_widgets.stream(spec.pop("assistant_id"), thread_id="new", **spec)
         run.save(OUT / f"{name}.jsonl")
         print(f"{name}: {run.status}, {len(run.events)} events")
     client = lg_widgets.current_connection().client()
     for name, spec in RAW_V2.items():
+        if not _chosen(name, prefixes):
+            continue
         thread = await client.threads.create()
         parts = [
             part
@@ -86,7 +120,7 @@ async def record() -> None:
 
 def main() -> None:
     with lg_widgets.serve():
-        asyncio.run(record())
+        asyncio.run(record(sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -12,15 +12,24 @@ from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import KernelManager
 
 import lg_widgets
+from lg_widgets.defaults import TOKEN_ENV, child_environment
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"
 
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[lg_widgets.EmbeddedServer]:
-    """The embedded in-memory server with the bundled demo graphs, set as the default."""
+    """The embedded in-memory server with the bundled demo graphs, set as the default.
+
+    Kernels and JupyterLab started by the tests get its URL in LANGGRAPH_API_URL; its secret
+    they inherit from here, as `lg-widgets demo` hands both to its lab.
+    """
     with lg_widgets.serve() as embedded:
-        yield embedded
+        os.environ[TOKEN_ENV] = child_environment(embedded)[TOKEN_ENV]
+        try:
+            yield embedded
+        finally:
+            os.environ.pop(TOKEN_ENV, None)
 
 
 @contextmanager

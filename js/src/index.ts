@@ -7,10 +7,10 @@ import { h } from "./dom";
 import { eventsPanel } from "./events";
 import { headerPanel } from "./header";
 import { createKernel } from "./kernel";
+import { messagesPanel } from "./messages";
 import type { Panel } from "./panel";
 import { RunStore } from "./store";
 import { timelinePanel } from "./timeline";
-import { tokensPanel } from "./tokens";
 import { treePanel } from "./tree";
 import type { Delta, Response, Snapshot } from "./types";
 
@@ -20,8 +20,8 @@ interface Traits {
 }
 
 const RESYNC_EVERY_MS = 1000;
-type Tab = "tokens" | "timeline" | "events";
-const TABS: Tab[] = ["tokens", "timeline", "events"];
+type Tab = "messages" | "timeline" | "events";
+const TABS: Tab[] = ["messages", "timeline", "events"];
 
 function render({ model, el }: Pick<RenderProps<Traits>, "model" | "el">): () => void {
   const store = new RunStore();
@@ -59,7 +59,7 @@ function render({ model, el }: Pick<RenderProps<Traits>, "model" | "el">): () =>
 
   const tree = treePanel(ctx);
   const panels: Record<Tab, Panel> = {
-    tokens: tokensPanel(ctx),
+    messages: messagesPanel(ctx),
     timeline: timelinePanel(ctx),
     events: eventsPanel(ctx),
   };
@@ -87,7 +87,7 @@ function render({ model, el }: Pick<RenderProps<Traits>, "model" | "el">): () =>
       "div",
       { class: "lgw-body" },
       tree.el,
-      h("div", { class: "lgw-main" }, tabs, panels.tokens.el, panels.timeline.el, panels.events.el),
+      h("div", { class: "lgw-main" }, tabs, panels.messages.el, panels.timeline.el, panels.events.el),
     ),
   );
   el.appendChild(root);
@@ -98,7 +98,7 @@ function render({ model, el }: Pick<RenderProps<Traits>, "model" | "el">): () =>
   header.shown();
   tree.shown();
   const modes = store.header?.stream_mode ?? [];
-  show(modes.some((m) => m.startsWith("messages")) || store.messages.size ? "tokens" : "timeline");
+  show(modes.some((m) => m.startsWith("messages")) || store.messages.size ? "messages" : "timeline");
 
   return () => {
     model.off("msg:custom", onMessage);

@@ -1,10 +1,27 @@
 // The view's copy of the run: built from a snapshot, advanced by sequence-numbered deltas.
 // Pure data (no DOM) so the ordering rules can be unit-tested.
 
-import type { Delta, EventRow, Header, MessageInfo, Snapshot, TimelineRow, TreeNode } from "./types";
+import type {
+  Delta,
+  EventRow,
+  Header,
+  MessageInfo,
+  Snapshot,
+  TimelineRow,
+  ToolCallInfo,
+  TreeNode,
+} from "./types";
 
+/** A tool call with its whole argument text so far. */
+export interface ToolCall extends ToolCallInfo {
+  args_text: string;
+}
+
+/** A message with everything streamed into it so far. */
 export interface Message extends MessageInfo {
   text: string;
+  reasoning: string;
+  tool_calls: ToolCall[];
 }
 
 /** What one snapshot or delta changed, so panels update only what they must. */
@@ -14,7 +31,10 @@ export interface Change {
   tree: boolean;
   counts: boolean;
   newMessages: string[];
+  updated: string[]; // known messages whose info was re-sent (status, usage, calls...)
   appended: Map<string, string>; // message id -> text appended
+  reasoning: Map<string, string>; // message id -> reasoning text appended
+  toolArgs: Map<string, Map<number, string>>; // message id -> call index -> argument text appended
   completed: string[];
   rowsFrom: number; // index of the first new row (rows.length when none)
 }
@@ -28,7 +48,10 @@ function emptyChange(rowsFrom: number, reset = false): Change {
     tree: reset,
     counts: reset,
     newMessages: [],
+    updated: [],
     appended: new Map(),
+    reasoning: new Map(),
+    toolArgs: new Map(),
     completed: [],
     rowsFrom,
   };
@@ -65,9 +88,7 @@ export class RunStore {
     this.seq = snap.seq;
     this.header = snap.header;
     this.messages = new Map();
-    for (const info of snap.messages) {
-      this.messages.set(info.id, { ...info, text: info.text ?? "" });
-    }
+    for (const info of snap.messages) this.messages.set(info.id, fromInfo(info));
     this.rows = [...snap.rows];
     this.tree = isTree(snap.tree) ? snap.tree : null;
     this.counts = { ...snap.counts };
@@ -116,21 +137,30 @@ export class RunStore {
       const known = this.messages.get(info.id);
       if (known) {
         if (info.complete && !known.complete) change.completed.push(info.id);
-        Object.assign(known, { ...info, text: known.text });
+        merge(known, info);
+        change.updated.push(info.id);
       } else {
-        this.messages.set(info.id, { ...info, text: "" });
+        this.messages.set(info.id, fromInfo(info));
         change.newMessages.push(info.id);
       }
     }
     for (const [id, piece] of Object.entries(delta.text ?? {})) {
-      let message = this.messages.get(id);
-      if (!message) {
-        message = { id, namespace: "", node: null, tags: [], complete: false, text: "" };
-        this.messages.set(id, message);
-        change.newMessages.push(id);
-      }
-      message.text += piece;
+      this.message(id, change).text += piece;
       change.appended.set(id, piece);
+    }
+    for (const [id, piece] of Object.entries(delta.reasoning ?? {})) {
+      this.message(id, change).reasoning += piece;
+      change.reasoning.set(id, piece);
+    }
+    for (const [id, calls] of Object.entries(delta.tool_args ?? {})) {
+      const message = this.message(id, change);
+      const pieces = new Map<number, string>();
+      for (const [key, piece] of Object.entries(calls)) {
+        const index = Number(key);
+        callAt(message, index).args_text += piece;
+        pieces.set(index, piece);
+      }
+      change.toolArgs.set(id, pieces);
     }
     if (delta.rows?.length) this.rows.push(...delta.rows);
     if (delta.tree) {
@@ -144,21 +174,70 @@ export class RunStore {
     this.emit(change);
   }
 
-  /** Text per "namespace|node" source, joined like Python's `run.tokens`. */
-  textBySource(): Map<string, string> {
-    const grouped = new Map<string, string[]>();
-    for (const m of this.messages.values()) {
-      const key = `${m.namespace}\u0000${m.node ?? ""}`;
-      const list = grouped.get(key) ?? [];
-      list.push(m.text);
-      grouped.set(key, list);
+  /** The message `id`; a placeholder when its pieces came before its info (shown until it arrives). */
+  private message(id: string, change: Change): Message {
+    let message = this.messages.get(id);
+    if (!message) {
+      message = fromInfo({
+        id,
+        namespace: "",
+        node: null,
+        tags: [],
+        complete: false,
+        role: "ai",
+        name: null,
+        tool_call_id: null,
+        status: null,
+        usage: null,
+        tool_calls: [],
+        first_time: 0,
+        input: false,
+      });
+      this.messages.set(id, message);
+      change.newMessages.push(id);
     }
-    return new Map([...grouped].map(([k, v]) => [k, v.join("\n\n")]));
+    return message;
   }
 
   get totalEvents(): number {
     return Object.values(this.counts).reduce((a, b) => a + b, 0);
   }
+}
+
+/** A message from its info; a snapshot's info carries the whole texts so far. */
+function fromInfo(info: MessageInfo): Message {
+  const { text = "", reasoning = "", ...rest } = info;
+  return {
+    ...rest,
+    text,
+    reasoning,
+    tool_calls: info.tool_calls.map(({ args_text = "", ...call }) => ({ ...call, args_text })),
+  };
+}
+
+/** Replace a known message's info, keeping what streamed into it (texts, argument texts). */
+function merge(known: Message, info: MessageInfo): void {
+  const previous = known.tool_calls;
+  const { text: _text, reasoning: _reasoning, tool_calls, ...rest } = info;
+  Object.assign(known, rest);
+  known.tool_calls = tool_calls.map(({ args_text: _args, ...call }) => ({
+    ...call,
+    args_text: previous.find((c) => c.index === call.index)?.args_text ?? "",
+  }));
+  // argument pieces that came before their call's info stay until it arrives
+  for (const call of previous) {
+    if (!known.tool_calls.some((c) => c.index === call.index)) known.tool_calls.push(call);
+  }
+}
+
+/** The call at `index`, created (name unknown) when its argument pieces come first. */
+function callAt(message: Message, index: number): ToolCall {
+  let call = message.tool_calls.find((c) => c.index === index);
+  if (!call) {
+    call = { index, id: null, name: null, args_time: null, args_text: "" };
+    message.tool_calls.push(call);
+  }
+  return call;
 }
 
 function isTree(tree: unknown): tree is TreeNode {

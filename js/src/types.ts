@@ -24,14 +24,55 @@ export interface Header {
   reconnect_attempt: number | null;
 }
 
+export type MessageRole = "human" | "ai" | "tool" | "system" | "other";
+
+export type ToolStatus = "success" | "error";
+
+export interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+}
+
+export interface ToolCallInfo {
+  // the provider's tool-call index within its message: the key of its argument pieces
+  index: number;
+  // links the tool's result (a tool message's tool_call_id)
+  id: string | null;
+  // known from the first chunk: shown at once
+  name: string | null;
+  // time of the call's latest argument chunk (latency = result time - this)
+  args_time: number | null;
+  // in snapshots only: the whole raw argument string so far (deltas carry Delta.tool_args)
+  args_text?: string;
+}
+
+// Re-sent in Delta.messages whenever it is new or changed; the front end merges by id.
 export interface MessageInfo {
   id: string;
   namespace: string;
   node: string | null;
   tags: string[];
   complete: boolean;
+  role: MessageRole;
+  // a tool message's tool name
+  name: string | null;
+  // a tool message: the call it answers
+  tool_call_id: string | null;
+  // a tool message: how its tool ended
+  status: ToolStatus | null;
+  // where the provider reported it
+  usage: Usage | null;
+  // an AI message's calls
+  tool_calls: ToolCallInfo[];
+  // when the message began (a tool result's time)
+  first_time: number;
+  // the user's input (from the run's input / state), not streamed
+  input: boolean;
   // in snapshots only: the whole text so far (deltas carry pieces in Delta.text)
   text?: string;
+  // in snapshots only: the whole reasoning text so far (deltas carry Delta.reasoning)
+  reasoning?: string;
 }
 
 export interface TimelineRow {
@@ -84,6 +125,10 @@ export interface Delta {
   messages?: MessageInfo[];
   // message id -> text appended since the last delta
   text?: Record<string, string>;
+  // message id -> reasoning text appended since the last delta
+  reasoning?: Record<string, string>;
+  // message id -> tool-call index (as a string) -> argument text appended since the last delta
+  tool_args?: Record<string, Record<string, string>>;
   rows?: TimelineRow[];
   tree?: TreeNode | Record<string, never>;
   counts?: Record<string, number>;

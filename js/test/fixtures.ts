@@ -1,4 +1,4 @@
-import type { Delta, Header, Snapshot } from "../src/types";
+import type { Delta, Header, MessageInfo, Snapshot } from "../src/types";
 
 export const header = (over: Partial<Header> = {}): Header => ({
   assistant_id: "chat",
@@ -12,6 +12,23 @@ export const header = (over: Partial<Header> = {}): Header => ({
   stream_mode: ["messages-tuple", "updates"],
   live: true,
   warnings: [],
+  ...over,
+});
+
+/** A message's info; an AI message that began at t=1000 unless told otherwise. */
+export const message = (over: Partial<MessageInfo> & { id: string }): MessageInfo => ({
+  namespace: "",
+  node: null,
+  tags: [],
+  complete: false,
+  role: "ai",
+  name: null,
+  tool_call_id: null,
+  status: null,
+  usage: null,
+  tool_calls: [],
+  first_time: 1000,
+  input: false,
   ...over,
 });
 

@@ -1,7 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import widget from "../src/index";
 import type { TimelineRow, TreeNode, TreeStatus } from "../src/types";
-import { delta, FakeModel, header, setContentHeight, sized, snapshot, tick, userScroll } from "./fixtures";
+import {
+  delta,
+  FakeModel,
+  header,
+  message,
+  setContentHeight,
+  sized,
+  snapshot,
+  tick,
+  userScroll,
+} from "./fixtures";
 
 const EVIL = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
 
@@ -40,7 +50,7 @@ describe("RunView front end", () => {
     mount(model);
     model.custom(
       delta(1, {
-        messages: [{ id: "m1", namespace: "", node: "write_joke", tags: ["joke"], complete: false }],
+        messages: [message({ id: "m1", namespace: "", node: "write_joke", tags: ["joke"], complete: false })],
         text: { m1: "Why " },
       }),
     );
@@ -55,7 +65,7 @@ describe("RunView front end", () => {
     mount(model);
     model.custom(
       delta(1, {
-        messages: [{ id: "m1", namespace: "", node: "n", tags: [], complete: false }],
+        messages: [message({ id: "m1", namespace: "", node: "n", tags: [], complete: false })],
         text: { m1: "x".repeat(5000) },
       }),
     );
@@ -73,7 +83,9 @@ describe("RunView front end", () => {
     const model = new FakeModel(
       snapshot({
         header: header({ status: "error", error: EVIL, interrupts: [{ value: EVIL }] }),
-        messages: [{ id: "m1", namespace: "", node: EVIL, tags: [EVIL], complete: true, text: EVIL }],
+        messages: [
+          message({ id: "m1", namespace: "", node: EVIL, tags: [EVIL], complete: true, text: EVIL }),
+        ],
         rows: [row(0, { node: EVIL, preview: EVIL, changed: [EVIL] })],
         tree: {
           namespace: "",
@@ -107,7 +119,9 @@ describe("RunView front end", () => {
     model.setSnapshot(
       snapshot({
         seq: 3,
-        messages: [{ id: "m1", namespace: "", node: "n", tags: [], complete: false, text: "all of it" }],
+        messages: [
+          message({ id: "m1", namespace: "", node: "n", tags: [], complete: false, text: "all of it" }),
+        ],
       }),
     );
     expect(el.querySelector('[data-testid="message"] pre')?.textContent).toBe("all of it");
@@ -218,8 +232,15 @@ describe("RunView front end", () => {
       snapshot({
         tree,
         messages: [
-          { id: "a", namespace: "", node: "write_joke", tags: [], complete: true, text: "joke" },
-          { id: "b", namespace: "review:1", node: "critic", tags: [], complete: true, text: "review" },
+          message({ id: "a", namespace: "", node: "write_joke", tags: [], complete: true, text: "joke" }),
+          message({
+            id: "b",
+            namespace: "review:1",
+            node: "critic",
+            tags: [],
+            complete: true,
+            text: "review",
+          }),
         ],
       }),
     );
@@ -230,22 +251,22 @@ describe("RunView front end", () => {
     sub?.click();
     const visible = [...el.querySelectorAll<HTMLElement>('[data-testid="message"]')].filter((m) => !m.hidden);
     expect(visible.map((m) => m.dataset.node)).toEqual(["critic"]);
-    const groups = [...el.querySelectorAll<HTMLElement>('[data-testid="token-group"]')];
-    expect(groups.map((g) => g.hidden)).toEqual([true, false]);
   });
 
-  it("groups messages per namespace and node as they stream in", () => {
+  it("shows messages in the order they began, each with its role, namespace and node", () => {
     const model = new FakeModel(snapshot());
     mount(model);
-    const info = (id: string, node: string) => ({ id, namespace: "", node, tags: [], complete: false });
+    const info = (id: string, node: string) => message({ id, node });
     model.custom(
       delta(1, { messages: [info("j1", "joke"), info("p1", "poem")], text: { j1: "a", p1: "b" } }),
     );
     model.custom(delta(2, { messages: [info("j2", "joke")], text: { j2: "c", p1: "d" } }));
-    const groups = [...el.querySelectorAll<HTMLElement>('[data-testid="token-group"]')];
-    expect(groups.map((g) => [...g.querySelectorAll("pre")].map((p) => p.textContent))).toEqual([
-      ["a", "c"],
-      ["bd"],
+    const blocks = [...el.querySelectorAll<HTMLElement>('[data-testid="message"]')];
+    expect(blocks.map((b) => b.querySelector("pre")?.textContent)).toEqual(["a", "bd", "c"]);
+    expect(blocks.map((b) => b.querySelector(".lgw-msg-meta")?.textContent)).toEqual([
+      "airoot · joke",
+      "airoot · poem",
+      "airoot · joke",
     ]);
   });
 
@@ -273,11 +294,11 @@ describe("RunView front end", () => {
         },
       ],
     });
-    const critic = { id: "m1", namespace: "review:abc", node: "critic", tags: [] };
+    const critic = message({ id: "m1", namespace: "review:abc", node: "critic", tags: [] });
     const model = new FakeModel(
       snapshot({
         seq: 4,
-        messages: [{ ...critic, complete: false, text: "Good " }],
+        messages: [message({ ...critic, complete: false, text: "Good " })],
         rows: [row(0, { namespace: "review:abc", node: "critic", time: 1000.5 })],
         tree: tree(2, 1001, "running"),
         counts: { updates: 1, messages: 1 },
@@ -290,7 +311,7 @@ describe("RunView front end", () => {
     model.custom(
       delta(5, {
         header: header({ status: "success", ended_at: 1003, live: false }),
-        messages: [{ ...critic, complete: true }],
+        messages: [message({ ...critic, complete: true })],
         text: { m1: "joke" },
         rows: [row(1, { time: 1002.25 })],
         tree: tree(3, 1002, "success"),
@@ -298,10 +319,10 @@ describe("RunView front end", () => {
       }),
     );
     expect(model.sent).toEqual([]); // in order: no resync
-    const message = el.querySelector<HTMLElement>('[data-testid="message"]');
-    expect(message?.querySelector("pre")?.textContent).toBe("Good joke");
-    expect(message?.dataset.complete).toBe("true");
-    expect(el.querySelector('[data-testid="token-group"]')?.textContent).toContain("review · critic");
+    const block = el.querySelector<HTMLElement>('[data-testid="message"]');
+    expect(block?.querySelector("pre")?.textContent).toBe("Good joke");
+    expect(block?.dataset.complete).toBe("true");
+    expect(block?.querySelector(".lgw-msg-meta")?.textContent).toContain("review · critic");
     expect(el.querySelector('[data-testid="status"]')?.textContent).toBe("success");
     expect(el.querySelector('[data-testid="counts"]')?.textContent).toBe("3 events (updates 2, messages 1)");
     expect(el.querySelector('[data-testid="elapsed"]')?.textContent).toBe("3.0 s");
@@ -326,10 +347,10 @@ describe("RunView front end", () => {
   });
 
   it("tokens and timeline follow the end until the user scrolls up", async () => {
-    const info = { id: "m1", namespace: "", node: "n", tags: [], complete: false, text: "a" };
+    const info = message({ id: "m1", namespace: "", node: "n", tags: [], complete: false, text: "a" });
     const model = new FakeModel(snapshot({ messages: [info], rows: [row(0)] }));
     mount(model);
-    const tokens = sized(el.querySelector<HTMLElement>(".lgw-tokens .lgw-scroll")!, 1000);
+    const tokens = sized(el.querySelector<HTMLElement>(".lgw-messages .lgw-scroll")!, 1000);
     model.custom(delta(1, { text: { m1: "b" } }));
     expect(tokens.scrollTop).toBe(1000);
     userScroll(tokens, 200);

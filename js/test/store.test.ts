@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import type { Change } from "../src/store";
 import { RunStore } from "../src/store";
-import { delta, header, snapshot } from "./fixtures";
+import { delta, header, message, snapshot } from "./fixtures";
 
-const msg = (id: string, node = "writer") => ({ id, namespace: "", node, tags: ["t"], complete: false });
+const msg = (id: string, node = "writer") => message({ id, node, tags: ["t"] });
 
 describe("RunStore", () => {
   it("applies deltas in order and appends token pieces", () => {
@@ -80,17 +81,55 @@ describe("RunStore", () => {
     expect(store.rows).toHaveLength(1);
   });
 
-  it("joins text per namespace and node like run.tokens", () => {
+  it("merges a re-sent info by id, keeping the text, reasoning and arguments streamed so far", () => {
     const store = new RunStore();
-    store.applySnapshot(
-      snapshot({
-        messages: [
-          { ...msg("a"), text: "one" },
-          { ...msg("b"), text: "two" },
-          { ...msg("c", "other"), text: "three" },
-        ],
+    store.applySnapshot(snapshot());
+    const call = { index: 0, id: "c1", name: "search", args_time: 1001 };
+    store.applyDelta(
+      delta(1, {
+        messages: [message({ id: "m1", tool_calls: [call] })],
+        text: { m1: "Let me look" },
+        reasoning: { m1: "hmm" },
+        tool_args: { m1: { "0": '{"q": ' } },
       }),
     );
-    expect(store.textBySource().get("\u0000writer")).toBe("one\n\ntwo");
+    const changes: Change[] = [];
+    store.subscribe((c) => changes.push(c));
+    store.applyDelta(
+      delta(2, {
+        messages: [message({ id: "m1", complete: true, tool_calls: [{ ...call, args_time: 1002 }] })],
+        tool_args: { m1: { "0": '"cats"}' } },
+      }),
+    );
+    const m = store.messages.get("m1");
+    expect(m).toMatchObject({ complete: true, text: "Let me look", reasoning: "hmm" });
+    expect(m?.tool_calls).toEqual([{ ...call, args_time: 1002, args_text: '{"q": "cats"}' }]);
+    expect(changes[0]).toMatchObject({ newMessages: [], updated: ["m1"], completed: ["m1"] });
+    expect(changes[0].toolArgs.get("m1")).toEqual(new Map([[0, '"cats"}']]));
+  });
+
+  it("keeps argument pieces that came before their call's info, nameless until it arrives", () => {
+    const store = new RunStore();
+    store.applySnapshot(snapshot());
+    store.applyDelta(delta(1, { messages: [message({ id: "m1" })], tool_args: { m1: { "1": "[1" } } }));
+    expect(store.messages.get("m1")?.tool_calls).toEqual([
+      { index: 1, id: null, name: null, args_time: null, args_text: "[1" },
+    ]);
+    const call = { index: 1, id: "c1", name: "add", args_time: 1001 };
+    store.applyDelta(
+      delta(2, { messages: [message({ id: "m1", tool_calls: [call] })], tool_args: { m1: { "1": "]" } } }),
+    );
+    expect(store.messages.get("m1")?.tool_calls).toEqual([{ ...call, args_text: "[1]" }]);
+  });
+
+  it("takes whole texts from a snapshot's infos", () => {
+    const store = new RunStore();
+    const call = { index: 0, id: "c1", name: "search", args_time: 1001, args_text: "{}" };
+    store.applySnapshot(
+      snapshot({ messages: [message({ id: "m1", text: "a", reasoning: "r", tool_calls: [call] })] }),
+    );
+    store.applyDelta(delta(1, { reasoning: { m1: "s" }, tool_args: { m1: { "0": " " } } }));
+    expect(store.messages.get("m1")).toMatchObject({ text: "a", reasoning: "rs" });
+    expect(store.messages.get("m1")?.tool_calls[0].args_text).toBe("{} ");
   });
 });

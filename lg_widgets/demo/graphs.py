@@ -1,20 +1,28 @@
 """The demo graphs, one per assistant id in `langgraph.json`.
 
-`agent` and `subgraph` are the examples of LangGraph's streaming guide; the others exercise one
-streaming feature each (LLM tokens, custom data, interrupts, errors, slow pacing for join/cancel).
+`agent` and `subgraph` are the examples of LangGraph's streaming guide; `react` is an agent made
+by LangChain's own `create_agent`, so its stream is what real agents send; the others exercise
+one streaming feature each (LLM tokens, custom data, interrupts, errors, slow pacing).
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, TypedDict
+from typing import Annotated, Any, TypedDict
 
-from langchain_core.messages import AIMessage
+from langchain.agents import create_agent
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
+from langchain_core.tools import StructuredTool, ToolException, tool
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
 from langgraph.types import interrupt
 
-from lg_widgets.demo.fake_models import PacedFakeChatModel, scripted_model
+from lg_widgets.demo.fake_models import (
+    PacedFakeChatModel,
+    ToolCallingFakeChatModel,
+    scripted_model,
+)
 
 
 # --- agent: the joke graph -------------------------------------------------------------------
@@ -87,27 +95,38 @@ subgraph = (
 # --- chat: LLM tokens from parallel nodes and from inside a subgraph --------------------------
 class ChatState(TypedDict, total=False):
     topic: str
+    messages: Annotated[list[AnyMessage], add_messages]
     joke: str
     poem: str
     review: str
 
 
+def _topic(state: ChatState) -> str:
+    """`topic`, or else the text of the last human message (chat input `{"messages": [...]}`)."""
+    if state.get("topic"):
+        return state["topic"]
+    asked = [m for m in state.get("messages") or () if isinstance(m, HumanMessage)]
+    return asked[-1].text if asked else "nothing"
+
+
 def write_joke(state: ChatState) -> dict[str, Any]:
-    text = f"Why did the {state['topic']} cross the road? To get to the other side of the story."
-    reply = scripted_model(text, tags=["joke"]).invoke(f"Tell a joke about {state['topic']}")
-    return {"joke": reply.content}
+    topic = _topic(state)
+    text = f"Why did the {topic} cross the road? To get to the other side of the story."
+    reply = scripted_model(text, tags=["joke"]).invoke(f"Tell a joke about {topic}")
+    return {"joke": reply.content, "messages": [reply]}
 
 
 def write_poem(state: ChatState) -> dict[str, Any]:
-    text = f"Roses are red, {state['topic']} is sweet, a streaming poem is hard to beat."
-    reply = scripted_model(text, tags=["poem"]).invoke(f"Write a poem about {state['topic']}")
-    return {"poem": reply.content}
+    topic = _topic(state)
+    text = f"Roses are red, {topic} is sweet, a streaming poem is hard to beat."
+    reply = scripted_model(text, tags=["poem"]).invoke(f"Write a poem about {topic}")
+    return {"poem": reply.content, "messages": [reply]}
 
 
 def critic(state: ChatState) -> dict[str, Any]:
-    text = f"The joke about {state['topic']} works; the poem rhymes."
+    text = f"The joke about {_topic(state)} works; the poem rhymes."
     reply = scripted_model(text, tags=["review"]).invoke("Review the joke and the poem")
-    return {"review": reply.content}
+    return {"review": reply.content, "messages": [reply]}
 
 
 _review = StateGraph(ChatState).add_node(critic).add_edge(START, "critic").compile()
@@ -122,6 +141,32 @@ chat = (
     .add_edge(["write_joke", "write_poem"], "review")
     .add_edge("review", END)
     .compile()
+)
+
+
+# --- react: a tool-calling agent from LangChain's own constructor -----------------------------
+@tool
+def get_weather(city: str) -> str:
+    """The current weather in a city."""
+    return f"It is always sunny in {city}."
+
+
+def _divide(a: float, b: float) -> float:
+    """a divided by b."""
+    if b == 0:
+        raise ToolException(f"cannot divide {a} by zero")
+    return a / b
+
+
+# handle_tool_error: the failure goes back to the model as a ToolMessage with status "error"
+divide = StructuredTool.from_function(_divide, name="divide", handle_tool_error=True)
+
+
+react = create_agent(
+    ToolCallingFakeChatModel(),
+    [get_weather, divide],
+    system_prompt="You answer with the help of your tools.",
+    name="react",
 )
 
 

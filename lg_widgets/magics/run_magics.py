@@ -24,11 +24,12 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, List, Unicode, Union
 
-import lg_widgets
 from lg_widgets.magics import inputs, preflight, sentences
 from lg_widgets.magics.awaiting import awaited_by_cell, wait_blocking
 from lg_widgets.magics.server_magics import LgServerMagics
 from lg_widgets.run import Run
+from lg_widgets.run.registry import runs
+from lg_widgets.streaming import join, stream
 
 MULTITASK = ("reject", "interrupt", "rollback", "enqueue")
 PYTHON_ORIGIN = "python"
@@ -133,7 +134,7 @@ class LgRunMagics(Magics):
                 multitask_strategy=args.multitask_strategy,
             )
         subgraphs = args.subgraphs or (self.default_subgraphs and not args.no_subgraphs)
-        run = lg_widgets.stream(
+        run = stream(
             args.assistant,
             payload,
             thread_id=thread,
@@ -180,7 +181,7 @@ class LgRunMagics(Magics):
                 raise sentences.modes_not_joinable(args.run_id, run_modes, missing)
         if args.subgraphs and not created.get("subgraphs", True):
             raise sentences.no_subgraphs_to_join(args.run_id)
-        run = lg_widgets.join(
+        run = join(
             args.thread_id,
             args.run_id,
             stream_mode=modes,
@@ -199,7 +200,7 @@ class LgRunMagics(Magics):
         """Every run of this kernel (magics and Python API) with its status; can cancel one."""
         args = inputs.parse_line(self.lgruns, line)
         if args.cancel is not None:
-            targets = _select(lg_widgets.runs(), args.cancel)
+            targets = _select(runs(), args.cancel)
             for run in targets:
                 run.cancel()
             print(sentences.cancelling(len(targets)))
@@ -211,7 +212,7 @@ class LgRunMagics(Magics):
         variables = self._variables()
         rows = [
             {
-                "origin": getattr(run, "origin", None) or PYTHON_ORIGIN,
+                "origin": run.origin or PYTHON_ORIGIN,
                 "variable": variables.get(id(run)),
                 "assistant": run.assistant_id,
                 "status": run.status,
@@ -221,7 +222,7 @@ class LgRunMagics(Magics):
                 "run_id": run.run_id,
                 "error": run.error,
             }
-            for run in lg_widgets.runs()
+            for run in runs()
         ]
         return pd.DataFrame(rows, columns=list(RUNS_COLUMNS))
 

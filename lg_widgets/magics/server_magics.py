@@ -15,8 +15,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Unicode
 
-import lg_widgets
-from lg_widgets import connection as connections
+from lg_widgets import defaults
 from lg_widgets.connection import Connection
 from lg_widgets.errors import MissingServerExtra, NoServerConfigured, ServerStartError
 from lg_widgets.magics import inputs, preflight, sentences
@@ -53,10 +52,10 @@ class LgServerMagics(Magics):
         """
         if api_key_env:
             inputs.check_env_set(inputs.check_env_name(api_key_env))
-        if url is None and connections.default_connection() is None and self.url:
+        if url is None and defaults.default_connection() is None and self.url:
             url, api_key_env = self.url, api_key_env or self.api_key_env
         try:
-            connection = connections.current_connection(url, api_key_env=api_key_env)
+            connection = defaults.current_connection(url, api_key_env=api_key_env)
         except NoServerConfigured as exc:
             raise sentences.no_server(str(exc), stopped="has stopped" in str(exc)) from None
         return connection, {"url": url, "api_key_env": api_key_env}
@@ -79,9 +78,9 @@ class LgServerMagics(Magics):
         if args.api_key_env:
             inputs.check_env_set(inputs.check_env_name(args.api_key_env))
         headers = inputs.parse_headers(args.header)
-        candidate = Connection(args.url.rstrip("/"), args.api_key_env, headers)
+        candidate = defaults.connection_to(args.url, api_key_env=args.api_key_env, headers=headers)
         graphs = preflight.server_graphs(candidate)
-        connection = lg_widgets.connect(
+        connection = defaults.connect(
             candidate.url, api_key_env=args.api_key_env, headers=headers
         )
         print(sentences.connected(connection, graphs))
@@ -110,18 +109,18 @@ class LgServerMagics(Magics):
         if server is not None and server.running:
             same = config in (None, server.config) and args.port in (None, _port(server.url))
             if same:
-                lg_widgets.connect(server.url, _server=server)
+                defaults.connect(server)
                 print(sentences.server_already_running(server.url))
                 return
             server.stop()
         try:
-            server = lg_widgets.serve(config, port=args.port)
+            server = defaults.serve(config, port=args.port)
         except (MissingServerExtra, FileNotFoundError) as exc:
             raise sentences.passed_on(str(exc)) from None
         except ServerStartError as exc:
             raise sentences.server_start_failed(exc) from None
         self._server = server
-        graphs = preflight.server_graphs(Connection(server.url, server=server))
+        graphs = preflight.server_graphs(defaults.connection_to(server.url))
         print(sentences.server_started(server.url, graphs, server.log_path))
 
     def _reuse(self) -> bool:
@@ -139,9 +138,8 @@ class LgServerMagics(Magics):
             raise sentences.nothing_to_stop()
         server.stop()
         self._server = None
-        default = connections.default_connection()
-        if default is not None and default.server is server:
-            lg_widgets.disconnect()
+        if defaults.default_server() is server:
+            defaults.disconnect()
         print(sentences.server_stopped(server.url))
 
 

@@ -1,4 +1,4 @@
-"""Pure reducers: from the event log to tokens, timeline, tree and status. No I/O here.
+"""Pure reducers: from the event log to messages, timeline, tree and status. No I/O here.
 
 `RunState` folds events one at a time in O(1) amortized work each, so a live run and a replayed
 transcript (`lg_widgets.load`) produce the same data.
@@ -9,27 +9,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from lg_widgets.events import Event
+from lg_widgets.reducers.messages import MessageReducer, StreamedMessage
 from lg_widgets.reducers.status import StatusReducer
 from lg_widgets.reducers.timeline import TimelineReducer
-from lg_widgets.reducers.tokens import StreamedMessage, TokenReducer
 from lg_widgets.reducers.tree import TreeReducer
 
 
 class RunState:
     def __init__(self, root_name: str = "root") -> None:
-        self.tokens = TokenReducer()
+        self.messages = MessageReducer()
         self.timeline = TimelineReducer()
         self.tree = TreeReducer(root_name)
         self.status = StatusReducer()
 
     def apply(self, event: Event) -> None:
         self.status.apply(event)
-        self.tokens.apply(event)
+        self.messages.apply(event)
         self.timeline.apply(event)
         self.tree.apply(event)
 
-    def finish(self, status: str, error: str | None = None) -> None:
-        self.status.finish(status, error)
+    def finish(self, status: str, error: str | None = None, *, breakpoint: bool = False) -> None:
+        self.status.finish(status, error, breakpoint=breakpoint)
+        self.messages.finish()
         self.tree.finish(status)
 
 

@@ -17,13 +17,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from lg_widgets.events import Event, MetadataInterner, StateInterner, normalize
 from lg_widgets.logfile import write_log
 from lg_widgets.reducers import RunState
+from lg_widgets.reducers.messages import StreamedMessage
 from lg_widgets.reducers.status import FINAL_STATUSES, Settlement
-from lg_widgets.reducers.tokens import StreamedMessage
 from lg_widgets.run import frames
 from lg_widgets.run.resume import Reconnect
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from lg_widgets.connection import Connection
+    from lg_widgets.transport import StreamRequest
 
 Listener = Callable[["Run", "Event | None"], None]
 
@@ -68,6 +71,9 @@ class Run:
         started_at: float | None = None,
         warnings: Iterable[str] = (),
         reconnects: Iterable[Reconnect] = (),
+        input: Any = None,
+        request: StreamRequest | None = None,
+        connection: Connection | None = None,
     ) -> None:
         self.assistant_id = assistant_id
         self.thread_id = thread_id
@@ -78,6 +84,7 @@ class Run:
         self.warnings: list[str] = list(warnings)
         self.reconnects: list[Reconnect] = list(reconnects)
         """Each break of the stream: when, why, for how long, from which event id it resumed."""
+        self.origin: str | None = None  # what started the run, for listings (None: Python API)
         self._run_id = run_id
         self._events: list[Event] = []
         self._state = RunState(assistant_id or "run")
@@ -87,6 +94,11 @@ class Run:
         self._final_values: dict[str, Any] | None = None
         self._frames: dict[str, tuple[int, pd.DataFrame]] = {}
         self._control: Control | None = None
+        self.input = input
+        self.request = request  # what was asked of the server (None for a loaded run)
+        self.connection = connection  # who was asked: url, key *variable*, headers
+        if isinstance(input, dict) and input.get("messages"):
+            self._state.messages.add_input(input["messages"], self.started_at)
 
     # ---- building ---------------------------------------------------------------------------
     @classmethod
@@ -167,10 +179,8 @@ class Run:
         self.warnings.extend(settlement.warnings)
         if settlement.final_values is not None:
             self._final_values = settlement.final_values
-        if settlement.breakpoint:
-            self._state.status.breakpoint = True
         self.ended_at = time.time() if ended_at is None else ended_at
-        self._state.finish(settlement.status, settlement.error)
+        self._state.finish(settlement.status, settlement.error, breakpoint=settlement.breakpoint)
         self._notify(None)
 
     def attach(self, control: Control) -> None:
@@ -330,17 +340,20 @@ class Run:
     @property
     def streamed_messages(self) -> list[StreamedMessage]:
         """The message objects behind `messages` (live; treat them as read-only)."""
-        return list(self._state.tokens.messages.values())
+        return list(self._state.messages.messages.values())
 
     @property
     def messages(self) -> list[dict[str, Any]]:
-        """Every LLM message streamed as tokens (or sent whole), merged by message id."""
-        return [m.to_dict() for m in self._state.tokens.messages.values()]
+        """Every message of the run, in order of first appearance, whatever its role: the
+        input, LLM messages merged from their chunks (text, content blocks, tool calls, usage),
+        tool results, and messages of the state that no token stream showed."""
+        return [m.to_dict() for m in self._state.messages.messages.values()]
 
     @property
     def tokens(self) -> dict[tuple[str, str | None], str]:
-        """LLM text per `(namespace, node)`; the root namespace is `""`."""
-        return self._state.tokens.text_by_source()
+        """LLM text per `(namespace, node)`; the root namespace is `""`. Tool results, the
+        input and other non-AI messages are not LLM text."""
+        return self._state.messages.text_by_source()
 
     def text(
         self,
@@ -350,38 +363,55 @@ class Run:
         tags: str | Iterable[str] | None = None,
     ) -> str:
         """LLM text of the messages from these nodes/namespaces carrying all these tags."""
-        return "\n\n".join(
-            m.text for m in self._state.tokens.select(node=node, namespace=namespace, tags=tags)
-        )
+        return self._state.messages.text(node=node, namespace=namespace, tags=tags)
+
+    @property
+    def tool_calls(self) -> pd.DataFrame:
+        """One row per tool call, with its result (see the README)."""
+        size = sum(m.last_seq for m in self._state.messages.messages.values())
+        return self._frame("tool_calls", size, lambda: frames.tool_calls(self.streamed_messages))
+
+    @property
+    def usage(self) -> pd.DataFrame:
+        """Tokens in/out/total per model and node, where the provider reported them."""
+        size = sum(m.last_seq for m in self._state.messages.messages.values())
+        return self._frame("usage", size, lambda: frames.usage(self.streamed_messages))
 
     @property
     def tree(self) -> dict[str, Any]:
         """The namespace tree as nested dicts: name, namespace, status, nodes, children..."""
         return self._state.tree.to_dict()
 
-    def _frame(self, key: str, size: int, build: Callable[[Run], pd.DataFrame]) -> pd.DataFrame:
+    def _frame(self, key: str, size: int, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """A DataFrame built once and cached until its source grows."""
         cached = self._frames.get(key)
         if cached is None or cached[0] != size:
-            cached = (size, build(self))
+            cached = (size, build())
             self._frames[key] = cached
         return cached[1]
 
     @property
     def timeline(self) -> pd.DataFrame:
         """One row per `values` event and per node of an `updates` event (see the README)."""
-        return self._frame("timeline", len(self._state.timeline.rows), frames.timeline)
+        timeline = self._state.timeline
+        return self._frame(
+            "timeline", len(timeline.rows), lambda: frames.timeline(timeline, self.started_at)
+        )
 
     @property
     def events_df(self) -> pd.DataFrame:
         """`run.events` as a DataFrame: seq, time, elapsed, mode, namespace, node, id, data."""
-        return self._frame("events", len(self._events), frames.events)
+        return self._frame(
+            "events", len(self._events), lambda: frames.events(self._events, self.started_at)
+        )
 
     @property
     def tokens_df(self) -> pd.DataFrame:
         """One row per token chunk: seq, time, namespace, node, message_id, step, tags, text."""
-        size = sum(len(m.piece_seqs) for m in self._state.tokens.messages.values())
-        return self._frame("tokens", size, frames.tokens)
+        size = sum(len(m.piece_seqs) for m in self._state.messages.messages.values())
+        return self._frame(
+            "tokens", size, lambda: frames.tokens(self.streamed_messages, self.event_at)
+        )
 
     # ---- persistence and display ------------------------------------------------------------
     def save(self, path: str) -> None:
@@ -392,6 +422,7 @@ class Run:
             "final_state": self._final_values,
             "warnings": self.warnings,
             "reconnects": [r.to_json() for r in self.reconnects],
+            "input": self.input,
         }
         write_log(path, header, self._events)
 

@@ -30,6 +30,7 @@ from lg_widgets.reducers.status import SERVER_RUN_GONE, Outcome, settle
 from lg_widgets.run import registry
 from lg_widgets.run.model import Run
 from lg_widgets.run.resume import REPLAY_ALL, Reconnect, ResumeCursor
+from lg_widgets.server import running_servers
 from lg_widgets.transport import StreamRequest, StreamWatch, active_run, open_parts
 
 if TYPE_CHECKING:
@@ -82,6 +83,9 @@ def start_run(
         run_id=request.run_id,
         url=connection.url,
         stream_mode=request.modes,
+        input=request.input,
+        request=request,
+        connection=connection,
     )
     RunTask(run, request, connection, client).start(loop_for_new_run())
     return run
@@ -100,6 +104,8 @@ class RunTask:
         self.run = run
         self.request = request
         self.connection = connection
+        # the embedded server behind the URL, if this process started it: its exit ends the run
+        self._server = next((s for s in running_servers() if s.url == connection.url), None)
         self._client = client
         self._owns_client = client is None
         self._cancel_requested = False
@@ -396,7 +402,7 @@ class RunTask:
 
     def _check_server_alive(self) -> None:
         """An embedded server that exited ends the run at once, saying how and why."""
-        server = self.connection.server
+        server = self._server
         if server is None or server.running:
             return
         code = server.process.returncode

@@ -10,6 +10,7 @@ is tested with a fake sink.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lg_widgets.view.wire import (
@@ -20,21 +21,55 @@ from lg_widgets.view.wire import (
     TimelineRow,
     event_row,
     jsonable,
+    message_info,
     timeline_row,
 )
 
 if TYPE_CHECKING:
+    from lg_widgets.reducers.messages import StreamedMessage
     from lg_widgets.run.model import Run
 
 EVENTS_TAIL = 100  # event rows kept in the snapshot for a view with no kernel behind it
 TREE_COUNTS_INTERVAL_S = 1.0
 
 
+@dataclass(slots=True)
+class _Sent:
+    """What the front end has of one message."""
+
+    last_seq: int = -2
+    complete: bool = False
+    info: MessageInfo | None = None
+    text: int = 0
+    reasoning: int = 0
+    args: dict[str, int] = field(default_factory=dict)  # call index -> characters sent
+
+
+@dataclass(slots=True)
+class _MessageChanges:
+    infos: list[MessageInfo] = field(default_factory=list)
+    text: dict[str, str] = field(default_factory=dict)
+    reasoning: dict[str, str] = field(default_factory=dict)
+    tool_args: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def _shown_text(message: StreamedMessage) -> str:
+    """The LLM's text for an AI message; the content for others (a tool's result, the input)."""
+    return message.text if message.role == "ai" else message.content_text
+
+
+def _append(out: dict[str, str], message_id: str, full: str, seen: _Sent, kind: str) -> None:
+    """Put the part of `full` the front end does not have yet into `out` (each piece once)."""
+    sent = getattr(seen, kind)
+    if len(full) > sent:
+        out[message_id] = full[sent:]
+        setattr(seen, kind, len(full))
+
+
 class RunSync:
     def __init__(self, run: Run) -> None:
         self.run = run
-        self._sent_text: dict[str, int] = {}
-        self._sent_complete: dict[str, bool] = {}
+        self._seen: dict[str, _Sent] = {}
         self._rows: list[TimelineRow] = []
         self._tree: Any = None
         self._tree_shape: Any = None
@@ -73,39 +108,52 @@ class RunSync:
         self._rows.extend(fresh)
         return fresh
 
-    def _messages(self, only_new: bool) -> tuple[list[MessageInfo], dict[str, str]]:
-        infos: list[MessageInfo] = []
-        pieces: dict[str, str] = {}
+    def _messages(self, only_new: bool) -> _MessageChanges:
+        """What changed in the messages: infos (new or changed) and appended text pieces.
+
+        Only messages that saw an event since the last flush are looked at closely (their
+        `last_seq` moved), so a flush costs O(messages) int compares plus the changed ones.
+        """
+        changes = _MessageChanges()
         for message in self.run.streamed_messages:
-            sent = self._sent_text.get(message.id)
-            text = message.text
-            is_new = sent is None
-            if not only_new or is_new or self._sent_complete.get(message.id) != message.complete:
-                infos.append(
-                    {
-                        "id": message.id,
-                        "namespace": message.namespace,
-                        "node": message.node,
-                        "tags": list(message.tags),
-                        "complete": message.complete,
-                    }
-                )
-            start = 0 if (is_new or not only_new) else sent
-            if len(text) > start:
-                pieces[message.id] = text[start:]
-            self._sent_text[message.id] = len(text)
-            self._sent_complete[message.id] = message.complete
-        return infos, pieces
+            seen = self._seen.get(message.id)
+            unchanged = seen is not None and (seen.last_seq, seen.complete) == (
+                message.last_seq,
+                message.complete,
+            )
+            if only_new and unchanged:
+                continue
+            if seen is None or not only_new:
+                seen = self._seen[message.id] = _Sent()
+            seen.last_seq, seen.complete = message.last_seq, message.complete
+            info = message_info(message)
+            if not only_new or info != seen.info:
+                changes.infos.append(info)
+                seen.info = info
+            _append(changes.text, message.id, _shown_text(message), seen, "text")
+            _append(changes.reasoning, message.id, message.reasoning, seen, "reasoning")
+            for call in message.tool_calls:
+                key = str(call["index"]) if isinstance(call["index"], int) else call["id"]
+                args = call["args_text"]
+                sent = seen.args.get(key, 0)
+                if len(args) > sent:
+                    changes.tool_args.setdefault(message.id, {})[key] = args[sent:]
+                    seen.args[key] = len(args)
+        return changes
 
     # ---- what goes on the wire -----------------------------------------------------------------
     def delta(self, seq: int) -> Delta | None:
         """Everything new since the last delta or snapshot, or None when nothing changed."""
         out: Delta = {"type": "delta", "seq": seq}
-        infos, pieces = self._messages(only_new=True)
-        if infos:
-            out["messages"] = infos
-        if pieces:
-            out["text"] = pieces
+        changes = self._messages(only_new=True)
+        if changes.infos:
+            out["messages"] = changes.infos
+        if changes.text:
+            out["text"] = changes.text
+        if changes.reasoning:
+            out["reasoning"] = changes.reasoning
+        if changes.tool_args:
+            out["tool_args"] = changes.tool_args
         rows = self._new_rows()
         if rows:
             out["rows"] = rows
@@ -138,9 +186,15 @@ class RunSync:
 
     def snapshot(self, seq: int) -> Snapshot:
         """The complete view state as of delta `seq`; also marks everything in it as sent."""
-        infos, pieces = self._messages(only_new=False)
+        changes = self._messages(only_new=False)
+        infos = changes.infos
         for info in infos:
-            info["text"] = pieces.get(info["id"], "")
+            info["text"] = changes.text.get(info["id"], "")
+            if info["id"] in changes.reasoning:
+                info["reasoning"] = changes.reasoning[info["id"]]
+            args = changes.tool_args.get(info["id"], {})
+            for call in info["tool_calls"]:
+                call["args_text"] = args.get(str(call["index"]), "")
         self._new_rows()
         self._tree = self.run.tree
         self._tree_shape = _tree_shape(self._tree)

@@ -25,6 +25,8 @@ except ImportError:  # pragma: no cover - Python 3.10
 PREVIEW_CHARS = 160
 KEY_PREVIEW_CHARS = 60  # one state key's value in a timeline row's preview
 
+ROLES = ("human", "ai", "tool", "system")
+
 RunStatus = Literal[
     "pending",
     "running",
@@ -53,13 +55,40 @@ class Header(TypedDict):
     reconnect_attempt: int | None  # while "reconnecting": the attempt under way
 
 
+MessageRole = Literal["human", "ai", "tool", "system", "other"]
+ToolStatus = Literal["success", "error"]
+
+
+class Usage(TypedDict):
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
+
+
+class ToolCallInfo(TypedDict):
+    index: int  # the call's index within its message: the key of its argument pieces
+    id: str | None  # links the tool's result (its message's `tool_call_id`)
+    name: str | None  # known from the first chunk
+    args_time: float | None  # when its arguments last grew (latency = result time - this)
+    args_text: NotRequired[str]  # snapshot only: the whole raw argument string
+
+
 class MessageInfo(TypedDict):
     id: str
     namespace: str
     node: str | None
     tags: list[str]
     complete: bool
-    text: NotRequired[str]  # snapshot only: the whole text
+    role: MessageRole
+    name: str | None  # a tool message's tool
+    tool_call_id: str | None  # a tool message: the call it answers
+    status: ToolStatus | None  # a tool message: success / error
+    usage: Usage | None
+    tool_calls: list[ToolCallInfo]
+    first_time: float
+    input: bool  # the user's input, not streamed
+    text: NotRequired[str]  # snapshot only: the whole text (a tool's result for a tool message)
+    reasoning: NotRequired[str]  # snapshot only: the whole reasoning text
 
 
 class TimelineRow(TypedDict):
@@ -111,6 +140,8 @@ class Delta(TypedDict):
     header: NotRequired[Header]
     messages: NotRequired[list[MessageInfo]]
     text: NotRequired[dict[str, str]]  # message id -> text appended since the last delta
+    reasoning: NotRequired[dict[str, str]]  # message id -> reasoning text appended
+    tool_args: NotRequired[dict[str, dict[str, str]]]  # message id -> call index -> args appended
     rows: NotRequired[list[TimelineRow]]
     tree: NotRequired[TreeNode | dict[str, Any]]
     counts: NotRequired[dict[str, int]]
@@ -242,4 +273,40 @@ def timeline_row(index: int, row: dict[str, Any]) -> TimelineRow:
         "step": row["step"],
         "changed": [str(k) for k in row["changed"]],
         "preview": preview(", ".join(shown)),
+    }
+
+
+def message_info(message: Any) -> MessageInfo:
+    """What the view shows of a message besides its growing text (`message`: a
+    `reducers.messages.StreamedMessage`)."""
+    usage = message.usage
+    return {
+        "id": message.id,
+        "namespace": message.namespace,
+        "node": message.node,
+        "tags": list(message.tags),
+        "complete": message.complete,
+        "role": message.role if message.role in ROLES else "other",
+        "name": message.name,
+        "tool_call_id": message.tool_call_id,
+        "status": message.status if message.status in ("success", "error") else None,
+        "usage": {
+            "input_tokens": int(usage.get("input_tokens") or 0),
+            "output_tokens": int(usage.get("output_tokens") or 0),
+            "total_tokens": int(usage.get("total_tokens") or 0),
+        }
+        if usage
+        else None,
+        "tool_calls": [
+            {
+                "index": call["index"] if isinstance(call["index"], int) else i,
+                "id": call["id"],
+                "name": call["name"],
+                # known once the message is complete: sent then, not on every argument piece
+                "args_time": call.get("args_time") if message.complete else None,
+            }
+            for i, call in enumerate(message.tool_calls)
+        ],
+        "first_time": message.first_time,
+        "input": message.input,
     }

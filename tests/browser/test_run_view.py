@@ -17,9 +17,13 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 TOKENS_JS = """() => {
   const view = document.querySelectorAll('[data-testid="lg-run-view"]')[%d];
   const groups = {};
-  for (const block of view ? view.querySelectorAll('[data-testid="message"]') : []) {
+  // the LLM text, like run.tokens: AI messages with text (not the input, not tool results)
+  const ai = '[data-testid="message"][data-role="ai"]';
+  for (const block of view ? view.querySelectorAll(ai) : []) {
+    const text = block.querySelector('pre').textContent;
+    if (!text) continue;
     const key = JSON.stringify([block.dataset.ns, block.dataset.node || null]);
-    (groups[key] = groups[key] || []).push(block.querySelector('pre').textContent);
+    (groups[key] = groups[key] || []).push(text);
   }
   return Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, v.join('\\n\\n')]));
 }"""
@@ -28,7 +32,8 @@ TOKENS_JS = """() => {
 WATCH_TOKENS_JS = """() => {
   window.__lgwSeen = [];
   const record = () => {
-    const pre = document.querySelector('[data-testid="lg-run-view"] [data-testid="message"] pre');
+    const pre = document.querySelector(
+      '[data-testid="lg-run-view"] [data-testid="message"][data-role="ai"] pre');
     const text = pre ? pre.textContent : '';
     const seen = window.__lgwSeen;
     if (text && seen[seen.length - 1] !== text) seen.push(text);
@@ -177,8 +182,8 @@ async def test_cancel_stops_a_slow_run_on_the_server(open_notebook):
             '                        thread_id="new", stream_mode=["messages-tuple", "updates"])\n'
             "run",
             RESULT_CELL,
-            "from langgraph_sdk import get_client\n"
-            "server_run = await get_client(url=run.url).runs.get(run.thread_id, run.run_id)\n"
+            "client = lg_widgets.current_connection(run.url).client()\n"
+            "server_run = await client.runs.get(run.thread_id, run.run_id)\n"
             'print("SERVER " + server_run["status"])',
         ]
     )

@@ -8,6 +8,7 @@ import sys
 import textwrap
 import urllib.request
 
+import httpx
 import pytest
 
 import lg_widgets
@@ -98,3 +99,93 @@ def test_connection_repr_never_shows_the_key(monkeypatch):
     assert "sk-very-secret" not in repr(connection)
     assert "$MY_SECRET_KEY (set)" in repr(connection)
     assert connection.client().http.client.headers["x-api-key"] == "sk-very-secret"
+
+
+GRAPH = """
+import os
+from typing import TypedDict
+
+from langgraph.graph import START, StateGraph
+
+
+class State(TypedDict, total=False):
+    greeting: str
+
+
+def greet(state: State) -> State:
+    return {"greeting": os.environ.get("LGW_GREETING", "unset")}
+
+
+graph = StateGraph(State).add_node(greet).add_edge(START, "greet").compile()
+"""
+
+
+def _project(folder, config: dict, **files: str):
+    """A user's project: files next to a langgraph.json that names them by relative paths."""
+    (folder / "graph.py").write_text(GRAPH)
+    for name, text in files.items():
+        (folder / name).write_text(textwrap.dedent(text))
+    (folder / "langgraph.json").write_text(json.dumps(config))
+    return folder / "langgraph.json"
+
+
+def test_a_configs_own_auth_wins_and_its_relative_paths_work(tmp_path):
+    config = _project(
+        tmp_path,
+        {
+            "dependencies": ["."],
+            "graphs": {"greeter": "graph.py:graph"},
+            "env": ".env",
+            "auth": {"path": "./team_auth.py:auth"},
+        },
+        **{
+            ".env": "LGW_GREETING=from the env file\n",
+            "team_auth.py": """
+                from langgraph_sdk import Auth
+
+                auth = Auth()
+
+                @auth.authenticate
+                async def authenticate(headers: dict) -> str:
+                    if headers.get(b"x-team") != b"ok":
+                        raise Auth.exceptions.HTTPException(status_code=401, detail="team only")
+                    return "team"
+            """,
+        },
+    )
+    with pytest.warns(UserWarning, match="secret is not enforced"):
+        embedded = lg_widgets.serve(config, connect=False)
+    with embedded:
+        assert not embedded.protected and embedded.token is None
+        search = f"{embedded.url}/assistants/search"
+        assert httpx.post(search, json={}).status_code == 401
+        assert httpx.post(search, json={}, headers={"x-team": "ok"}).status_code == 200
+        with embedded.sync_client(headers={"x-team": "ok"}) as client:
+            assert client.runs.wait(None, "greeter", input={}) == {"greeting": "from the env file"}
+
+
+def test_the_secret_also_guards_a_configs_own_routes(tmp_path):
+    config = _project(
+        tmp_path,
+        {
+            "dependencies": ["."],
+            "graphs": {"greeter": "graph.py:graph"},
+            "http": {"app": "app.py:app"},
+        },
+        **{
+            "app.py": """
+                from starlette.applications import Starlette
+                from starlette.responses import PlainTextResponse
+                from starlette.routing import Route
+
+                app = Starlette(routes=[Route("/hello", lambda request: PlainTextResponse("hi"))])
+            """
+        },
+    )
+    with lg_widgets.serve(config, connect=False) as embedded:
+        hello = f"{embedded.url}/hello"
+        assert httpx.get(hello).status_code == 401
+        answer = httpx.get(hello, headers={"x-api-key": embedded.token.reveal()})
+        assert (answer.status_code, answer.text) == (200, "hi")
+        with embedded.sync_client() as client:
+            assert client.runs.wait(None, "greeter", input={}) == {"greeting": "unset"}

@@ -8,11 +8,9 @@ from typing import Any
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
-from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
 
 import lg_widgets
-from lg_widgets import connection
 
 
 @pytest.fixture(scope="session")
@@ -46,13 +44,13 @@ def server_magics(ip: InteractiveShell) -> Iterator[Any]:
 def _keep_default_connection(server: lg_widgets.EmbeddedServer) -> Iterator[None]:
     """Tests that %lgconnect or %lgserve elsewhere get the session server back afterwards."""
     yield
-    connection.connect(server.url, _server=server)
+    lg_widgets.connect(server)
 
 
 @pytest.fixture(scope="session")
 def sdk(server: lg_widgets.EmbeddedServer) -> Iterator[SyncLangGraphClient]:
     """The SDK's own client, to check what the magics did on the server."""
-    with get_sync_client(url=server.url, api_key=None) as client:
+    with server.sync_client() as client:
         yield client
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import lg_widgets
-from lg_widgets import connection
+from lg_widgets import defaults
 from tests.magics.conftest import wait_until
 
 pytestmark = pytest.mark.integration
@@ -171,7 +171,7 @@ def test_url_and_api_key_env_for_one_cell(cell, server, monkeypatch, capsys, ns)
     assert keyed.connection.api_key_env == "LGW_TEST_KEY"
     shown = capsys.readouterr()
     assert secret not in shown.out + shown.err + repr(keyed.connection)
-    assert connection._default is None  # --url is for this cell only
+    assert defaults._default is None  # --url is for this cell only
 
 
 def test_lgjoin_joins_a_background_run_and_replays_it(cell, sdk, ns):
@@ -282,7 +282,8 @@ def test_lgruns_is_the_process_registry(cell, sdk, ns):
 def test_lgconnect_headers_are_kept_when_a_cell_passes_api_key_env(
     cell, server, sdk, monkeypatch, ns
 ):
-    """The cell's key and the %lgconnect headers both reach the run's client."""
+    """The %lgconnect headers reach the run's client, and so does the cell's key variable; the
+    embedded server itself is sent its own secret in its place (never a cloud key)."""
     key = "lsv2_pt_not-a-real-key-0123456789"
     monkeypatch.setenv("LGW_TEST_KEY", key)
     cell(f"%lgconnect {server.url} --header X-Team=notebooks")
@@ -294,7 +295,8 @@ def test_lgconnect_headers_are_kept_when_a_cell_passes_api_key_env(
         assert run.status == "success"
         with run.connection.sync_client() as client:
             headers = client.http.client.headers
-        assert headers["X-Team"] == "notebooks" and headers["x-api-key"] == key
+        assert headers["X-Team"] == "notebooks" and run.connection.api_key_env == "LGW_TEST_KEY"
+        assert headers["x-api-key"] != key and key not in repr(run.connection)
 
 
 def test_config_defaults(cell, magics, sdk, ip, ns):
@@ -329,10 +331,11 @@ def test_lgconnect_sets_and_shows_the_connection(cell, server, capsys, monkeypat
     out = capsys.readouterr().out
     assert out.startswith("Connected: Connection(url=") and "agent" in out
     assert "lsv2_secret_value" not in out and "notebooks" not in out
-    current = connection.current_connection()
+    current = defaults.current_connection()
     assert current.url == server.url and current.headers == {"X-Team": "notebooks"}
     cell("%lgconnect")
-    assert "from $LGW_TEST_KEY (set)" in capsys.readouterr().out
+    # an embedded server of this process gets its secret in place of the key
+    assert "api_key=the embedded server's secret (not $LGW_TEST_KEY)" in capsys.readouterr().out
     cell('%%lgstream agent --wait -o run\n{"topic": "h"}')
     assert ns["run"].status == "success"
 
@@ -345,14 +348,14 @@ def test_lgserve_starts_reuses_and_stops(cell, capsys, tmp_path, ns):
     cell(f"%lgserve {DEMO_CONFIG}")
     out = capsys.readouterr().out
     assert out.startswith("Embedded LangGraph server at http://127.0.0.1:") and "agent" in out
-    url = connection.current_connection().url
+    url = defaults.current_connection().url
     cell('%%lgstream agent --wait -o run\n{"topic": "s"}')
     assert ns["run"].url == url and ns["run"].status == "success"
     cell("%lgserve")
     assert "already running" in capsys.readouterr().out
     cell("%lgserve --stop")
     assert capsys.readouterr().out.startswith("Stopped the embedded server")
-    assert connection._default is None
+    assert defaults._default is None
 
 
 def test_the_run_records_what_the_magic_sent(cell, ns):

@@ -19,6 +19,6 @@ def test_arguments_the_library_sets_itself_are_refused():
 
 def test_no_server_configured_says_how_to_get_one(monkeypatch):
     monkeypatch.delenv("LANGGRAPH_API_URL", raising=False)
-    monkeypatch.setattr("lg_widgets.connection._default", None)
+    monkeypatch.setattr("lg_widgets.defaults._default", None)
     with pytest.raises(lg_widgets.NoServerConfigured, match=r"lg_widgets\.serve\(\)"):
         lg_widgets.stream("agent", {})

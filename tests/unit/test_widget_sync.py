@@ -68,7 +68,7 @@ async def test_message_rate_is_bounded_whatever_the_event_rate():
     assert len(deltas) <= seconds / FLUSH_INTERVAL_S + 2
     assert [m["seq"] for m in deltas] == list(range(1, len(deltas) + 1))
     text = "".join(m.get("text", {}).get("m1", "") for m in deltas)
-    assert text == run.state.tokens.messages["m1"].text
+    assert text == run.state.messages.messages["m1"].text
     assert view.snapshot["seq"] == deltas[-1]["seq"]
     assert view.snapshot["messages"][0]["text"] == text
     assert view.snapshot["header"]["status"] == "success"
@@ -98,7 +98,7 @@ async def test_live_bytes_per_token_stay_small():
     view, _sink = view_with_sink(run)
     await feed(run, 8000)
     finish(run)
-    text = len(run.state.tokens.messages["m1"].text)
+    text = len(run.state.messages.messages["m1"].text)
     final = len(orjson.dumps(view.snapshot))
     assert view.custom_bytes < 1.5 * text + 300 * view.custom_messages_sent
     # periodic snapshots stay within their share of the delta bytes; the final one is extra
@@ -177,8 +177,8 @@ async def test_a_view_of_a_finished_run_is_complete_at_once():
     view = run.view()
     texts = {m["id"]: m["text"] for m in view.snapshot["messages"]}
     assert texts == {
-        "m1": run.state.tokens.messages["m1"].text,
-        "m2": run.state.tokens.messages["m2"].text,
+        "m1": run.state.messages.messages["m1"].text,
+        "m2": run.state.messages.messages["m2"].text,
     }
     assert view._unsubscribe is None
 

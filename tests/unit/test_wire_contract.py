@@ -23,6 +23,8 @@ WIRE_FIXTURE = ROOT / "js" / "test" / "wire.fixture.json"
 
 RECORDS = [
     wire.Header,
+    wire.Usage,
+    wire.ToolCallInfo,
     wire.MessageInfo,
     wire.TimelineRow,
     wire.TreeNode,
@@ -40,7 +42,12 @@ RECORDS = [
     wire.EventDetail,
     wire.ResponseEnvelope,
 ]
-LITERALS = {"RunStatus": wire.RunStatus, "TreeStatus": wire.TreeStatus}
+LITERALS = {
+    "RunStatus": wire.RunStatus,
+    "TreeStatus": wire.TreeStatus,
+    "MessageRole": wire.MessageRole,
+    "ToolStatus": wire.ToolStatus,
+}
 
 
 def ts_interfaces(source: str) -> dict[str, dict[str, bool]]:

@@ -1,0 +1,948 @@
+"""Messages as they stream, merged by message id the way langchain-core merges them.
+
+Sources. `messages-tuple` parts (event `messages`, data `[chunk, metadata]`) and the
+`on_chat_model_stream` events of `events` mode carry *deltas*: chunks folded with the semantics
+of langchain-core's `AIMessageChunk.__add__` (content strings appended, content blocks and
+`tool_call_chunks` merged by `index`, `usage_metadata` summed, `response_metadata` and
+`additional_kwargs` merged key by key). `messages/partial` and `messages/complete` carry the
+message *so far*, so they replace, never append. Whole (non-chunk) messages replace too: a
+`ToolMessage` from the `tools` node (`messages-tuple`), `on_tool_end` outputs (`events`), a node
+returning an `AIMessage`. A run streaming several of these modes sees each message several
+times; a message keeps the source it was first seen in, so nothing is counted twice. Where
+langchain-core would raise (two chunks disagreeing on a value's type) the first value is kept:
+the reducer never raises on what a server sends.
+
+Text. `text` is the LLM's text: the text (string content or `text` blocks) of an AI message.
+Human, system and tool messages have `text == ""`; their content is `content_text`. So a tool's
+result is not LLM text: it never joins `text_by_source()`, `text()` or the token pieces, and
+`text_by_source()` lists only sources that produced some LLM text, one blank line between two
+messages that have text (a message that only calls tools adds no separator).
+
+Tool calls. `tool_call_chunks` are folded per `index`; the arguments stay a list of string
+pieces and are parsed only when read, the parse cached until the text grows: leniently (a
+partial JSON object, closed where it stops) while the message streams, strictly with `json`
+once it is complete. `valid_args` says whether the arguments parse to an object; when they do
+not, `args` is None and `args_text` keeps the raw text. langchain-core parses leniently even at
+the end, so a truncated `{"a": 1` is a valid call there and `valid_args=False` here. From
+`messages/partial` and whole messages the server's parsed `tool_calls` are taken as they are
+(`args_text` is their JSON) and its `invalid_tool_calls` keep their raw text.
+
+Completion. `complete` is set by a chunk with `chunk_position: "last"`, a whole message,
+`messages/complete`, an `on_chat_model_end` event, a `messages/partial` whose
+`response_metadata` names a finish or stop reason, or `finish()` (the run ended).
+
+Work per event is O(1) amortized for deltas: strings grow as piece lists, joined on read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from lg_widgets.events import Event, content_text
+
+# --- langchain-core's merge rules, with strings kept as piece lists ---------------------------
+
+
+class _Pieces:
+    """A string that grows by appending: O(1) per piece, joined once per read."""
+
+    __slots__ = ("_parts", "size", "_parsed")
+
+    def __init__(self, text: str = "") -> None:
+        self._parts = [text] if text else []
+        self.size = len(text)
+        self._parsed: tuple[int, bool, Any] | None = None
+
+    def add(self, text: str) -> None:
+        if text:
+            self._parts.append(text)
+            self.size += len(text)
+
+    @property
+    def value(self) -> str:
+        if len(self._parts) > 1:
+            self._parts[:] = ["".join(self._parts)]
+        return self._parts[0] if self._parts else ""
+
+    def parsed(self, *, strict: bool) -> Any:
+        """The text as JSON (None if it does not parse), cached until the text grows."""
+        cached = self._parsed
+        if cached is not None and cached[0] == self.size and cached[1] == strict:
+            return cached[2]
+        text = self.value
+        value = parse_json_strict(text) if strict else parse_json_lenient(text)
+        self._parsed = (self.size, strict, value)
+        return value
+
+
+def _fold(value: Any) -> Any:
+    """A received value as a mergeable node: strings, dicts and lists become folders."""
+    if isinstance(value, str):
+        return _Pieces(value)
+    if isinstance(value, dict):
+        return _FoldedDict(value)
+    if isinstance(value, list):
+        return _FoldedList(value)
+    return value
+
+
+def _unfold(node: Any) -> Any:
+    if isinstance(node, _Pieces):
+        return node.value
+    if isinstance(node, (_FoldedDict, _FoldedList)):
+        return node.value()
+    return node
+
+
+def _kind(node: Any) -> type:
+    if isinstance(node, _Pieces):
+        return str
+    if isinstance(node, _FoldedDict):
+        return dict
+    if isinstance(node, _FoldedList):
+        return list
+    return type(node)
+
+
+_KEEP_IF_EQUAL = frozenset({"id", "output_version", "model_provider"})
+_LAST_WINS = frozenset({"index", "created", "timestamp"})
+
+
+class _FoldedDict:
+    """A dict merged like langchain-core's `merge_dicts`: strings appended, numbers added."""
+
+    __slots__ = ("fields",)
+
+    def __init__(self, first: dict[str, Any]) -> None:
+        self.fields: dict[str, Any] = {key: _fold(value) for key, value in first.items()}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return _unfold(self.fields[key]) if key in self.fields else default
+
+    def node(self, key: str) -> Any:
+        return self.fields.get(key)
+
+    def merge(self, right: dict[str, Any]) -> None:
+        fields = self.fields
+        for key, value in right.items():
+            if key not in fields or (value is not None and fields[key] is None):
+                fields[key] = _fold(value)
+                continue
+            if value is None:
+                continue
+            left = fields[key]
+            kind = _kind(left)
+            if kind is not type(value):
+                continue  # langchain-core raises here; keep what came first
+            if kind is str:
+                current = left.value if key in _KEEP_IF_EQUAL or key == "index" else ""
+                if (key == "index" and current.startswith("lc_")) or (
+                    key in _KEEP_IF_EQUAL and current == value
+                ):
+                    continue
+                left.add(value)
+            elif kind is dict or kind is list:
+                left.merge(value)
+            elif left == value:
+                continue
+            elif kind is int:
+                fields[key] = value if key in _LAST_WINS else left + value
+            # other differing values (bools, floats...): langchain-core raises; keep the first
+
+    def value(self) -> dict[str, Any]:
+        return {key: _unfold(node) for key, node in self.fields.items()}
+
+
+def _mergeable_index(element: Any) -> bool:
+    if not isinstance(element, dict) or "index" not in element:
+        return False
+    index = element["index"]
+    return isinstance(index, int) or (isinstance(index, str) and index.startswith("lc_"))
+
+
+class _FoldedList:
+    """A list merged like langchain-core's `merge_lists`: dicts with the same `index` (and no
+    conflicting `id`) merge, anything else is appended. An index map keeps lookups O(1)."""
+
+    __slots__ = ("items", "_by_index")
+
+    def __init__(self, first: list[Any] | None = None) -> None:
+        self.items: list[Any] = []
+        self._by_index: dict[Any, list[_FoldedDict]] = {}
+        for element in first or ():  # the first list is taken as it is, never merged in itself
+            self.append(element)
+
+    def append(self, element: Any) -> None:
+        node = _fold(element)
+        self.items.append(node)
+        if isinstance(node, _FoldedDict) and _mergeable_index(element):
+            self._by_index.setdefault(element["index"], []).append(node)
+
+    def _target(self, element: dict[str, Any]) -> _FoldedDict | None:
+        new_id = element.get("id")
+        for node in self._by_index.get(element["index"], ()):
+            old_id = node.get("id")
+            if old_id in (None, "") or new_id in (None, "") or old_id == new_id:
+                return node
+        return None
+
+    def merge(self, other: list[Any]) -> None:
+        for element in other:
+            target = self._target(element) if _mergeable_index(element) else None
+            if target is None:
+                self.append(element)
+                continue
+            left_type = target.get("type")
+            if left_type and element.get("type") == "non_standard" and "value" in element:
+                inner = {k: v for k, v in (element["value"] or {}).items() if k != "type"}
+                if left_type != "non_standard":
+                    target.merge({"extras": inner})
+                else:
+                    target.merge({"value": inner, "index": element["index"]})
+            else:
+                target.merge({k: v for k, v in element.items() if k != "type"})
+
+    def value(self) -> list[Any]:
+        return [_unfold(node) for node in self.items]
+
+
+# --- JSON arguments -------------------------------------------------------------------------
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text, strict=False)
+    except ValueError:
+        return None
+
+
+def parse_json_strict(text: str) -> Any:
+    """The text as JSON, or None when it is not JSON. Control characters inside strings (a raw
+    newline in an argument, as models write them) are accepted, as langchain-core does."""
+    return _loads(text)
+
+
+_UNFINISHED_NUMBER = re.compile(r"\d[.eE+-]+$")
+
+
+def parse_json_lenient(text: str) -> Any:
+    """JSON that may stop anywhere: open strings and brackets are closed, and an unfinished last
+    member is dropped (`{"a": 1, "b` -> `{"a": 1}`). None when even that does not parse."""
+    complete = _loads(text)
+    if complete is not None or text.strip() == "null":
+        return complete
+    closers: list[str] = []
+    in_string = escaped = False
+    cut, cut_closers = 0, ""  # the last point where the text so far is a complete prefix
+    for position, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            closers.append("}" if char == "{" else "]")
+            cut, cut_closers = position + 1, "".join(reversed(closers))
+        elif char in "}]":
+            if not closers or closers[-1] != char:
+                return None  # a closing bracket that closes nothing: not JSON at all
+            closers.pop()
+        elif char == ",":
+            cut, cut_closers = position, "".join(reversed(closers))
+    if in_string:
+        tail = (text[:-1] if escaped else text) + '"'
+    else:
+        number = _UNFINISHED_NUMBER.search(text)  # `2.` -> `2`, `1e-` -> `1`
+        tail = text[: number.start() + 1] if number else text
+    for candidate in (tail + "".join(reversed(closers)), text[:cut] + cut_closers):
+        value = _loads(candidate)
+        if value is not None:
+            return value
+    return None
+
+
+# --- messages -------------------------------------------------------------------------------
+
+
+_ROLES = {
+    "ai": "ai",
+    "assistant": "ai",
+    "human": "human",
+    "user": "human",
+    "tool": "tool",
+    "system": "system",
+    "developer": "system",
+    "function": "function",
+    "remove": "remove",
+}
+_FINISH_KEYS = ("finish_reason", "stop_reason", "done_reason")
+
+
+def message_role(chunk: dict[str, Any]) -> str | None:
+    """`AIMessageChunk` / `ai` -> "ai", `HumanMessage` / `human` -> "human", and so on."""
+    kind = str(chunk.get("type") or "")
+    base = kind.removesuffix("Chunk").removesuffix("Message").lower() or None
+    if base == "chat":
+        base = str(chunk.get("role") or "") or None
+    return _ROLES.get(base, base) if base else None
+
+
+class _Content:
+    """Merged `content`, like langchain-core's `merge_content`: a string grows by appending;
+    once a list arrives, list elements merge by `index` and strings join the last string."""
+
+    __slots__ = ("_text", "_list")
+
+    def __init__(self, first: Any = "") -> None:
+        self._text: _Pieces | None = None
+        self._list: _FoldedList | None = None
+        if isinstance(first, list):
+            self._list = _FoldedList(first)
+        else:
+            self._text = _Pieces(first if isinstance(first, str) else "")
+
+    def add(self, content: Any) -> None:
+        if self._text is not None:
+            if isinstance(content, str):
+                self._text.add(content)
+            elif isinstance(content, list):  # [text so far, *blocks], the blocks not merged
+                merged = _FoldedList()
+                merged.items.append(self._text)
+                for element in content:
+                    merged.append(element)
+                self._text, self._list = None, merged
+            return
+        assert self._list is not None
+        if isinstance(content, list):
+            self._list.merge(content)
+        elif isinstance(content, str):
+            items = self._list.items
+            if items and isinstance(items[-1], _Pieces):
+                items[-1].add(content)
+            elif content and items:  # (langchain-core drops a string after an empty list)
+                self._list.append(content)
+
+    def value(self) -> str | list[Any]:
+        return self._text.value if self._text is not None else self._list.value()  # type: ignore[union-attr]
+
+    def text(self) -> str:
+        if self._text is not None:
+            return self._text.value
+        return "".join(_text_of(node) for node in self._list.items)  # type: ignore[union-attr]
+
+    def reasoning(self) -> str:
+        if self._text is not None:
+            return ""
+        return "".join(_reasoning_of(node) for node in self._list.items)  # type: ignore[union-attr]
+
+    def blocks(self) -> list[dict[str, Any]]:
+        """Content as blocks: a string is one text block; empty strings are left out."""
+        if self._text is not None:
+            text = self._text.value
+            return [{"type": "text", "text": text}] if text else []
+        blocks = []
+        for node in self._list.items:  # type: ignore[union-attr]
+            value = _unfold(node)
+            if isinstance(value, str):
+                if value:
+                    blocks.append({"type": "text", "text": value})
+            elif isinstance(value, dict):
+                blocks.append(value)
+        return blocks
+
+
+def _text_of(node: Any) -> str:
+    """LLM text of a content element: a plain string or a `text` block."""
+    if isinstance(node, _Pieces):
+        return node.value
+    if isinstance(node, _FoldedDict) and node.get("type") == "text":
+        text = node.get("text")
+        return text if isinstance(text, str) else ""
+    return ""
+
+
+def _reasoning_of(node: Any) -> str:
+    """Text of a `thinking` block (Anthropic) or a `reasoning` block (standard blocks keep it
+    under `reasoning`, some providers under `text`)."""
+    if not isinstance(node, _FoldedDict):
+        return ""
+    block_type = node.get("type")
+    if block_type == "thinking":
+        text = node.get("thinking")
+    elif block_type == "reasoning":
+        text = node.get("reasoning", node.get("text"))
+    else:
+        return ""
+    return text if isinstance(text, str) else ""
+
+
+def _add_usage(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Token counts added key by key, nested details too (langchain-core's `add_usage`)."""
+    if not right:
+        return left
+    if not left:
+        return dict(right)
+    total: dict[str, Any] = {}
+    for key in {**left, **right}:
+        a, b = left.get(key, 0), right.get(key, 0)
+        if isinstance(a, dict) or isinstance(b, dict):
+            total[key] = _add_usage(a or {}, b or {})
+        elif isinstance(a, int) and isinstance(b, int):
+            total[key] = a + b
+        else:
+            total[key] = a if key in left else b
+    return total
+
+
+class StreamedMessage:
+    """One message as it streamed: merged content, tool calls, usage; where and when it came."""
+
+    __slots__ = (
+        "id",
+        "namespace",
+        "node",
+        "tags",
+        "step",
+        "type",
+        "role",
+        "name",
+        "source",
+        "metadata",
+        "first_seq",
+        "first_time",
+        "last_seq",
+        "last_time",
+        "complete",
+        "piece_seqs",
+        "piece_times",
+        "tool_call_id",
+        "status",
+        "usage",
+        "_content",
+        "_calls",
+        "_given_calls",
+        "_response_metadata",
+        "_additional_kwargs",
+        "_text_size",
+        "_started",
+        "_call_times",
+        "input",
+    )
+
+    def __init__(
+        self,
+        id: str,
+        *,
+        namespace: str,
+        node: str | None,
+        tags: tuple[str, ...],
+        step: int | None,
+        type: str | None,
+        role: str | None,
+        source: str,
+        metadata: dict[str, Any],
+        seq: int,
+        time: float,
+    ) -> None:
+        self.id = id
+        self.namespace = namespace
+        self.node = node
+        self.tags = tags
+        self.step = step
+        self.type = type
+        self.role = role
+        self.name: str | None = None
+        self.source = source
+        self.metadata = metadata
+        self.first_seq = self.last_seq = seq
+        self.first_time = self.last_time = time
+        self.complete = False
+        self.piece_seqs: list[int] = []
+        self.piece_times: list[float] = []
+        self.tool_call_id: str | None = None
+        self.status: str | None = None
+        self.usage: dict[str, Any] | None = None
+        self._content = _Content()
+        self._calls = _FoldedList()
+        self._given_calls: list[dict[str, Any]] | None = None
+        self._response_metadata = _FoldedDict({})
+        self._additional_kwargs = _FoldedDict({})
+        self._text_size = 0
+        self._started = False
+        self._call_times: dict[Any, list[float]] = {}  # call index -> [first, last] chunk time
+        self.input = False  # the user's input (the run's input or the state's first messages)
+
+    # -- what callers read --
+    @property
+    def text(self) -> str:
+        """The LLM's text: an AI message's text content; "" for other roles."""
+        return self._content.text() if self.role == "ai" else ""
+
+    @property
+    def content_text(self) -> str:
+        """The text of the content whatever the role (a tool's result, a human's question)."""
+        return self._content.text()
+
+    @property
+    def content(self) -> str | list[Any]:
+        """The merged `content`, exactly as langchain-core would have it."""
+        return self._content.value()
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        return self._content.blocks()
+
+    @property
+    def reasoning(self) -> str:
+        """Text of the `reasoning` / `thinking` blocks."""
+        return self._content.reasoning()
+
+    @property
+    def response_metadata(self) -> dict[str, Any]:
+        return self._response_metadata.value()
+
+    @property
+    def additional_kwargs(self) -> dict[str, Any]:
+        return self._additional_kwargs.value()
+
+    @property
+    def tool_calls(self) -> list[dict[str, Any]]:
+        """`{id, name, args, args_text, index, valid_args}` per call, in the order they began."""
+        if self._given_calls is not None:
+            return [dict(call) for call in self._given_calls]
+        calls = []
+        for node in self._calls.items:
+            if not isinstance(node, _FoldedDict):
+                continue
+            raw = node.node("args")
+            if isinstance(raw, _Pieces):
+                text = raw.value
+                args = raw.parsed(strict=self.complete) if text else {}
+            elif raw is None:
+                text, args = "", {}
+            else:  # arguments that came as an object, not as JSON text
+                args = _unfold(raw)
+                text = json.dumps(args)
+            valid = isinstance(args, dict)
+            times = self._call_times.get(node.get("index"), (self.first_time, self.last_time))
+            calls.append(
+                {
+                    "id": node.get("id"),
+                    "name": node.get("name"),
+                    "args": args if valid else None,
+                    "args_text": text,
+                    "index": node.get("index"),
+                    "valid_args": valid,
+                    "first_time": times[0],
+                    "args_time": times[1],
+                }
+            )
+        return calls
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "namespace": self.namespace,
+            "node": self.node,
+            "tags": list(self.tags),
+            "step": self.step,
+            "type": self.type,
+            "role": self.role,
+            "name": self.name,
+            "text": self.text,
+            "content": self.content,
+            "blocks": self.blocks,
+            "reasoning": self.reasoning,
+            "tool_calls": self.tool_calls,
+            "tool_call_id": self.tool_call_id,
+            "status": self.status,
+            "usage": self.usage,
+            "response_metadata": self.response_metadata,
+            "additional_kwargs": self.additional_kwargs,
+            "chunks": len(self.piece_seqs),
+            "complete": self.complete,
+            "source": self.source,
+            "input": self.input,
+            "first_seq": self.first_seq,
+            "last_seq": self.last_seq,
+            "first_time": self.first_time,
+            "last_time": self.last_time,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"StreamedMessage(id={self.id!r}, role={self.role!r}, node={self.node!r}, "
+            f"text={self.text[:40]!r}, tool_calls={len(self.tool_calls)}, "
+            f"complete={self.complete})"
+        )
+
+    # -- folding --
+    def _note_text(self, event: Event, added: int) -> None:
+        """Remember the event as a token piece if it added LLM text."""
+        if added > 0 and self.role == "ai":
+            self.piece_seqs.append(event.seq)
+            self.piece_times.append(event.time)
+            self._text_size += added
+
+    def _take_common(self, chunk: dict[str, Any]) -> None:
+        if self.name is None and isinstance(chunk.get("name"), str):
+            self.name = chunk["name"]
+        if chunk.get("tool_call_id") is not None:
+            self.tool_call_id = chunk["tool_call_id"]
+        if chunk.get("status") is not None:
+            self.status = chunk["status"]
+        elif self.role == "tool" and self.status is None:
+            self.status = "success"  # langchain-core's default for a ToolMessage
+
+    def _add_chunk(self, chunk: dict[str, Any], event: Event) -> None:
+        """Add a delta chunk (`AIMessageChunk.__add__`)."""
+        if not self._started:  # the first chunk is taken as it is, like the left operand
+            self._started = True
+            self._take_snapshot(chunk, event)
+            self.complete = chunk.get("chunk_position") == "last"
+            return
+        self._take_common(chunk)
+        content = chunk.get("content", "")
+        self._content.add(content)
+        tool_call_chunks = chunk.get("tool_call_chunks")
+        if isinstance(tool_call_chunks, list) and tool_call_chunks:
+            if self._given_calls is not None:  # parsed calls, then chunks: merge as chunks
+                self._calls = _FoldedList([_as_chunk(call) for call in self._given_calls])
+                self._given_calls = None
+            self._calls.merge(tool_call_chunks)
+            self._note_call_times(tool_call_chunks, event.time)
+        if isinstance(chunk.get("response_metadata"), dict):
+            self._response_metadata.merge(chunk["response_metadata"])
+        if isinstance(chunk.get("additional_kwargs"), dict):
+            self._additional_kwargs.merge(chunk["additional_kwargs"])
+        if isinstance(chunk.get("usage_metadata"), dict):
+            self.usage = _add_usage(self.usage, chunk["usage_metadata"])
+        if chunk.get("chunk_position") == "last":
+            self.complete = True
+        self._note_text(event, len(content_text(content)))
+
+    def _note_call_times(self, chunks: list[Any], when: float) -> None:
+        """When each call began and when its arguments last grew (the latency's start)."""
+        for chunk in chunks:
+            if isinstance(chunk, dict):
+                times = self._call_times.setdefault(chunk.get("index"), [when, when])
+                times[1] = when
+
+    def _take_snapshot(self, chunk: dict[str, Any], event: Event) -> None:
+        """Take a message as it is now (accumulated, or whole)."""
+        self._started = True
+        self._take_common(chunk)
+        self._content = _Content(chunk.get("content", ""))
+        tool_call_chunks = chunk.get("tool_call_chunks")
+        if isinstance(tool_call_chunks, list) and tool_call_chunks:
+            self._calls, self._given_calls = _FoldedList(tool_call_chunks), None
+            self._note_call_times(tool_call_chunks, event.time)
+        elif chunk.get("tool_calls") or chunk.get("invalid_tool_calls"):
+            self._calls, self._given_calls = _FoldedList(), _given_calls(chunk, event.time)
+        else:
+            self._calls, self._given_calls = _FoldedList(), None
+        metadata = chunk.get("response_metadata")
+        self._response_metadata = _FoldedDict(metadata if isinstance(metadata, dict) else {})
+        kwargs = chunk.get("additional_kwargs")
+        self._additional_kwargs = _FoldedDict(kwargs if isinstance(kwargs, dict) else {})
+        usage = chunk.get("usage_metadata")
+        self.usage = dict(usage) if isinstance(usage, dict) else None
+        size = len(self._content.text())  # O(message) per accumulated event, as the event is
+        self._note_text(event, size - self._text_size)
+        self._text_size = size
+
+
+def _as_chunk(call: dict[str, Any]) -> dict[str, Any]:
+    """A parsed call as the chunk langchain-core makes of it (`args` as JSON, no index)."""
+    return {"name": call["name"], "args": call["args_text"], "id": call["id"], "index": None}
+
+
+def _given_calls(chunk: dict[str, Any], when: float) -> list[dict[str, Any]]:
+    """Tool calls already parsed by the sender, then the ones it could not parse."""
+    calls = []
+    for call in chunk.get("tool_calls") or ():
+        if isinstance(call, dict):
+            args = call.get("args")
+            valid = isinstance(args, dict)
+            calls.append(
+                {
+                    "id": call.get("id"),
+                    "name": call.get("name"),
+                    "args": args if valid else None,
+                    "args_text": json.dumps(args) if valid else str(args or ""),
+                    "index": len(calls),
+                    "valid_args": valid,
+                    "first_time": when,
+                    "args_time": when,
+                }
+            )
+    for call in chunk.get("invalid_tool_calls") or ():
+        if isinstance(call, dict):
+            args = call.get("args")
+            calls.append(
+                {
+                    "id": call.get("id"),
+                    "name": call.get("name"),
+                    "args": None,
+                    "args_text": args if isinstance(args, str) else "",
+                    "index": len(calls),
+                    "valid_args": False,
+                    "first_time": when,
+                    "args_time": when,
+                }
+            )
+    return calls
+
+
+def _input_message(given: Any) -> dict[str, Any] | None:
+    """A message as users pass it in an input: a dict with `role`/`type`, a (role, content)
+    pair, or a bare string (a human message)."""
+    if isinstance(given, str):
+        return {"type": "human", "content": given}
+    if isinstance(given, (list, tuple)) and len(given) == 2 and isinstance(given[0], str):
+        role = _ROLES.get(given[0], "human")
+        return {"type": role, "content": given[1]}
+    if isinstance(given, dict) and "content" in given:
+        role = _ROLES.get(str(given.get("type") or given.get("role") or "human"), "human")
+        return {**given, "type": role}
+    return None
+
+
+def _parent_namespace(checkpoint_ns: str | None) -> str:
+    """`a:1|b:2` (the emitting node's own namespace) -> `a:1` (the graph it runs in)."""
+    if not checkpoint_ns:
+        return ""
+    return checkpoint_ns.rpartition("|")[0]
+
+
+def _finished(chunk: dict[str, Any]) -> bool:
+    metadata = chunk.get("response_metadata")
+    return isinstance(metadata, dict) and any(metadata.get(key) for key in _FINISH_KEYS)
+
+
+class MessageReducer:
+    """Folds message events into `StreamedMessage`s, in order of first appearance."""
+
+    def __init__(self) -> None:
+        self.messages: dict[str, StreamedMessage] = {}
+        self._pending_metadata: dict[str, dict[str, Any]] = {}
+        self._unmatched_input: list[StreamedMessage] = []
+        self._input_ids: set[str] = set()  # state ids of the input messages
+
+    def apply(self, event: Event) -> StreamedMessage | None:
+        """Fold one event; returns the message it touched, if any."""
+        mode = event.mode
+        if mode == "messages":
+            data = event.data
+            if isinstance(data, list) and len(data) == 2 and isinstance(data[0], dict):
+                metadata = data[1] if isinstance(data[1], dict) else {}
+                return self._add(event, data[0], metadata, source="messages-tuple")
+        elif mode == "messages/metadata" and isinstance(event.data, dict):
+            for message_id, info in event.data.items():
+                if isinstance(info, dict) and isinstance(info.get("metadata"), dict):
+                    self._pending_metadata[message_id] = info["metadata"]
+        elif mode in ("messages/partial", "messages/complete") and isinstance(event.data, list):
+            touched = None
+            for chunk in event.data:
+                if isinstance(chunk, dict):
+                    metadata = self._pending_metadata.get(str(chunk.get("id") or ""), {})
+                    complete = mode == "messages/complete" or _finished(chunk)
+                    touched = self._add(
+                        event, chunk, metadata, source="messages", snapshot=True, done=complete
+                    )
+            return touched
+        elif mode == "events" and isinstance(event.data, dict):
+            return self._apply_langchain_event(event, event.data)
+        elif mode == "values" and isinstance(event.data, dict):
+            return self._from_state(event, event.data.get("messages"), None)
+        elif mode == "updates" and isinstance(event.data, dict):
+            touched = None
+            for node, update in event.data.items():
+                if isinstance(update, dict) and "messages" in update:
+                    touched = self._from_state(event, update["messages"], node) or touched
+            return touched
+        return None
+
+    def add_input(self, messages: Any, when: float) -> None:
+        """The run's input messages (`{"messages": [...]}`), shown before what streams.
+
+        They have no ids until the graph stores them, so a human message of the state with the
+        same text is taken to be the same message, not a new one.
+        """
+        for i, given in enumerate(messages if isinstance(messages, list) else [messages]):
+            chunk = _input_message(given)
+            if chunk is None:
+                continue
+            message = StreamedMessage(
+                f"input-{i}",
+                namespace="",
+                node=None,
+                tags=(),
+                step=None,
+                type=chunk["type"],
+                role=message_role(chunk),
+                source="input",
+                metadata={},
+                seq=-1,
+                time=when,
+            )
+            message._take_common(chunk)
+            message._content = _Content(chunk.get("content", ""))
+            message.complete = message.input = True
+            self.messages[message.id] = message
+            self._unmatched_input.append(message)
+
+    def _from_state(self, event: Event, messages: Any, node: str | None) -> StreamedMessage | None:
+        """Whole messages of the graph's state (`messages` key of values or of a node's
+        update): the ones no token stream showed, such as the user's input and tool results
+        when only `values`/`updates` are streamed. O(messages in the event)."""
+        touched = None
+        for given in messages if isinstance(messages, list) else [messages]:
+            if not isinstance(given, dict) or not given.get("id") or "content" not in given:
+                continue
+            given_id = str(given["id"])
+            if given_id in self.messages or given_id in self._input_ids:
+                continue
+            if self._matches_input(given):
+                self._input_ids.add(given_id)  # the same input message in every later state
+                continue
+            metadata = {"langgraph_node": node} if node else {}
+            touched = self._add(event, given, metadata, source="state")
+            if touched is not None and touched.role == "human":
+                touched.input = True
+        return touched
+
+    def _matches_input(self, given: dict[str, Any]) -> bool:
+        if message_role(given) != "human":
+            return False
+        text = content_text(given.get("content"))
+        for message in self._unmatched_input:
+            if message.content_text == text:
+                self._unmatched_input.remove(message)
+                return True
+        return False
+
+    def _apply_langchain_event(self, event: Event, data: dict[str, Any]) -> StreamedMessage | None:
+        kind = data.get("event")
+        payload = data.get("data") if isinstance(data.get("data"), dict) else {}
+        if kind == "on_chat_model_stream":
+            message = payload.get("chunk")
+        elif kind in ("on_tool_end", "on_chat_model_end"):
+            message = payload.get("output")
+        else:
+            return None
+        if not isinstance(message, dict):
+            return None
+        if kind == "on_chat_model_end":  # the end of a streamed message; its content is known
+            known = self.messages.get(str(message.get("id") or ""))
+            if known is not None and known.source == "events":
+                known.complete = True
+                known.last_seq, known.last_time = event.seq, event.time
+            return known
+        if kind == "on_tool_end" and message_role(message) != "tool":
+            return None
+        tags = [t for t in data.get("tags") or () if not str(t).startswith("seq:step:")]
+        metadata = {**(data.get("metadata") or {}), "tags": tags}
+        return self._add(event, message, metadata, source="events")
+
+    def _add(
+        self,
+        event: Event,
+        chunk: dict[str, Any],
+        metadata: dict[str, Any],
+        *,
+        source: str,
+        snapshot: bool = False,
+        done: bool = False,
+    ) -> StreamedMessage | None:
+        message_id = str(chunk.get("id") or f"seq-{event.seq}")
+        message = self.messages.get(message_id)
+        if message is not None and message.source != source:
+            return None  # the same message, already followed through another mode
+        is_delta = not snapshot and "Chunk" in str(chunk.get("type") or "")
+        if message is None:
+            namespace = (
+                event.namespace_str
+                if source in ("messages-tuple", "state")
+                else _parent_namespace(metadata.get("langgraph_checkpoint_ns"))
+            )
+            message = StreamedMessage(
+                message_id,
+                namespace=namespace,
+                node=metadata.get("langgraph_node"),
+                tags=tuple(metadata.get("tags") or ()),
+                step=metadata.get("langgraph_step"),
+                type=chunk.get("type"),
+                role=message_role(chunk),
+                source=source,
+                metadata=metadata,
+                seq=event.seq,
+                time=event.time,
+            )
+            self.messages[message_id] = message
+            self._pending_metadata.pop(message_id, None)
+        if is_delta:
+            message._add_chunk(chunk, event)
+        else:
+            message._take_snapshot(chunk, event)
+            message.complete = message.complete or done or not snapshot
+        message.last_seq, message.last_time = event.seq, event.time
+        return message
+
+    def finish(self) -> None:
+        """The run ended: no message will grow any more."""
+        for message in self.messages.values():
+            message.complete = True
+
+    def select(
+        self,
+        *,
+        node: str | Iterable[str] | None = None,
+        namespace: str | Iterable[str] | None = None,
+        tags: str | Iterable[str] | None = None,
+        role: str | Iterable[str] | None = None,
+    ) -> list[StreamedMessage]:
+        """Messages from any of the given nodes / namespaces / roles, carrying all given tags."""
+        nodes, namespaces, roles = _as_set(node), _as_set(namespace), _as_set(role)
+        wanted_tags = _as_set(tags)
+        return [
+            m
+            for m in self.messages.values()
+            if (nodes is None or m.node in nodes)
+            and (namespaces is None or m.namespace in namespaces)
+            and (roles is None or m.role in roles)
+            and (wanted_tags is None or wanted_tags <= set(m.tags))
+        ]
+
+    def text(
+        self,
+        *,
+        node: str | Iterable[str] | None = None,
+        namespace: str | Iterable[str] | None = None,
+        tags: str | Iterable[str] | None = None,
+    ) -> str:
+        """LLM text of the selected messages, a blank line between messages that have text."""
+        texts = (m.text for m in self.select(node=node, namespace=namespace, tags=tags))
+        return "\n\n".join(text for text in texts if text)
+
+    def text_by_source(self) -> dict[tuple[str, str | None], str]:
+        """`{(namespace, node): LLM text}` for the sources that produced text."""
+        grouped: dict[tuple[str, str | None], list[str]] = {}
+        for message in self.messages.values():
+            text = message.text
+            if text:
+                grouped.setdefault((message.namespace, message.node), []).append(text)
+        return {source: "\n\n".join(texts) for source, texts in grouped.items()}
+
+
+def _as_set(value: str | Iterable[str] | None) -> set[str] | None:
+    if value is None:
+        return None
+    return {value} if isinstance(value, str) else set(value)
