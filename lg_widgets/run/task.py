@@ -288,8 +288,8 @@ class RunTask:
     def _unresumable(self, exc: BaseException) -> _Ended:
         sentence = self._describe(exc)
         if self.run.run_id and not self.run.thread_id and _transient(exc):
-            sentence += (
-                " A stateless run (thread_id=None) cannot be resumed after a broken connection:"
+            sentence = sentence.rstrip(".") + (
+                ". A stateless run (thread_id=None) cannot be resumed after a broken connection:"
                 " stream it on a thread (thread_id='new') to survive one."
             )
         self._check_server_alive()
