@@ -2,7 +2,7 @@
 
 Nothing is sent per event (see `view.sync`): `Flusher` sends at most one delta per
 `flush_interval`, from the loop's one `FlushScheduler` timer, which holds all views of the
-kernel together to MESSAGES_PER_S and BYTES_PER_S (ten views send no more than one). The full
+kernel together to MESSAGES_PER_S (ten views send no more than one could). The full
 data also lives in the `snapshot` trait: set when the view is created and at the end of the
 run, and in between at most once a second and only while the periodic snapshots stay under
 SNAPSHOT_SHARE of the delta bytes. A snapshot carries the whole text, so for token-heavy runs
@@ -34,10 +34,11 @@ if TYPE_CHECKING:
 
 STATIC = Path(__file__).parent.parent / "static"
 FLUSH_INTERVAL_S = 0.05  # <= 20 deltas/s per widget, far below jupyter_server's IOPub limit
-# All views of a kernel together: jupyter_server drops IOPub messages above 1000/s and 1 MB/s
-# (its defaults, averaged over 3 s); stay at a tenth and a half of those, whatever the views.
-MESSAGES_PER_S = 100.0
-BYTES_PER_S = 500_000.0
+# All views of a kernel together: jupyter_server drops IOPub messages above 1000/s (its default,
+# averaged over 3 s; comm bytes are not limited). Stay at a tenth of that, whatever the views.
+MESSAGES_PER_S = 100
+BURST = 20  # messages that may go at once (views ending together), within MESSAGES_PER_S a second
+_MESSAGES_PER_FLUSH = 2  # a delta and a snapshot
 SNAPSHOT_INTERVAL_S = 1.0
 SNAPSHOT_SHARE = 0.4  # periodic snapshots add at most this share of the delta bytes
 _NOT_BUILT_ESM = """export default { render({ el }) {
@@ -51,12 +52,10 @@ class Flusher:
     The first poke after a quiet period flushes at the next turn of the loop (bounded latency);
     further pokes before the interval is over ride along. Flushes run from the loop's one
     `FlushScheduler`, which also holds every view of the kernel to one message budget.
-    `flush()` may return the `(messages, bytes)` it sent; None counts as one message.
+    `flush()` may return how many messages it sent; None counts as one.
     """
 
-    def __init__(
-        self, flush: Callable[[], tuple[int, int] | None], interval: float = FLUSH_INTERVAL_S
-    ) -> None:
+    def __init__(self, flush: Callable[[], int | None], interval: float = FLUSH_INTERVAL_S) -> None:
         self._flush = flush
         self.interval = interval
         self._last = float("-inf")
@@ -74,15 +73,25 @@ class Flusher:
         self._scheduler = FlushScheduler.of(loop)
         self._scheduler.add(self)
 
-    def flush_now(self) -> tuple[int, int]:
+    def flush_now(self) -> None:
+        """Flush at once, whatever the budget (which it is charged to all the same)."""
         self.cancel()
         loop = running_loop()
         if loop is not None:
             self._last = loop.time()
-        sent = self._flush() or (1, 0)
+        sent = self._flush()
         if loop is not None:
-            FlushScheduler.of(loop).spent(*sent)
-        return sent
+            FlushScheduler.of(loop).charge(1 if sent is None else sent)
+
+    def flush_soon(self) -> None:
+        """Flush now if the kernel's budget allows, else as soon as it does (the end of a run:
+        ten views ending together must not burst past the budget)."""
+        loop = running_loop()
+        if loop is None or FlushScheduler.of(loop).affordable():
+            self.flush_now()
+            return
+        self._last = float("-inf")
+        self.poke()
 
     def cancel(self) -> None:
         if self._scheduler is not None:
@@ -90,13 +99,14 @@ class Flusher:
 
 
 class FlushScheduler:
-    """One per event loop: flushes every poked view from one timer, within one budget for the
-    whole kernel (MESSAGES_PER_S, BYTES_PER_S), so that ten views send no more than one.
+    """One per event loop: flushes every poked view from one timer, with one message budget for
+    the whole kernel, so that ten views send no more than one could.
 
-    After each round the next is held back by what the round sent (n messages cost
-    n / MESSAGES_PER_S seconds, bytes likewise), so the total rate stays under the budget
-    however many views stream at once; each view still flushes at most once per its interval
-    and sends everything new when it does, so nothing is dropped, only coalesced.
+    The budget is a token bucket: BURST messages at most, refilled at MESSAGES_PER_S - BURST a
+    second, so that no second ever sees more than MESSAGES_PER_S messages, however many views
+    stream at once. A view flushes only when a whole flush (a delta and a snapshot: 2 messages)
+    is affordable; views wait their turn in poke order; each sends everything new when it
+    flushes, so nothing is dropped, only coalesced.
     """
 
     _by_loop: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, FlushScheduler]] = (
@@ -107,7 +117,8 @@ class FlushScheduler:
         self._loop = loop
         self._due: dict[Flusher, None] = {}  # an ordered set: views flush in poke order
         self._handle: asyncio.TimerHandle | None = None
-        self._budget_at = float("-inf")  # no round before this loop time
+        self._tokens = float(BURST)
+        self._tokens_at = loop.time()
 
     @classmethod
     def of(cls, loop: asyncio.AbstractEventLoop) -> FlushScheduler:
@@ -123,23 +134,39 @@ class FlushScheduler:
     def discard(self, flusher: Flusher) -> None:
         self._due.pop(flusher, None)
 
-    def spent(self, messages: int, nbytes: int) -> None:
-        """Charge what a flush sent to the budget (also flushes made outside a round)."""
-        cost = max(messages / MESSAGES_PER_S, nbytes / BYTES_PER_S)
-        self._budget_at = max(self._budget_at, self._loop.time()) + cost
+    def _refill(self) -> float:
+        now = self._loop.time()
+        rate = MESSAGES_PER_S - BURST
+        self._tokens = min(float(BURST), self._tokens + (now - self._tokens_at) * rate)
+        self._tokens_at = now
+        return self._tokens
+
+    def affordable(self) -> bool:
+        return self._refill() >= _MESSAGES_PER_FLUSH
+
+    def charge(self, messages: int) -> None:
+        self._refill()
+        self._tokens -= messages
 
     def _schedule(self) -> None:
         if self._handle is not None or not self._due:
             return
-        at = max(self._budget_at, min(f.ready_at for f in self._due))
-        self._handle = self._loop.call_at(max(at, self._loop.time()), self._round)
+        shortfall = max(0.0, _MESSAGES_PER_FLUSH - self._refill())
+        at = max(
+            self._loop.time() + shortfall / (MESSAGES_PER_S - BURST),
+            min(f.ready_at for f in self._due),
+        )
+        self._handle = self._loop.call_at(at, self._round)
 
     def _round(self) -> None:
         self._handle = None
         now = self._loop.time()
         for flusher in list(self._due):
-            if flusher.ready_at <= now + 1e-3:
-                flusher.flush_now()
+            if flusher.ready_at > now + 1e-3:
+                continue
+            if not self.affordable():
+                break
+            flusher.flush_now()
         self._schedule()
 
 
@@ -191,7 +218,7 @@ class RunView(anywidget.AnyWidget):
             self._note(event)
         if run.ended_at is not None:  # set once, by the run's final settlement
             self._flush_all()
-            self._detach()
+            self._detach(keep_final_flush=True)
         else:
             self._flusher.poke()
 
@@ -199,16 +226,16 @@ class RunView(anywidget.AnyWidget):
         self._sync.note(event.mode)
         self._queries.note(event.mode, event.seq)
 
-    def _flush(self) -> tuple[int, int]:
-        """Send what is new; returns the (messages, bytes) sent, for the kernel-wide budget."""
-        messages, nbytes = self.messages_sent, self.bytes_sent
+    def _flush(self) -> int:
+        """Send what is new; returns how many messages that took (for the kernel's budget)."""
+        messages = self.messages_sent
         delta = self._sync.delta(self._seq + 1)
         if delta is not None:
             self._seq += 1
             self._push(delta)
         if self._snapshot_forced or self._periodic_snapshot_due():
             self._publish_snapshot()
-        return self.messages_sent - messages, self.bytes_sent - nbytes
+        return self.messages_sent - messages
 
     def _periodic_snapshot_due(self) -> bool:
         """Once a second, while the periodic snapshots stay within SNAPSHOT_SHARE of the deltas.
@@ -227,7 +254,7 @@ class RunView(anywidget.AnyWidget):
     def _flush_all(self) -> None:
         """Send what is pending, then a fresh snapshot (at the end of the run)."""
         self._snapshot_forced = True
-        self._flusher.flush_now()
+        self._flusher.flush_soon()
 
     def _publish_snapshot(self) -> None:
         raw = orjson.dumps(
@@ -286,9 +313,10 @@ class RunView(anywidget.AnyWidget):
     def bytes_sent(self) -> int:
         return self.custom_bytes + self.snapshot_bytes
 
-    def _detach(self) -> None:
+    def _detach(self, *, keep_final_flush: bool = False) -> None:
         flusher, unsubscribe = getattr(self, "_flusher", None), getattr(self, "_unsubscribe", None)
-        if flusher is not None:  # absent when __init__ failed (ipywidgets closes in __del__)
+        # absent when __init__ failed (ipywidgets closes in __del__)
+        if flusher is not None and not keep_final_flush:
             flusher.cancel()
         if unsubscribe is not None:
             unsubscribe()
