@@ -52,17 +52,28 @@ class Reconnect:
         return cls(**{k: record.get(k) for k in cls.__dataclass_fields__ if k in record})
 
 
+NEW, DUPLICATE, AMBIGUOUS = "new", "duplicate", "ambiguous"
+
+
 @dataclass
 class ResumeCursor:
     """Tracks the ids of accepted parts; decides which parts of a resumed stream are new.
 
     `start` is where the first connection itself started (a join's `last_event_id`).
+
+    A resumed connection can also send a part twice: the server subscribes the connection to
+    the live run before it replays what is stored, so what is published in between comes in
+    the replay and again live. A re-sent part with an older id is recognised by its id; one
+    with the newest id and the same content as a part already kept is `AMBIGUOUS` (it may be
+    a second identical event of that millisecond), and `decide` settles it with the number of
+    such parts the server stored.
     """
 
     start: str | None = None
     last_id: str | None = None  # id of the newest accepted part
     before_last: str | None = None  # the newest accepted id below `last_id`
     duplicates: int = 0
+    resumed: bool = False  # a connection after the first one
     _group: list[tuple[str, Any]] = field(default_factory=list)  # accepted parts with last_id
     _matched: int = 0  # how many of `_group` this connection has re-sent so far
     _metadata: list[Any] = field(default_factory=list)  # id-less `metadata` parts seen
@@ -82,9 +93,11 @@ class ResumeCursor:
     def new_connection(self) -> None:
         """A new connection replays the last id's parts first (if the run is resumable)."""
         self._matched = 0
+        self.resumed = True
 
-    def accept(self, part: Any) -> bool:
-        """True for a part not received before; False for a duplicate (counted, not kept)."""
+    def accept(self, part: Any) -> str:
+        """NEW for a part not received before, DUPLICATE for one that was (counted, not
+        kept), AMBIGUOUS when only the server's count can tell (see `decide`)."""
         event_id, name, data = part_identity(part)
         if event_id is None:
             return self._accept_without_id(name, data)
@@ -95,26 +108,40 @@ class ResumeCursor:
             self.last_id = event_id
             self._group = [(name, data)]
             self._matched = 1
-            return True
+            return NEW
         if event_id < last:  # replayed from before the last id: already here
             self.duplicates += 1
-            return False
+            return DUPLICATE
         key = (name, data)
         if self._matched < len(self._group) and self._group[self._matched] == key:
-            self._matched += 1
+            self._matched += 1  # the replay of what arrived before the break
             self.duplicates += 1
-            return False
+            return DUPLICATE
+        if self.resumed and key in self._group:
+            return AMBIGUOUS
         self._group.append(key)
         self._matched = len(self._group)
-        return True
+        return NEW
 
-    def _accept_without_id(self, name: str, data: Any) -> bool:
+    def decide(self, part: Any, stored: int | None) -> str:
+        """Settle an AMBIGUOUS part: `stored` is how many parts with its id and content the
+        server keeps (None: unknown, the part is kept)."""
+        _, name, data = part_identity(part)
+        key = (name, data)
+        if stored is not None and stored <= self._group.count(key):
+            self.duplicates += 1
+            return DUPLICATE
+        self._group.append(key)
+        self._matched = len(self._group)
+        return NEW
+
+    def _accept_without_id(self, name: str, data: Any) -> str:
         """Without ids only one repeat is recognisable: a reconnect to a run still pending
         sends its `metadata` part again."""
         if name != "metadata":
-            return True
+            return NEW
         if data in self._metadata:
             self.duplicates += 1
-            return False
+            return DUPLICATE
         self._metadata.append(data)
-        return True
+        return NEW

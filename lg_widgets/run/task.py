@@ -17,19 +17,20 @@ import concurrent.futures
 import contextlib
 import signal
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
 from langgraph_sdk.errors import InternalServerError, NotFoundError, RateLimitError
 
 from lg_widgets import transport
-from lg_widgets.events import stateless_thread_id
+from lg_widgets.events import part_identity, stateless_thread_id
 from lg_widgets.failures import describe_failure
 from lg_widgets.loops import loop_for_new_run, running_loop
 from lg_widgets.reducers.status import SERVER_RUN_GONE, Outcome, settle
 from lg_widgets.run import registry
 from lg_widgets.run.model import Run
-from lg_widgets.run.resume import REPLAY_ALL, Reconnect, ResumeCursor
+from lg_widgets.run.resume import AMBIGUOUS, NEW, REPLAY_ALL, Reconnect, ResumeCursor
 from lg_widgets.server import running_servers
 from lg_widgets.transport import StreamRequest, StreamWatch, active_run, open_parts
 
@@ -42,6 +43,10 @@ _CANCEL_GRACE_S = 5.0
 _SERVER_QUESTION_S = 10.0
 _FIRST_BACKOFF_S = 0.25  # reconnect attempts: at once, then 0.25, 0.5, 1, 2, 2, ... s apart
 _MAX_BACKOFF_S = 2.0
+# A resumed connection re-sends what was published while the server set it up (it subscribes
+# before it replays): such repeats come right after the replay, within this many seconds.
+_OVERLAP_WINDOW_S = 2.0
+_STORE_IDLE_S = 0.3  # reading the stored events: they come at once, so silence means the end
 
 
 class _Ended(Exception):
@@ -116,6 +121,8 @@ class RunTask:
         self._reconnecting: Reconnect | None = None
         self._backoff = 0.0  # seconds before the next reconnect attempt (0: at once)
         self._run_info: dict[str, Any] | None = None  # the server's last answer about the run
+        self._stored_group: tuple[str, list[tuple[str, Any]] | None] | None = None
+        self._ask_until = float("-inf")  # loop time until which re-sent parts are checked
         run.attach(self)
 
     # ---- Control ----------------------------------------------------------------------------
@@ -246,10 +253,14 @@ class RunTask:
         cursor = ResumeCursor(start=request.last_event_id)
         budget = request.reconnect_timeout
         while True:
-            cursor.new_connection()
             try:
                 async for part in open_parts(client, request, self._on_run_created):
-                    if cursor.accept(part):
+                    verdict = cursor.accept(part)
+                    if verdict == AMBIGUOUS:
+                        verdict = cursor.decide(
+                            part, await self._stored_count(client, part, cursor)
+                        )
+                    if verdict == NEW:
                         self.run.add(part)
                         budget, self._backoff = self.request.reconnect_timeout, 0.0
                     elif self.run.reconnects:
@@ -276,6 +287,62 @@ class RunTask:
             if rejoin is None:
                 return status
             request = rejoin
+            cursor.new_connection()
+            self._stored_group = None
+            self._ask_until = asyncio.get_running_loop().time() + _OVERLAP_WINDOW_S
+
+    async def _stored_count(
+        self, client: LangGraphClient, part: Any, cursor: ResumeCursor
+    ) -> int | None:
+        """How many parts equal to `part` (id and content) the server stored; None when it is
+        too late for a re-sent part (see `_OVERLAP_WINDOW_S`) or the server cannot say."""
+        if asyncio.get_running_loop().time() > self._ask_until:
+            return None
+        event_id, name, data = part_identity(part)
+        if self._stored_group is None or self._stored_group[0] != event_id:
+            stored = await self._read_stored(client, event_id, cursor.before_last)  # type: ignore[arg-type]
+            self._stored_group = (event_id, stored)
+        keys = self._stored_group[1]
+        return None if keys is None else keys.count((name, data))
+
+    async def _read_stored(
+        self, client: LangGraphClient, event_id: str, before: str | None
+    ) -> list[tuple[str, Any]] | None:
+        """The stored parts with id `event_id` (read from a second, replay-only join)."""
+        await asyncio.sleep(0.002)  # that millisecond is over: all of its events are stored
+        request = StreamRequest(
+            "join",
+            self.run.thread_id,
+            run_id=self.run.run_id,
+            stream_mode=self._rejoin_modes(),
+            last_event_id=before or REPLAY_ALL,
+            heartbeat_timeout=self.request.heartbeat_timeout,
+        )
+        keys: list[tuple[str, Any]] = []
+        parts = open_parts(client, request, lambda _meta: None)
+        try:
+            while True:
+                part_id, name, data = part_identity(
+                    await asyncio.wait_for(anext(parts), _STORE_IDLE_S)  # type: ignore[arg-type]
+                )
+                if part_id is None:
+                    continue
+                if part_id > event_id:
+                    break
+                if part_id == event_id:
+                    keys.append((name, data))
+        except (StopAsyncIteration, asyncio.TimeoutError):
+            pass  # the stored events end there
+        except httpx.HTTPError:
+            return None
+        finally:
+            with contextlib.suppress(Exception):
+                await parts.aclose()  # type: ignore[attr-defined]
+        return keys
+
+    def _rejoin_modes(self) -> str | Sequence[str] | None:
+        """A join narrows its modes; a stream's own join takes all the run's modes."""
+        return self.request.stream_mode if self.request.kind == "join" else None
 
     def _can_rejoin(self) -> bool:
         """Only a thread run whose id is known can be joined again (stateless runs have no
@@ -359,7 +426,7 @@ class RunTask:
             "join",
             run.thread_id,
             run_id=run.run_id,
-            stream_mode=self.request.stream_mode if self.request.kind == "join" else None,
+            stream_mode=self._rejoin_modes(),
             last_event_id=resume_from,
             cancel_on_disconnect=self.request.cancel_on_disconnect
             or self.request.sdk_kwargs.get("on_disconnect") == "cancel",

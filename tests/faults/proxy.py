@@ -3,8 +3,9 @@
 It runs on its own asyncio loop in a daemon thread, so faults keep happening on schedule while
 the test's loop is busy. Faults apply to the server-to-client direction (what a stream reads):
 
-- `cut_after(n, times=1)`: the next `times` connections are reset after `n` bytes reached the
-  client (a TCP RST, as when a NAT or a proxy drops a connection);
+- `cut_after(n, times=1)`: the next `times` connections to carry `n` bytes to the client are
+  reset there (a TCP RST, as when a NAT or a proxy drops a connection); shorter ones, such
+  as a status check, pass;
 - `stall(seconds)`: nothing is forwarded on any connection for `seconds` (bytes are held back,
   not lost), as a frozen network path;
 - `drip(chunk, interval)`: at most `chunk` bytes every `interval` seconds;
@@ -32,7 +33,8 @@ class FaultProxy:
         self._thread.start()
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
-        self._cuts: list[int] = []  # byte budgets of the next connections to cut
+        self._cut_bytes = 0
+        self._cuts_left = 0  # connections still to cut once they carried _cut_bytes
         self._stalled_until = 0.0
         self._drip: tuple[int, float] | None = None
         self._refusing = False
@@ -46,7 +48,10 @@ class FaultProxy:
         return f"http://127.0.0.1:{self.port}"
 
     def cut_after(self, n_bytes: int, times: int = 1) -> None:
-        self._call(lambda: self._cuts.extend([n_bytes] * times))
+        def apply() -> None:
+            self._cut_bytes, self._cuts_left = n_bytes, times
+
+        self._call(apply)
 
     def stall(self, seconds: float) -> None:
         self._call(lambda: setattr(self, "_stalled_until", time.monotonic() + seconds))
@@ -96,10 +101,9 @@ class FaultProxy:
         except OSError:
             _reset(writer)
             return
-        budget = self._cuts.pop(0) if self._cuts else None
         self._writers.update((writer, up_writer))
-        upstream = asyncio.ensure_future(self._pipe(reader, up_writer, None, throttle=False))
-        downstream = asyncio.ensure_future(self._pipe(up_reader, writer, budget, throttle=True))
+        upstream = asyncio.ensure_future(self._pipe(reader, up_writer, downstream=False))
+        downstream = asyncio.ensure_future(self._pipe(up_reader, writer, downstream=True))
         await asyncio.wait((upstream, downstream), return_when=asyncio.FIRST_COMPLETED)
         for task in (upstream, downstream):
             task.cancel()
@@ -109,14 +113,9 @@ class FaultProxy:
                 w.close()
 
     async def _pipe(
-        self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        budget: int | None,
-        *,
-        throttle: bool,
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, downstream: bool
     ) -> None:
-        sent = 0
+        throttle, sent = downstream, 0
         while True:
             data = await reader.read(_READ)
             if not data:
@@ -129,8 +128,9 @@ class FaultProxy:
                 chunk = data
                 if throttle and self._drip is not None:
                     chunk = data[: self._drip[0]]
-                if budget is not None and sent + len(chunk) >= budget:
-                    writer.write(chunk[: max(0, budget - sent)])
+                if downstream and self._cuts_left and sent + len(chunk) >= self._cut_bytes:
+                    self._cuts_left -= 1
+                    writer.write(chunk[: max(0, self._cut_bytes - sent)])
                     with contextlib.suppress(Exception):
                         await writer.drain()
                     self.cut_connections += 1
