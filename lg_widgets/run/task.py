@@ -31,6 +31,7 @@ from lg_widgets.reducers.status import SERVER_RUN_GONE, Outcome, settle
 from lg_widgets.run import registry
 from lg_widgets.run.model import Run
 from lg_widgets.run.resume import AMBIGUOUS, NEW, REPLAY_ALL, Reconnect, ResumeCursor
+from lg_widgets.secret import redact_url
 from lg_widgets.server import running_servers
 from lg_widgets.transport import StreamRequest, StreamWatch, active_run, open_parts
 
@@ -86,7 +87,7 @@ def start_run(
         assistant_id=request.assistant_id,
         thread_id=None if request.thread_id == "new" else request.thread_id,
         run_id=request.run_id,
-        url=connection.url,
+        url=redact_url(connection.url),
         stream_mode=request.modes,
         input=request.input,
         request=request,
