@@ -28,6 +28,7 @@ from lg_widgets.events import Event
 from lg_widgets.loops import running_loop
 from lg_widgets.view.queries import RunQueries
 from lg_widgets.view.sync import RunSync
+from lg_widgets.view.wire import dumps
 
 if TYPE_CHECKING:
     from lg_widgets.run.model import Run
@@ -257,11 +258,7 @@ class RunView(anywidget.AnyWidget):
         self._flusher.flush_soon()
 
     def _publish_snapshot(self) -> None:
-        raw = orjson.dumps(
-            self._sync.snapshot(self._seq),
-            default=repr,
-            option=orjson.OPT_NON_STR_KEYS,
-        )
+        raw = dumps(self._sync.snapshot(self._seq))
         data = orjson.loads(raw)
         if data != self.snapshot:
             self.snapshot_bytes += len(raw)
@@ -273,7 +270,7 @@ class RunView(anywidget.AnyWidget):
         self._next_snapshot = time.monotonic() + self._snapshot_interval
 
     def _push(self, content: dict[str, Any]) -> None:
-        raw = orjson.dumps(content, default=repr, option=orjson.OPT_NON_STR_KEYS)
+        raw = dumps(content)
         self.custom_messages_sent += 1
         self.custom_bytes += len(raw)
         self.send(orjson.loads(raw))
