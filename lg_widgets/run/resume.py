@@ -73,10 +73,13 @@ class ResumeCursor:
     last_id: str | None = None  # id of the newest accepted part
     before_last: str | None = None  # the newest accepted id below `last_id`
     duplicates: int = 0
-    resumed: bool = False  # a connection after the first one
+    resumed: bool = False  # the current connection replays (a rejoin, or a join with replay)
     _group: list[tuple[str, Any]] = field(default_factory=list)  # accepted parts with last_id
     _matched: int = 0  # how many of `_group` this connection has re-sent so far
     _metadata: list[Any] = field(default_factory=list)  # id-less `metadata` parts seen
+
+    def __post_init__(self) -> None:
+        self.resumed = self.start is not None
 
     @property
     def seen_ids(self) -> bool:

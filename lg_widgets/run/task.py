@@ -252,6 +252,8 @@ class RunTask:
         of the run when it was asked (after a clean end of a thread run), else None."""
         request = self.request
         cursor = ResumeCursor(start=request.last_event_id)
+        if cursor.resumed:  # a join that replays meets the same overlap as a rejoin
+            self._ask_until = asyncio.get_running_loop().time() + _OVERLAP_WINDOW_S
         budget = request.reconnect_timeout
         while True:
             try:

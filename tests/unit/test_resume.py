@@ -119,3 +119,9 @@ def test_a_part_sent_again_live_after_the_replay_is_settled_by_the_stored_count(
         assert cursor.accept(part("102-0", {"i": 4})) == NEW
     first = ResumeCursor()  # on the first connection there is no replay: always new
     assert [first.accept(twin), first.accept(twin)] == [NEW, NEW]
+
+
+def test_a_join_that_replays_from_the_start_meets_the_overlap_too():
+    cursor = ResumeCursor(start=REPLAY_ALL)
+    kept = take(cursor, replay_after(REPLAY_ALL) + STREAM[4:])
+    assert kept == STREAM
