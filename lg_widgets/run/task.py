@@ -465,7 +465,8 @@ class RunTask:
         return (
             f"Lost the connection to {run.url} at {_clock(record.at)} ({record.cause}) and could "
             f"not reconnect within {self.request.reconnect_timeout:g} s ({record.attempts} "
-            f"attempts; last: {last_error}); the {run.event_count} events received are kept. "
+            f"attempt{'' if record.attempts == 1 else 's'}; last: {last_error}); "
+            f"the {run.event_count} events received are kept. "
             f"If the run is still going on the server, lg_widgets.join({run.thread_id!r}, "
             f"{run.run_id!r}, replay=True) rejoins it."
         )
