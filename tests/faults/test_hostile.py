@@ -11,8 +11,10 @@ import pytest
 
 import lg_widgets
 from lg_widgets.run import Run
-from tests.faults.graphs.graphs import COLUMNS, UNICODE, _nested
+from tests.faults.graphs.graphs import COLUMNS, UNICODE, nested
 from tests.faults.helpers import answers, identities, loop_watch, recorded_view, replayed
+
+pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
 ALL_MODES = ["values", "updates", "custom", "messages-tuple"]
 # the server's serializer replaces NUL (it is invalid in Postgres text) before storing or sending
@@ -56,12 +58,12 @@ async def test_a_10_mb_state_value(fault_server):
     assert recorder.messages[-1]["state"]["value"] == "x" * 10_000_000  # fetched when opened
 
 
-async def test_state_nested_200_deep(fault_server):
+async def test_statenested_200_deep(fault_server):
     run, view, recorder = await hostile_run(fault_server, "deep", 200)
-    assert run.values["value"] == _nested(200)
+    assert run.values["value"] == nested(200)
     seq = next(e.seq for e in run.events if e.mode == "updates")
     view._on_front_end_message(view, {"type": "event", "req": 8, "seq": seq}, None)
-    assert recorder.messages[-1]["data"]["produce"]["value"] == _nested(200)
+    assert recorder.messages[-1]["data"]["produce"]["value"] == nested(200)
 
 
 async def test_a_1_mb_single_token(fault_server):

@@ -9,12 +9,15 @@ import os
 from datetime import datetime
 from queue import Empty
 
+import pytest
 from jupyter_client.manager import KernelManager
 
 import lg_widgets
 from lg_widgets.defaults import child_environment
 from lg_widgets.view.widget import MESSAGES_PER_S
 from tests.faults.conftest import SLOTS
+
+pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
 TEN_RUNS = """
 import asyncio, lg_widgets

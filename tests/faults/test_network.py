@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 import lg_widgets
 from tests.faults.helpers import (
     MODES,
@@ -21,6 +23,8 @@ from tests.faults.helpers import (
     until,
 )
 from tests.faults.proxy import FaultProxy
+
+pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
 
 async def test_cuts_are_resumed_with_nothing_lost_or_duplicated(proxy: FaultProxy, fault_server):

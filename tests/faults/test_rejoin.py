@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 import lg_widgets
 from tests.faults.helpers import MODES, identities, replayed
+
+pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
 
 async def background_run(server: lg_widgets.EmbeddedServer, **kwargs) -> tuple[str, str]:

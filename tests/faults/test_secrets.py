@@ -8,12 +8,15 @@ import re
 
 import nbformat
 import orjson
+import pytest
 from nbclient import NotebookClient
 
 import lg_widgets
 from lg_widgets import defaults
 from tests.faults.helpers import recorded_view
 from tests.faults.proxy import FaultProxy
+
+pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
 KEY_ENV = "LGW_FAULTS_KEY"
 HEADER = {"X-Trace-Secret": "hdr-SECRET-7f3a9c"}

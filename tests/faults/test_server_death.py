@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import signal
 
+import pytest
+
 import lg_widgets
 from tests.faults.conftest import GRAPHS
 from tests.faults.helpers import MODES, PACED, loop_watch, recorded_view, until
+
+pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
 
 async def test_a_killed_embedded_server_ends_the_run_within_two_seconds():

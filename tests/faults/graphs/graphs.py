@@ -67,7 +67,7 @@ class HostileState(TypedDict, total=False):
     index: Any
 
 
-def _nested(depth: int) -> Any:
+def nested(depth: int) -> Any:
     value: Any = "bottom"
     for level in range(depth):
         value = {"level": depth - level, "child": value}
@@ -80,7 +80,7 @@ async def produce(state: HostileState) -> dict[str, Any]:
     if kind == "big":
         return {"value": "x" * size}
     if kind == "deep":
-        return {"value": _nested(size)}
+        return {"value": nested(size)}
     if kind == "token":
         # one token of `size` characters through a real chat model's streaming path
         model = GenericFakeChatModel(messages=iter([AIMessage(content="y" * size)]))
