@@ -40,6 +40,9 @@ def load_run(path: str | os.PathLike[str]) -> Run:
             started_at=header.get("started_at") or 0.0,
             warnings=header.get("warnings") or [],
         )
+    graph = header.get("graph")
+    if isinstance(graph, dict):
+        run.set_graph(graph.get("data"), xray=graph.get("xray", True), error=graph.get("error"))
     status = header.get("status") or run.state.status.settle(cancelled=False)
     settlement = Settlement(status, header.get("error"), final_values=header.get("final_state"))
     run.finish(settlement, ended_at=header.get("ended_at"))

@@ -1,6 +1,7 @@
 """Record the transcripts that the unit tests replay, from the project's own embedded server.
 
 Run: .venv/bin/python scripts/record_transcripts.py   (rewrites tests/transcripts/*.jsonl)
+     .venv/bin/python scripts/record_transcripts.py NAME ...   (only those scenarios)
 
 `*.jsonl` files are `Run.save()` output (a header line, then one event per line);
 `*.v2.raw.jsonl` files hold the SDK's v2 parts exactly as yielded, one per line.
@@ -9,6 +10,7 @@ Run: .venv/bin/python scripts/record_transcripts.py   (rewrites tests/transcript
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 import orjson
@@ -53,6 +55,19 @@ SCENARIOS: dict[str, dict] = {
         assistant_id="interrupt", input={"topic": "x"}, stream_mode=["updates", "values"]
     ),
     "error.updates": dict(assistant_id="error", input={"topic": "x"}, stream_mode="updates"),
+    "error.tasks": dict(assistant_id="error", input={"topic": "x"}, stream_mode="tasks"),
+    "interrupt.tasks": dict(assistant_id="interrupt", input={"topic": "x"}, stream_mode="tasks"),
+    "react.messages-tuple+updates": dict(
+        assistant_id="react",
+        input={"messages": [{"role": "user", "content": "Weather in Paris?"}]},
+        stream_mode=["messages-tuple", "updates"],
+    ),
+    "fanout.tasks+updates.subgraphs": dict(
+        assistant_id="fanout",
+        input={"topics": ["a", "b", "c"], "delay": 0.1},
+        stream_mode=["tasks", "updates"],
+        stream_subgraphs=True,
+    ),
 }
 
 RAW_V2: dict[str, dict] = {
@@ -65,14 +80,18 @@ RAW_V2: dict[str, dict] = {
 }
 
 
-async def record() -> None:
+async def record(only: list[str]) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for name, spec in SCENARIOS.items():
+        if only and name not in only:
+            continue
         run = await lg_widgets.stream(spec.pop("assistant_id"), thread_id="new", **spec)
         run.save(OUT / f"{name}.jsonl")
         print(f"{name}: {run.status}, {len(run.events)} events")
     client = lg_widgets.current_connection().client()
     for name, spec in RAW_V2.items():
+        if only and name not in only:
+            continue
         thread = await client.threads.create()
         parts = [
             part
@@ -86,7 +105,7 @@ async def record() -> None:
 
 def main() -> None:
     with lg_widgets.serve():
-        asyncio.run(record())
+        asyncio.run(record(sys.argv[1:]))
 
 
 if __name__ == "__main__":
