@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 from langgraph_sdk.errors import NotFoundError
 
 from lg_widgets.events import stateless_thread_id
-from lg_widgets.failures import describe_failure
+from lg_widgets.failures import describe_failure, describe_graph_failure
 from lg_widgets.loops import loop_for_new_run, running_loop
 from lg_widgets.reducers.status import SERVER_RUN_GONE, Outcome, settle
 from lg_widgets.run import registry
+from lg_widgets.run.graph_cache import cached_graph
 from lg_widgets.run.model import Run
-from lg_widgets.transport import StreamRequest, open_parts
+from lg_widgets.transport import StreamRequest, open_parts, run_assistant
 
 if TYPE_CHECKING:
     from langgraph_sdk.client import LangGraphClient
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 _CANCEL_GRACE_S = 5.0
 _SERVER_QUESTION_S = 10.0
+_GRAPH_TIMEOUT_S = 30.0
+GRAPH_XRAY = True  # subgraphs drawn as boxes of their nodes, so their activity shows in place
 
 
 def start_run(
@@ -145,6 +148,7 @@ class RunTask:
         self._client = client
         cancelled = False
         failure: str | None = None
+        self._spawn(self._fetch_graph())
         try:
             if request.kind == "stream" and request.thread_id == "new":
                 thread = await client.threads.create()
@@ -220,6 +224,34 @@ class RunTask:
         except Exception:  # noqa: BLE001 - the stream already told us enough
             return None
         return answer.get("status")
+
+    # ---- the assistant's graph ----------------------------------------------------------------
+    async def _fetch_graph(self) -> None:
+        """Fetch the assistant's graph beside the stream, on a client of its own: it never
+        delays or breaks the stream, and a failure is one sentence in the graph panel."""
+        run, request, own = self.run, self.request, self._owns_client
+        client = self.connection.client() if own else self._client
+        assert client is not None
+        assistant_id = run.assistant_id
+        try:
+            if assistant_id is None and request.thread_id and request.run_id:
+                assistant_id = await asyncio.wait_for(
+                    run_assistant(client, request.thread_id, request.run_id), _GRAPH_TIMEOUT_S
+                )
+            if assistant_id is None:
+                return
+            graph = await asyncio.wait_for(
+                cached_graph(client, self.connection.url, assistant_id, GRAPH_XRAY),
+                _GRAPH_TIMEOUT_S,
+            )
+        except Exception as exc:  # noqa: BLE001 - shown in the graph panel; the run goes on
+            run.set_graph(error=describe_graph_failure(exc, assistant_id), xray=GRAPH_XRAY)
+        else:
+            run.set_graph(graph, xray=GRAPH_XRAY)
+        finally:
+            if own:
+                with contextlib.suppress(Exception):
+                    await client.http.client.aclose()
 
     # ---- cancelling -------------------------------------------------------------------------
     async def _cancel(self) -> None:
