@@ -1,7 +1,17 @@
 // The view's copy of the run: built from a snapshot, advanced by sequence-numbered deltas.
 // Pure data (no DOM) so the ordering rules can be unit-tested.
 
-import type { Delta, EventRow, Header, MessageInfo, Snapshot, TimelineRow, TreeNode } from "./types";
+import type {
+  Delta,
+  EventRow,
+  GraphInfo,
+  Header,
+  MessageInfo,
+  NodeActivity,
+  Snapshot,
+  TimelineRow,
+  TreeNode,
+} from "./types";
 
 export interface Message extends MessageInfo {
   text: string;
@@ -17,6 +27,8 @@ export interface Change {
   appended: Map<string, string>; // message id -> text appended
   completed: string[];
   rowsFrom: number; // index of the first new row (rows.length when none)
+  graph: boolean; // the graph arrived (or was replaced)
+  activity: string[]; // graph nodes whose activity changed
 }
 
 export type DeltaOutcome = "applied" | "stale" | "gap";
@@ -31,6 +43,8 @@ function emptyChange(rowsFrom: number, reset = false): Change {
     appended: new Map(),
     completed: [],
     rowsFrom,
+    graph: reset,
+    activity: [],
   };
 }
 
@@ -42,6 +56,8 @@ export class RunStore {
   tree: TreeNode | null = null;
   counts: Record<string, number> = {};
   eventsTail: EventRow[] = [];
+  graph: GraphInfo | null = null;
+  activity = new Map<string, NodeActivity>();
   private pending = new Map<number, Delta>();
   private listeners: Array<(change: Change) => void> = [];
 
@@ -72,6 +88,8 @@ export class RunStore {
     this.tree = isTree(snap.tree) ? snap.tree : null;
     this.counts = { ...snap.counts };
     this.eventsTail = [...(snap.events_tail ?? [])];
+    this.graph = snap.graph ?? null;
+    this.activity = new Map((snap.graph_activity ?? []).map((a) => [a.id, a]));
     this.emit(emptyChange(0, true));
     for (const key of [...this.pending.keys()]) {
       if (key <= this.seq) this.pending.delete(key);
@@ -141,7 +159,23 @@ export class RunStore {
       this.counts = delta.counts;
       change.counts = true;
     }
+    if (delta.graph) {
+      this.graph = delta.graph;
+      this.activity = new Map();
+      change.graph = true;
+    }
+    for (const activity of delta.graph_activity ?? []) {
+      this.activity.set(activity.id, activity);
+      change.activity.push(activity.id);
+    }
     this.emit(change);
+  }
+
+  /** A graph without a run (GraphView): no activity. */
+  setGraph(graph: GraphInfo | null): void {
+    this.graph = graph;
+    this.activity = new Map();
+    this.emit({ ...emptyChange(this.rows.length), graph: true });
   }
 
   /** Text per "namespace|node" source, joined like Python's `run.tokens`. */

@@ -74,7 +74,7 @@ export function tokensPanel(ctx: Context): Panel {
   const follower = followEnd(scroller);
 
   const visible = (m: Message) =>
-    ctx.selection.includes(m.namespace) &&
+    ctx.selection.includes(m.namespace, m.node) &&
     nodeFilter.matches(m.node ?? "") &&
     namespaceFilter.matches(m.namespace) &&
     (!tagFilter.value || m.tags.includes(tagFilter.value));
