@@ -14,6 +14,7 @@ import contextlib
 import threading
 from typing import TYPE_CHECKING, Any
 
+from lg_widgets.failures import describe_graph_failure
 from lg_widgets.transport import assistant_version, fetch_graph
 
 if TYPE_CHECKING:
@@ -54,6 +55,17 @@ async def cached_graph(
         raise
     future.set_result(graph)
     return graph
+
+
+async def graph_or_failure(
+    client: LangGraphClient, url: str, assistant_id: str, xray: bool | int, timeout: float
+) -> tuple[Any, str | None]:
+    """`(graph, None)`, or `(None, one sentence saying why there is none)`: a missing graph
+    is shown, never raised, since a run or a view must not fail for it."""
+    try:
+        return await asyncio.wait_for(cached_graph(client, url, assistant_id, xray), timeout), None
+    except Exception as exc:  # noqa: BLE001 - every failure becomes the graph panel's note
+        return None, describe_graph_failure(exc, assistant_id)
 
 
 def clear() -> None:

@@ -19,7 +19,7 @@ from lg_widgets.failures import describe_failure, describe_graph_failure
 from lg_widgets.loops import loop_for_new_run, running_loop
 from lg_widgets.reducers.status import SERVER_RUN_GONE, Outcome, settle
 from lg_widgets.run import registry
-from lg_widgets.run.graph_cache import cached_graph
+from lg_widgets.run.graph_cache import graph_or_failure
 from lg_widgets.run.model import Run
 from lg_widgets.transport import StreamRequest, open_parts, run_assistant
 
@@ -230,26 +230,25 @@ class RunTask:
         """Fetch the assistant's graph beside the stream, on a client of its own: it never
         delays or breaks the stream, and a failure is one sentence in the graph panel."""
         run, request, own = self.run, self.request, self._owns_client
-        client = self.connection.client() if own else self._client
-        assert client is not None
         assistant_id = run.assistant_id
+        client = None
         try:
+            client = self.connection.client() if own else self._client
+            assert client is not None
             if assistant_id is None and request.thread_id and request.run_id:
                 assistant_id = await asyncio.wait_for(
                     run_assistant(client, request.thread_id, request.run_id), _GRAPH_TIMEOUT_S
                 )
             if assistant_id is None:
                 return
-            graph = await asyncio.wait_for(
-                cached_graph(client, self.connection.url, assistant_id, GRAPH_XRAY),
-                _GRAPH_TIMEOUT_S,
+            graph, error = await graph_or_failure(
+                client, self.connection.url, assistant_id, GRAPH_XRAY, _GRAPH_TIMEOUT_S
             )
+            run.set_graph(graph, xray=GRAPH_XRAY, error=error)
         except Exception as exc:  # noqa: BLE001 - shown in the graph panel; the run goes on
             run.set_graph(error=describe_graph_failure(exc, assistant_id), xray=GRAPH_XRAY)
-        else:
-            run.set_graph(graph, xray=GRAPH_XRAY)
         finally:
-            if own:
+            if own and client is not None:
                 with contextlib.suppress(Exception):
                     await client.http.client.aclose()
 

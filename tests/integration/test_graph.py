@@ -144,3 +144,23 @@ async def test_a_send_fan_out_counts_its_parallel_tasks(server):
     nodes = {n["id"]: n for n in graph["nodes"]}
     assert nodes["worker:research"]["parallel"] == 4
     assert nodes["summarize"]["status"] == "success"
+
+
+async def test_a_graph_without_a_run(server):
+    view = await lg_widgets.graph("subgraph")
+    data = view.graph_data
+    assert data is not None and data["note"] is None
+    assert {n["id"] for n in data["nodes"]} >= {"node_1", "node_2:subgraph_node_1"}
+    assert view.graph["groups"] == [{"id": "node_2", "name": "node_2", "parent": None}]
+    assert view.kind == "graph"
+    missing = await lg_widgets.graph("no_such_assistant")
+    assert missing.graph["nodes"] == []
+    assert missing.graph["note"].startswith("Could not fetch the graph of 'no_such_assistant'")
+
+
+def test_a_graph_from_a_script_without_a_running_loop(server):
+    view = lg_widgets.graph("react", xray=False)  # fetched on the background loop
+    asyncio.run(view.wait())
+    data = view.graph_data
+    assert data is not None
+    assert {n["id"]: n["tools"] for n in data["nodes"]}["tools"] == ["get_weather", "get_time"]
