@@ -232,15 +232,26 @@ describe("graph panel", () => {
     expect(el.querySelector("svg.lgw-graph-svg")).toBeNull();
     expect(el.querySelector('[data-testid="message"] pre')?.textContent).toBe("still here");
 
-    (dagre.layout as unknown as ReturnType<typeof vi.fn>).mockImplementationOnce(() => {
+    const fail = () => {
       throw new Error("Not possible to find intersection inside of the rectangle");
-    });
+    };
+    const layout = dagre.layout as unknown as ReturnType<typeof vi.fn>;
+    layout.mockImplementationOnce(fail).mockImplementationOnce(fail); // the boxes, twice
     model.custom(delta(1, { graph: SUBGRAPH }));
     expect(el.querySelector('[data-testid="graph-note"]')?.textContent).toBe(
       "Subgraph boxes could not be laid out (Not possible to find intersection inside of the rectangle); drawn without them.",
     );
     expect(nodeEl("node_2:subgraph_node_1")).toBeTruthy();
     expect(nodeEl("node_2")).toBeUndefined();
+
+    layout.mockImplementationOnce(fail).mockImplementationOnce(fail).mockImplementationOnce(fail);
+    model.custom(delta(2, { graph: { ...SUBGRAPH, assistant_id: "other" } }));
+    expect(el.querySelector('[data-testid="graph-note"]')?.textContent).toBe(
+      "Could not lay out the graph: Not possible to find intersection inside of the rectangle",
+    );
+    expect(el.querySelector("svg.lgw-graph-svg")).toBeNull();
+    (el.querySelector('[data-testid="tab-tokens"]') as HTMLElement).click();
+    expect(el.querySelector('[data-testid="message"] pre')?.textContent).toBe("still here");
   });
 
   it("says whether the graph is coming", () => {
@@ -250,6 +261,53 @@ describe("graph panel", () => {
     expect(el.querySelector('[data-testid="graph-status"]')?.textContent).toBe("Fetching the graph…");
     model.custom(delta(1, { header: header({ live: false, status: "success" }) }));
     expect(el.querySelector('[data-testid="graph-status"]')?.textContent).toBe("No graph for this run.");
+  });
+
+  it("lays a big graph out box by box, every node inside its box", () => {
+    const groups = Array.from({ length: 12 }, (_, k) => ({
+      id: `agent${k}`,
+      name: `agent${k}`,
+      parent: null,
+    }));
+    const nodes: GraphInfo["nodes"] = [
+      { id: "router", name: "router", parent: null, kind: "node", tools: [] },
+    ];
+    const edges: GraphInfo["edges"] = [];
+    for (const group of groups)
+      for (let i = 0; i < 8; i++) {
+        const id = `${group.id}:step${i}`;
+        nodes.push({
+          id,
+          name: `step${i}`,
+          parent: group.id,
+          kind: "node",
+          tools: i === 2 ? ["search"] : [],
+        });
+        edges.push({
+          source: i ? `${group.id}:step${i - 1}` : "router",
+          target: id,
+          conditional: i === 0,
+          label: null,
+        });
+      }
+    edges.push({ source: "agent0:step7", target: "router", conditional: true, label: null }); // out of a box
+    const layout = layoutGraph({ assistant_id: "big", nodes, groups, edges, note: null });
+    expect(nodes.length).toBeGreaterThan(80); // past the size laid out in one piece
+    expect(layout.note).toBeNull();
+    const boxes = new Map(layout.groups.map((g) => [g.group.id, g]));
+    for (const placed of layout.nodes) {
+      const box = placed.node.parent ? boxes.get(placed.node.parent) : undefined;
+      if (!box) continue;
+      expect(placed.x).toBeGreaterThanOrEqual(box.x);
+      expect(placed.y).toBeGreaterThanOrEqual(box.y);
+      expect(placed.x + placed.width).toBeLessThanOrEqual(box.x + box.width);
+      expect(placed.y + placed.height).toBeLessThanOrEqual(box.y + box.height);
+    }
+    expect(layout.edges).toHaveLength(edges.length);
+    const out = layout.edges.find((e) => e.edge.target === "router")!;
+    const from = layout.nodes.find((n) => n.node.id === "agent0:step7")!;
+    expect(out.points[0].y).toBe(from.y); // leaves its node, then its box
+    expect(layout.width).toBeGreaterThan(0);
   });
 
   it("draws cycles and self-loops", () => {
