@@ -92,7 +92,8 @@ MEASURE_JS = """async ([snapshot, updates, changed]) => {
                       seconds: k / 10, running: running ? 1 : 0, parallel: 1, latest: j === 0 });
     }
     const t = performance.now();
-    for (const cb of handlers["msg:custom"]) cb({ type: "delta", seq: k + 1, graph_activity: activity });
+    const delta = { type: "delta", seq: k + 1, graph_activity: activity };
+    for (const cb of handlers["msg:custom"]) cb(delta);
     document.body.offsetHeight;  // the browser's style recalculation and layout for it
     times.push(performance.now() - t);
     await frame();
@@ -150,7 +151,9 @@ async def _measure(n: int, repeats: int, updates: int, changed: int) -> list[dic
     return results
 
 
-def measure(n: int = 200, repeats: int = 3, updates: int = 100, changed: int = 20) -> dict[str, Any]:
+def measure(
+    n: int = 200, repeats: int = 3, updates: int = 100, changed: int = 20
+) -> dict[str, Any]:
     """Layout and highlight timings of the graph panel for a generated `n`-node graph."""
     runs = asyncio.run(_measure(n, repeats, updates, changed))
     highlights = sorted(t for r in runs for t in r["highlight_ms"])

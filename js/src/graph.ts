@@ -48,7 +48,21 @@ export function activityText(a: NodeActivity | undefined): string {
 
 interface Drawn {
   g: SVGGElement;
-  stats: SVGTextElement;
+  stats: SVGTextElement | SVGTSpanElement;
+  line: SVGTextElement; // the line the stats are on, squeezed to `room` when too long
+  room: number;
+  prefix: string; // a box's stats follow its name
+}
+
+const STATS_CHAR = 5.8; // average width of a 10px character
+const LABEL_CHAR = 6.4; // of an 11px one
+
+/** Squeeze a line into `room` px when its text would overflow (no layout is measured). */
+function squeeze(line: SVGTextElement, room: number, width: number): void {
+  if (width > room) {
+    line.setAttribute("textLength", String(room));
+    line.setAttribute("lengthAdjust", "spacingAndGlyphs");
+  } else line.removeAttribute("textLength");
 }
 
 export interface GraphPanel extends Panel {
@@ -177,24 +191,19 @@ export function graphPanel(ctx: Context, live: () => boolean = () => !!ctx.store
     );
     for (const box of layout.groups) {
       const id = box.group.id;
-      const stats = svg("text", {
-        class: "lgw-gstats",
-        x: box.x + box.width - 8,
-        y: box.y + 14,
-        "text-anchor": "end",
-      });
+      const stats = svg("tspan", { class: "lgw-gstats" });
+      const line = svg("text", { class: "lgw-glabel", x: box.x + 8, y: box.y + 13 }, box.label, stats);
       const g = svg(
         "g",
         { class: "lgw-ggroup", tabindex: 0 },
         svg("title", {}, `subgraph ${id}`),
         svg("rect", { x: box.x, y: box.y, width: box.width, height: box.height, rx: 8 }),
-        svg("text", { class: "lgw-glabel", x: box.x + 8, y: box.y + 14 }, box.label),
-        stats,
+        line,
       );
       g.dataset.id = id;
       g.dataset.testid = "graph-group";
       clickable(g, id);
-      groups.set(id, { g, stats, members: [] });
+      groups.set(id, { g, stats, line, room: box.width - 14, prefix: box.label, members: [] });
       out.appendChild(g);
     }
     for (const placed of layout.edges) {
@@ -255,7 +264,7 @@ export function graphPanel(ctx: Context, live: () => boolean = () => !!ctx.store
       g.dataset.id = node.id;
       g.dataset.testid = "graph-node";
       clickable(g, node.id);
-      nodes.set(node.id, { g, stats });
+      nodes.set(node.id, { g, stats, line: stats, room: box.width - 8, prefix: "" });
       out.appendChild(g);
     }
     for (const id of [...nodes.keys(), ...groups.keys()]) {
@@ -293,7 +302,13 @@ export function graphPanel(ctx: Context, live: () => boolean = () => !!ctx.store
     drawn.g.classList.toggle("lgw-g-latest", !!a?.latest);
     drawn.g.classList.toggle("lgw-g-visited", !!a && a.visits > 0);
     const text = activityText(a);
-    if (drawn.stats.textContent !== text) drawn.stats.textContent = text;
+    const shown = drawn.prefix && text ? ` · ${text}` : text;
+    if (drawn.stats.textContent === shown) return;
+    drawn.stats.textContent = shown;
+    const width = drawn.prefix
+      ? drawn.prefix.length * LABEL_CHAR + shown.length * STATS_CHAR
+      : shown.length * STATS_CHAR;
+    squeeze(drawn.line, drawn.room, width);
   };
 
   /** A box is lit while anything inside it runs (tokens inside a subgraph, say). */

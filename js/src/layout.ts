@@ -51,7 +51,7 @@ export const NAME_CHARS = 30;
 export const MAX_TOOL_LINES = 5;
 export const LINE_HEIGHT = 14;
 const NODE_PAD = 12;
-const NODE_MIN_WIDTH = 80;
+const NODE_MIN_WIDTH = 120; // room for the activity line ("×12 · 3.4 s")
 const NODE_BASE_HEIGHT = 36; // the name and the activity line
 const END_SIZE = { width: 60, height: 22 }; // __start__ and __end__ are small
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 _CANCEL_GRACE_S = 5.0
 _SERVER_QUESTION_S = 10.0
 _GRAPH_TIMEOUT_S = 30.0
+_GRAPH_GRACE_S = 5.0  # how long `await run` waits for a graph still being fetched
 GRAPH_XRAY = True  # subgraphs drawn as boxes of their nodes, so their activity shows in place
 
 
@@ -69,6 +70,7 @@ class RunTask:
         self._task: asyncio.Task[None] | None = None
         self._run_created: asyncio.Event | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        self._graph_task: asyncio.Task[None] | None = None
         run.attach(self)
 
     # ---- Control ----------------------------------------------------------------------------
@@ -106,11 +108,12 @@ class RunTask:
 
     async def wait(self) -> None:
         task = self._task
-        if task is None or task.done():
+        if task is None or (task.done() and self._graph_settled_already()):
             return
         try:
             if running_loop() is self._loop:
                 await asyncio.shield(task)
+                await self._graph_settled()
             else:
                 assert self._loop is not None
                 await asyncio.wrap_future(
@@ -140,6 +143,17 @@ class RunTask:
     async def _wait_on_own_loop(self) -> None:
         if self._task is not None:
             await asyncio.shield(self._task)
+            await self._graph_settled()
+
+    def _graph_settled_already(self) -> bool:
+        return self._graph_task is None or self._graph_task.done()
+
+    async def _graph_settled(self) -> None:
+        """Waiting for the run also waits, briefly, for its graph, so that `run.graph` is there
+        after `await run`; the stream itself never waits for it."""
+        if not self._graph_settled_already():
+            assert self._graph_task is not None
+            await asyncio.wait({self._graph_task}, timeout=_GRAPH_GRACE_S)
 
     # ---- streaming --------------------------------------------------------------------------
     async def _consume(self) -> None:
@@ -148,7 +162,7 @@ class RunTask:
         self._client = client
         cancelled = False
         failure: str | None = None
-        self._spawn(self._fetch_graph())
+        self._graph_task = self._spawn(self._fetch_graph())
         try:
             if request.kind == "stream" and request.thread_id == "new":
                 thread = await client.threads.create()
@@ -289,7 +303,8 @@ class RunTask:
             return False
         return True
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task

@@ -86,8 +86,14 @@ async def test_the_stream_does_not_wait_for_the_graph(server):
     client = get_client(url=server.url)
     gate = asyncio.Event()
     CountingGraphs(client, gate)
-    run = await lg_widgets.stream("agent", {"topic": "x"}, stream_mode="updates", client=client)
-    assert run.status == "success" and run.graph is None  # done while the graph is held back
+    run = lg_widgets.stream("agent", {"topic": "x"}, stream_mode="updates", client=client)
+    ended = asyncio.Event()
+    run.on_change(lambda r, _e: ended.set() if r.ended_at is not None else None)
+    await asyncio.wait_for(ended.wait(), 30)
+    assert run.status == "success" and run.graph is None  # ended while the graph is held back
+    assert [e.data for e in run.events if e.mode == "updates"][-1] == {
+        "generate_joke": {"joke": "This is a joke about x and cats"}
+    }
     gate.set()
     graph = await graph_of(run)
     assert [n["visits"] for n in graph["nodes"] if n["id"] == "generate_joke"] == [1]
@@ -121,7 +127,8 @@ async def test_a_tool_loop_shows_tools_conditional_edges_and_visit_counts(server
         stream_mode=["messages-tuple", "updates"],
     )
     assert run.status == "success", run.error
-    graph = await graph_of(run)
+    graph = run.graph  # `await run` waits for a graph still being fetched
+    assert graph is not None
     nodes = {n["id"]: n for n in graph["nodes"]}
     assert nodes["tools"]["tools"] == ["get_weather", "get_time"]
     assert (nodes["agent"]["visits"], nodes["tools"]["visits"]) == (2, 1)
