@@ -65,12 +65,8 @@ function squeeze(line: SVGTextElement, room: number, width: number): void {
   } else line.removeAttribute("textLength");
 }
 
-export interface GraphPanel extends Panel {
-  /** How many layouts this panel computed (one per graph). */
-  readonly layouts: number;
-}
-
-export function graphPanel(ctx: Context, live: () => boolean = () => !!ctx.store.header?.live): GraphPanel {
+/** `live`: whether a graph may still come (the run streams, or a GraphView is fetching). */
+export function graphPanel(ctx: Context, live: () => boolean = () => !!ctx.store.header?.live): Panel {
   const marker = `lgw-arrow-${++instances}`;
   const status = h("span", { class: "lgw-muted", testid: "graph-status" });
   const clear = h("button", { class: "lgw-link", type: "button", hidden: true }, "show all");
@@ -95,7 +91,6 @@ export function graphPanel(ctx: Context, live: () => boolean = () => !!ctx.store
   const enclosing = new Map<string, string[]>(); // id -> the boxes around it
   let drawnKey = ""; // the graph on screen, so a repeated one (a snapshot) is not laid out again
   let visible = false;
-  let layouts = 0;
   let root: SVGSVGElement | null = null;
   let fitted = false;
   let selected: Element | null = null;
@@ -147,7 +142,6 @@ export function graphPanel(ctx: Context, live: () => boolean = () => !!ctx.store
       showNote(`Could not lay out the graph: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
-    layouts++;
     el.dataset.layoutMs = (performance.now() - started).toFixed(1); // read by bench/
     showNote([graph.note, layout.note].filter(Boolean).join(" ") || null);
     root = build(layout, graph);
@@ -363,9 +357,6 @@ export function graphPanel(ctx: Context, live: () => boolean = () => !!ctx.store
   render();
   return {
     el,
-    get layouts() {
-      return layouts;
-    },
     shown() {
       visible = true;
       render();

@@ -4,6 +4,7 @@ nested with xray, lit in the order the graph runs, and one selection with the ti
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +12,11 @@ from playwright.async_api import expect
 
 from tests.browser.conftest import ARTIFACTS
 
+TRANSCRIPTS = Path(__file__).resolve().parents[1] / "transcripts"
+
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
+SUBGRAPH_RUN = "subgraph.values+tasks.subgraphs.jsonl"
 RESULT_CELL = """
 import json
 await run
@@ -68,11 +72,26 @@ async def test_subgraph_demo_nests_its_nodes_and_a_click_filters_the_timeline(op
             '                        stream_mode=["updates", "tasks"], stream_subgraphs=True)\n'
             "run",
             RESULT_CELL,
+            # the same demo in the middle of a run: the first 8 events of a recorded run of it
+            # (subgraph_node_1 running inside node_2), with the graph the server draws
+            "from langgraph_sdk import get_client\n"
+            f"recorded = lg_widgets.load({str(TRANSCRIPTS / SUBGRAPH_RUN)!r}).events[:8]\n"
+            'half = lg_widgets.Run.from_log(recorded, assistant_id="subgraph",\n'
+            '                               stream_mode=["values", "tasks"])\n'
+            "half.set_graph(await get_client(url=run.url).assistants.get_graph(\n"
+            '    "subgraph", xray=True))\n'
+            "half",
         ]
     )
     await notebook.run_all()
     result = await notebook.result()
     assert result["status"] == "success", result
+    half = notebook.view(1)
+    await half.get_by_test_id("tab-graph").click()
+    await expect(node(half, "node_2:subgraph_node_1")).to_have_class(RUNNING)
+    await expect(box(half, "node_2")).to_have_class(RUNNING)
+    await expect(node(half, "node_1")).to_contain_text("×1")
+    await shot(half, "graph_subgraph_mid_run")
     view = notebook.view()
     await expect(view.get_by_test_id("status")).to_have_text("success")
     await view.get_by_test_id("tab-graph").click()
