@@ -186,7 +186,8 @@ def graph_rows() -> list[Row]:
         Row("3", "graph: of which the dagre layout", figure(g["dagre_ms"], "ms").text()),
         goal("3", f"graph: highlight update ({g['changed']} nodes change), p95",
              figure([g["highlight_p95_ms"]], "ms", 1), "≤ 16 ms (a frame)", at_most(16)),
-        Row("3", "graph: highlight update, slowest", f"{g['highlight_max_ms']:.1f} ms"),
+        Row("3", "graph: highlight update, p50 / slowest",
+            f"{g['highlight_p50_ms']:.1f} / {g['highlight_max_ms']:.1f} ms"),
     ]  # fmt: skip
 
 

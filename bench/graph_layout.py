@@ -163,6 +163,7 @@ def measure(
         "dagre_ms": [r["dagre_ms"] for r in runs],
         "drawn_ms": [r["drawn_ms"] for r in runs],
         "painted_ms": [r["painted_ms"] for r in runs],
+        "highlight_p50_ms": highlights[len(highlights) // 2],
         "highlight_p95_ms": highlights[int(0.95 * (len(highlights) - 1))],
         "highlight_max_ms": highlights[-1],
         "changed": changed,

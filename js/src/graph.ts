@@ -291,7 +291,8 @@ export function graphPanel(ctx: Context, live: () => boolean = () => !!ctx.store
     const drawn = nodes.get(id) ?? groups.get(id);
     if (!drawn) return;
     const a = ctx.store.activity.get(id);
-    drawn.g.dataset.status = a?.status ?? "";
+    const status = a?.status ?? "";
+    if (drawn.g.dataset.status !== status) drawn.g.dataset.status = status;
     drawn.g.classList.toggle("lgw-g-running", a?.status === "running");
     drawn.g.classList.toggle("lgw-g-latest", !!a?.latest);
     drawn.g.classList.toggle("lgw-g-visited", !!a && a.visits > 0);
