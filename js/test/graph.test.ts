@@ -153,6 +153,26 @@ describe("graph panel", () => {
     expect(activityText(undefined)).toBe("");
   });
 
+  it("squeezes an activity line that would overflow its node, and only then", () => {
+    const model = new FakeModel(snapshot({ graph: SUBGRAPH }));
+    mount(model);
+    showGraphTab();
+    const stats = () => nodeEl("node_1")?.querySelector(".lgw-gstats");
+    model.custom(delta(1, { graph_activity: [act("node_1")] }));
+    expect(stats()?.textContent).toBe("×1 · 120 ms");
+    expect(stats()?.hasAttribute("textLength")).toBe(false);
+    model.custom(
+      delta(2, {
+        graph_activity: [act("node_1", { visits: 12, seconds: 12.3, parallel: 12, status: "error" })],
+      }),
+    );
+    expect(stats()?.textContent).toBe("×12 · 12.3 s · 12 parallel · failed");
+    expect(Number(stats()?.getAttribute("textLength"))).toBeLessThan(130);
+    const label = nodeEl("node_2")?.querySelector(".lgw-glabel");
+    model.custom(delta(3, { graph_activity: [act("node_2", { visits: 2 })] }));
+    expect(label?.textContent).toBe("node_2 · ×2 · 120 ms"); // a box's stats follow its name
+  });
+
   it("puts server text in as text only", async () => {
     const evil: GraphInfo = {
       assistant_id: EVIL,
