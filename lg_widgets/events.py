@@ -408,6 +408,17 @@ class TokenSource(NamedTuple):
     step: int | None
 
 
+def token_task(event: Event) -> str | None:
+    """The key of the task streaming a `messages` token (`TokenSource.task`), read cheaply:
+    every token asks, only a task's first one needs the rest of `token_sources`."""
+    data = event.data
+    if event.mode != "messages" or type(data) is not list or len(data) != 2:
+        return None
+    meta = data[1]
+    checkpoint_ns = meta.get("langgraph_checkpoint_ns") if type(meta) is dict else None
+    return checkpoint_ns if type(checkpoint_ns) is str and checkpoint_ns else None
+
+
 def token_sources(event: Event) -> list[TokenSource]:
     """The tasks whose LLM is streaming, from token metadata (`messages` chunks, or the
     `messages/metadata` part of the older `messages` mode); whole messages are not tokens."""

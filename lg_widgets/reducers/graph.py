@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lg_widgets.events import Event, Namespace, graph_path, task_part, token_sources
+from lg_widgets.events import Event, Namespace, graph_path, task_part, token_sources, token_task
 
 MAX_DRAWN_NODES = 300  # more takes the browser over a second to lay out; run.graph has them all
 START, END = "__start__", "__end__"
@@ -285,7 +285,7 @@ class GraphActivity:
     version: int = 0  # changes whenever anything above does
     _open: dict[str, _OpenTask] = field(default_factory=dict)  # by task id / token task key
     _open_tokens: dict[Namespace, list[str]] = field(default_factory=dict)
-    _ended_tokens: set[str] = field(default_factory=set)
+    _settled_tokens: set[str] = field(default_factory=set)  # ended, or told by task events
     _exact: set[Namespace] = field(default_factory=set)  # namespaces with task events
     _boundary: dict[Namespace, float] = field(default_factory=dict)  # last step end seen
     _last_time: float = 0.0
@@ -342,11 +342,22 @@ class GraphActivity:
                     self.version += 1
             self._boundary[namespace] = when
         elif mode.startswith("messages"):
+            key = token_task(event)
+            open_task = self._open.get(key) if key else None
+            if open_task is not None:  # the common case: one more token of a running task
+                open_task.last = when
+                return
+            if key in self._settled_tokens:
+                return
             for source in token_sources(event):
                 task = self._open.get(source.task)
                 if task is not None:
                     task.last = when
-                elif source.namespace not in self._exact and source.task not in self._ended_tokens:
+                elif source.task in self._settled_tokens:
+                    continue
+                elif source.namespace in self._exact:  # task events tell about this one
+                    self._settled_tokens.add(source.task)
+                else:
                     self._close_earlier_steps(source.namespace, source.step)
                     start = self._boundary_of(source.namespace, when)
                     self._start(source.task, source.path, source.namespace, start, source.step)
@@ -383,7 +394,7 @@ class GraphActivity:
             activity.seconds += max(0.0, when - task.start)
             if not task.exact:
                 self._open_tokens[task.namespace].remove(key)
-                self._ended_tokens.add(key)
+                self._settled_tokens.add(key)
         activity.outcome = outcome
         self.latest = path
         self.version += 1

@@ -162,7 +162,8 @@ class RunTask:
         self._client = client
         cancelled = False
         failure: str | None = None
-        self._graph_task = self._spawn(self._fetch_graph())
+        if request.kind == "join":  # the run exists already; a new one asks once it does
+            self._start_graph_fetch()
         try:
             if request.kind == "stream" and request.thread_id == "new":
                 thread = await client.threads.create()
@@ -199,6 +200,7 @@ class RunTask:
         self.run.identify(run_id=meta.get("run_id"), thread_id=meta.get("thread_id"), started=True)
         if self._run_created is not None:
             self._run_created.set()
+        self._start_graph_fetch()
         if self._cancel_requested:
             self._spawn(self._cancel_on_server())
 
@@ -240,6 +242,12 @@ class RunTask:
         return answer.get("status")
 
     # ---- the assistant's graph ----------------------------------------------------------------
+    def _start_graph_fetch(self) -> None:
+        """Once the server has the run: asking earlier would compete with creating it (an
+        embedded server is one process, and drawing a graph with xray compiles its subgraphs)."""
+        if self._graph_task is None:
+            self._graph_task = self._spawn(self._fetch_graph())
+
     async def _fetch_graph(self) -> None:
         """Fetch the assistant's graph beside the stream, on a client of its own: it never
         delays or breaks the stream, and a failure is one sentence in the graph panel."""

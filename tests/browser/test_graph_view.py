@@ -126,7 +126,7 @@ async def test_a_slow_run_lights_its_nodes_in_the_order_they_run(open_notebook):
     notebook = await open_notebook(
         [
             "import lg_widgets\n"
-            'run = lg_widgets.stream("slow", {"topic": "cats", "delay": 1.0, "tokens": 4},\n'
+            'run = lg_widgets.stream("slow", {"topic": "cats", "delay": 1.5, "tokens": 4},\n'
             '                        thread_id="new",\n'
             '                        stream_mode=["updates", "tasks", "messages-tuple"])\n'
             "run",

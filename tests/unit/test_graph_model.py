@@ -304,3 +304,16 @@ def test_a_saved_run_keeps_its_graph(tmp_path: Path) -> None:
     run.set_graph(REACT, xray=True)
     run.save(tmp_path / "run.jsonl")
     assert load(tmp_path / "run.jsonl").graph == run.graph
+
+
+def test_tokens_add_nothing_where_task_events_tell() -> None:
+    activity = GraphActivity()
+    meta = {"langgraph_node": "agent", "langgraph_step": 1, "langgraph_checkpoint_ns": "agent:t1"}
+    chunk = {"type": "AIMessageChunk", "content": "x", "id": "m"}
+    activity.apply(Event(0, 1.0, "tasks", (), {"id": "t1", "name": "agent", "input": {}}))
+    for i in range(1, 50):
+        activity.apply(Event(i, 1.0 + i, "messages", (), [chunk, meta]))
+    assert (activity.paths["agent"].visits, activity.paths["agent"].running) == (1, 1)
+    activity.apply(Event(50, 60.0, "tasks", (), {"id": "t1", "name": "agent", "result": {}}))
+    agent = activity.paths["agent"]
+    assert (agent.visits, agent.running, agent.status, agent.seconds) == (1, 0, "success", 59.0)
