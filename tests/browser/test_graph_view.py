@@ -81,6 +81,7 @@ async def test_subgraph_demo_nests_its_nodes_and_a_click_filters_the_timeline(op
             "half.set_graph(await get_client(url=run.url).assistants.get_graph(\n"
             '    "subgraph", xray=True))\n'
             "half",
+            'lg_widgets.graph("subgraph")  # the graph without a run',
         ]
     )
     await notebook.run_all()
@@ -92,6 +93,10 @@ async def test_subgraph_demo_nests_its_nodes_and_a_click_filters_the_timeline(op
     await expect(box(half, "node_2")).to_have_class(RUNNING)
     await expect(node(half, "node_1")).to_contain_text("×1")
     await shot(half, "graph_subgraph_mid_run")
+    alone = notebook.page.locator('[data-testid="lg-graph-view"]')
+    await expect(box(alone, "node_2")).to_be_visible()
+    await expect(node(alone, "node_2:subgraph_node_2")).to_contain_text("subgraph_node_2")
+    await expect(alone.get_by_test_id("assistant")).to_have_text("graph of subgraph")
     view = notebook.view()
     await expect(view.get_by_test_id("status")).to_have_text("success")
     await view.get_by_test_id("tab-graph").click()
