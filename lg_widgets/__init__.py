@@ -9,9 +9,12 @@ Public API::
     load()       rebuild a saved Run offline
     runs()       every run of this process, in start order
     RunView      the live widget of a run (`run.view()`; displaying a run shows it)
+    graph()      an assistant's graph drawn without a run (a GraphView)
 
 In a notebook, `%load_ext lg_widgets` adds the magics (lg_widgets.magics).
 """
+
+from typing import Any
 
 from lg_widgets.connection import Connection
 from lg_widgets.defaults import connect, current_connection, disconnect, serve
@@ -33,12 +36,32 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> object:
-    """`RunView` imports anywidget and the widget stack only when first used."""
+    """`RunView` and `GraphView` import anywidget and the widget stack only when first used."""
     if name == "RunView":
         from lg_widgets.view.widget import RunView
 
         return RunView
+    if name == "GraphView":
+        from lg_widgets.view.graph_view import GraphView
+
+        return GraphView
     raise AttributeError(f"module 'lg_widgets' has no attribute {name!r}")
+
+
+def graph(
+    assistant_id: str,
+    *,
+    xray: bool | int = True,
+    client: Any = None,
+    url: str | None = None,
+    api_key_env: str | None = None,
+) -> Any:
+    """Draw an assistant's graph without a run: returns a `GraphView` at once and fetches the
+    graph beside it (runs of the same assistant version share the fetch). `await` the view to
+    wait for it; `view.graph_data` is then the graph as plain data."""
+    from lg_widgets.view.graph_view import show_graph
+
+    return show_graph(assistant_id, xray=xray, client=client, url=url, api_key_env=api_key_env)
 
 
 def load_ipython_extension(ipython: object) -> None:
@@ -58,6 +81,7 @@ __all__ = [
     "Connection",
     "EmbeddedServer",
     "Event",
+    "GraphView",
     "LgWidgetsError",
     "MissingServerExtra",
     "NoServerConfigured",
@@ -67,6 +91,7 @@ __all__ = [
     "connect",
     "current_connection",
     "disconnect",
+    "graph",
     "join",
     "load",
     "runs",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time as _time
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -470,3 +470,94 @@ def normalize(
     ):
         data = [data[0], interner.intern(data[1])]
     return Event(seq, received, mode, namespace, data, event_id)
+
+
+# ---- where a part says a graph node ran (read by reducers.graph) ------------------------------
+
+
+class TaskPart(NamedTuple):
+    """A node's task starting or ending, from a `tasks` part or a `debug` task/task_result."""
+
+    id: str
+    name: str
+    finished: bool
+    error: bool
+    interrupted: bool
+
+
+def task_part(event: Event) -> TaskPart | None:
+    """The task a `tasks` or `debug` part reports, else None (a checkpoint, another mode)."""
+    data = event.data
+    if not isinstance(data, dict):
+        return None
+    if event.mode == "debug":
+        kind, payload = data.get("type"), data.get("payload")
+        if kind not in ("task", "task_result") or not isinstance(payload, dict):
+            return None
+        data = payload
+    elif event.mode != "tasks":
+        return None
+    task_id, name = data.get("id"), data.get("name")
+    if not isinstance(task_id, str) or not isinstance(name, str):
+        return None
+    finished = "result" in data or "error" in data
+    return TaskPart(task_id, name, finished, bool(data.get("error")), bool(data.get("interrupts")))
+
+
+def graph_path(namespace: Namespace | list[str], node: str | None = None) -> str:
+    """The node's id in the graph drawn with xray: `node_2:<task id>` + `subgraph_node_1` ->
+    `node_2:subgraph_node_1` (a namespace segment is `<node>:<task id>`; node names cannot
+    contain ':' or '|')."""
+    names = [segment.partition(":")[0] for segment in namespace]
+    if node:
+        names.append(node)
+    return ":".join(names)
+
+
+class TokenSource(NamedTuple):
+    """Which task is streaming LLM tokens: its graph path, the namespace it runs in, a key
+    unique to the task, and its super-step."""
+
+    path: str
+    namespace: Namespace
+    task: str
+    step: int | None
+
+
+def token_task(event: Event) -> str | None:
+    """The key of the task streaming a `messages` token (`TokenSource.task`), read cheaply:
+    every token asks, only a task's first one needs the rest of `token_sources`."""
+    data = event.data
+    if event.mode != "messages" or type(data) is not list or len(data) != 2:
+        return None
+    meta = data[1]
+    checkpoint_ns = meta.get("langgraph_checkpoint_ns") if type(meta) is dict else None
+    return checkpoint_ns if type(checkpoint_ns) is str and checkpoint_ns else None
+
+
+def token_sources(event: Event) -> list[TokenSource]:
+    """The tasks whose LLM is streaming, from token metadata (`messages` chunks, or the
+    `messages/metadata` part of the older `messages` mode); whole messages are not tokens."""
+    if event.mode == "messages":
+        pair = message_pair(event)
+        if pair is None or not str(pair[0].get("type") or "").endswith("Chunk"):
+            return []
+        metadata = [pair[1]]
+    elif event.mode == "messages/metadata" and isinstance(event.data, dict):
+        metadata = [
+            entry.get("metadata") or {} for entry in event.data.values() if isinstance(entry, dict)
+        ]
+    else:
+        return []
+    out = []
+    for meta in metadata:
+        node, checkpoint_ns = meta.get("langgraph_node"), meta.get("langgraph_checkpoint_ns")
+        step = meta.get("langgraph_step")
+        step = step if isinstance(step, int) else None
+        if isinstance(checkpoint_ns, str) and checkpoint_ns:
+            segments = checkpoint_ns.split("|")
+            out.append(TokenSource(graph_path(segments), tuple(segments[:-1]), checkpoint_ns, step))
+        elif isinstance(node, str) and node:
+            key = f"{event.namespace_str}|{node}|{step}"
+            out.append(TokenSource(graph_path(event.namespace, node), event.namespace, key, step))
+    return out

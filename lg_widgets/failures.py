@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 
@@ -93,3 +94,16 @@ def describe_failure(
     if isinstance(exc, httpx.HTTPError):
         return f"The connection to {url} failed while streaming: {type(exc).__name__}: {message}"
     return f"{type(exc).__name__}: {message}"
+
+
+def describe_graph_failure(exc: BaseException, assistant_id: str | None) -> str:
+    """Why the graph panel has no graph, in one line (the run itself is not affected)."""
+    first_line = (getattr(exc, "message", None) or str(exc)).strip().partition("\n")[0][:200]
+    detail = f": {first_line}" if first_line else ""
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
+        reason = "the server did not answer in time"
+    elif isinstance(exc, APIStatusError):
+        reason = f"the server answered {exc.status_code}{detail}"
+    else:
+        reason = f"{type(exc).__name__}{detail}"
+    return f"Could not fetch the graph of {assistant_id!r}: {reason}."

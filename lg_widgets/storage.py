@@ -43,6 +43,9 @@ def load_run(path: str | os.PathLike[str]) -> Run:
             reconnects=[Reconnect.from_json(r) for r in header.get("reconnects") or []],
             input=header.get("input"),
         )
+    graph = header.get("graph")
+    if isinstance(graph, dict):
+        run.set_graph(graph.get("data"), xray=graph.get("xray", True), error=graph.get("error"))
     status = header.get("status") or run.state.status.settle(cancelled=False)
     settlement = Settlement(status, header.get("error"), final_values=header.get("final_state"))
     run.finish(settlement, ended_at=header.get("ended_at"))

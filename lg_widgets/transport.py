@@ -15,6 +15,7 @@ sends a comment every 5 s, which the SDK drops: a read timeout is the one sign o
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -159,3 +160,39 @@ def pick_active(
     active = (running or pending or [None])[0]
     latest = max(runs, key=lambda r: r.get("created_at") or "", default=None)
     return active, latest
+# ---- the assistant's graph (other SDK calls a run needs live here too) -----------------------
+
+
+async def fetch_graph(client: LangGraphClient, assistant_id: str, xray: bool | int) -> Any:
+    """The assistant's drawable graph, `{"nodes": [...], "edges": [...]}`; with xray a
+    subgraph's nodes come as `parent:child` instead of the subgraph's own node."""
+    return await client.assistants.get_graph(assistant_id, xray=xray)
+
+
+async def assistant_version(client: LangGraphClient, assistant_id: str) -> tuple[str, Any]:
+    """`(assistant uuid, version)`: what a cached graph is keyed by. A graph name (`agent`)
+    stands for the assistant the server created for that graph."""
+    if _is_uuid(assistant_id):
+        found: Any = await client.assistants.get(assistant_id)
+    else:
+        matches = await client.assistants.search(
+            graph_id=assistant_id, metadata={"created_by": "system"}, limit=1
+        )
+        if not matches:
+            return assistant_id, None
+        found = matches[0]
+    return str(found.get("assistant_id") or assistant_id), found.get("version")
+
+
+async def run_assistant(client: LangGraphClient, thread_id: str, run_id: str) -> str | None:
+    """The assistant a run belongs to (a joined run may not say)."""
+    found: Any = await client.runs.get(thread_id, run_id)
+    return found.get("assistant_id")
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

@@ -55,6 +55,19 @@ SCENARIOS: dict[str, dict] = {
         assistant_id="interrupt", input={"topic": "x"}, stream_mode=["updates", "values"]
     ),
     "error.updates": dict(assistant_id="error", input={"topic": "x"}, stream_mode="updates"),
+    "error.tasks": dict(assistant_id="error", input={"topic": "x"}, stream_mode="tasks"),
+    "interrupt.tasks": dict(assistant_id="interrupt", input={"topic": "x"}, stream_mode="tasks"),
+    "tool_loop.messages-tuple+updates": dict(
+        assistant_id="tool_loop",
+        input={"messages": [{"role": "user", "content": "Weather in Paris?"}]},
+        stream_mode=["messages-tuple", "updates"],
+    ),
+    "fanout.tasks+updates.subgraphs": dict(
+        assistant_id="fanout",
+        input={"topics": ["a", "b", "c"], "delay": 0.1},
+        stream_mode=["tasks", "updates"],
+        stream_subgraphs=True,
+    ),
 }
 
 # The `react` demo (LangChain's create_agent over a model that streams tool calls like the big

@@ -1,10 +1,12 @@
 // anywidget entry point of RunView: wires the model (snapshot trait + custom-message deltas) to
-// the store, and the store to the panels.
+// the store, and the store to the panels. GraphView (`lg_widgets.graph()`, a graph without a
+// run) shares this bundle: its model says `kind: "graph"` and only the graph panel is mounted.
 import type { AnyWidget, RenderProps } from "@anywidget/types";
 import type { Context } from "./context";
 import { Selection } from "./context";
 import { h } from "./dom";
 import { eventsPanel } from "./events";
+import { graphPanel } from "./graph";
 import { headerPanel } from "./header";
 import { createKernel } from "./kernel";
 import { messagesPanel } from "./messages";
@@ -12,18 +14,60 @@ import type { Panel } from "./panel";
 import { RunStore } from "./store";
 import { timelinePanel } from "./timeline";
 import { treePanel } from "./tree";
-import type { Delta, Response, Snapshot } from "./types";
+import type { Delta, GraphInfo, Response, Snapshot } from "./types";
 
 /** RunView's synced traits (Python: `RunView.snapshot`, `{}` until the first one is published). */
 interface Traits {
   snapshot: Snapshot | Record<string, never>;
 }
 
-const RESYNC_EVERY_MS = 1000;
-type Tab = "messages" | "timeline" | "events";
-const TABS: Tab[] = ["messages", "timeline", "events"];
+/** GraphView's synced traits (Python: `GraphView.kind`, `GraphView.graph`, `{}` until fetched). */
+interface GraphTraits {
+  kind: "graph";
+  graph: GraphInfo | Record<string, never>;
+}
 
-function render({ model, el }: Pick<RenderProps<Traits>, "model" | "el">): () => void {
+const RESYNC_EVERY_MS = 1000;
+type Tab = "messages" | "timeline" | "graph" | "events";
+const TABS: Tab[] = ["messages", "timeline", "graph", "events"];
+
+function render(props: Pick<RenderProps<Traits>, "model" | "el">): () => void {
+  const kind = (props.model as unknown as { get(name: "kind"): unknown }).get("kind");
+  if (kind === "graph")
+    return renderGraph(props as unknown as Pick<RenderProps<GraphTraits>, "model" | "el">);
+  return renderRun(props);
+}
+
+function renderGraph({ model, el }: Pick<RenderProps<GraphTraits>, "model" | "el">): () => void {
+  const store = new RunStore();
+  const ctx: Context = { store, kernel: createKernel(model as never), selection: new Selection() };
+  const fetching = () => !("nodes" in (model.get("graph") ?? {}));
+  const panel = graphPanel(ctx, fetching);
+  const title = h("span", { class: "lgw-title", testid: "assistant" });
+  const root = h(
+    "div",
+    { class: "lgw-root lgw-graph-view", testid: "lg-graph-view" },
+    h("div", { class: "lgw-header" }, h("div", { class: "lgw-header-line" }, title)),
+    h("div", { class: "lgw-body" }, h("div", { class: "lgw-main" }, panel.el)),
+  );
+  const onGraph = () => {
+    const graph = model.get("graph");
+    const info = graph && "nodes" in graph ? (graph as GraphInfo) : null;
+    title.textContent = `graph of ${info?.assistant_id ?? "…"}`;
+    store.setGraph(info);
+  };
+  el.appendChild(root);
+  model.on("change:graph", onGraph);
+  panel.shown();
+  onGraph();
+  return () => {
+    model.off("change:graph", onGraph);
+    panel.dispose();
+    root.remove();
+  };
+}
+
+function renderRun({ model, el }: Pick<RenderProps<Traits>, "model" | "el">): () => void {
   const store = new RunStore();
   const kernel = createKernel(model);
   const ctx: Context = { store, kernel, selection: new Selection() };
@@ -61,6 +105,7 @@ function render({ model, el }: Pick<RenderProps<Traits>, "model" | "el">): () =>
   const panels: Record<Tab, Panel> = {
     messages: messagesPanel(ctx),
     timeline: timelinePanel(ctx),
+    graph: graphPanel(ctx),
     events: eventsPanel(ctx),
   };
   const tabs = h("div", { class: "lgw-tabs", role: "tablist" });
@@ -87,7 +132,7 @@ function render({ model, el }: Pick<RenderProps<Traits>, "model" | "el">): () =>
       "div",
       { class: "lgw-body" },
       tree.el,
-      h("div", { class: "lgw-main" }, tabs, panels.messages.el, panels.timeline.el, panels.events.el),
+      h("div", { class: "lgw-main" }, tabs, ...TABS.map((tab) => panels[tab].el)),
     ),
   );
   el.appendChild(root);

@@ -138,7 +138,7 @@ export function messagesPanel(ctx: Context): Panel {
   const follower = followEnd(scroller);
 
   const matches = (m: Message) =>
-    ctx.selection.includes(m.namespace) &&
+    ctx.selection.includes(m.namespace, m.node) &&
     nodeFilter.matches(m.node ?? "") &&
     namespaceFilter.matches(m.namespace) &&
     (!tagFilter.value || m.tags.includes(tagFilter.value));

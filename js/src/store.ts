@@ -4,8 +4,10 @@
 import type {
   Delta,
   EventRow,
+  GraphInfo,
   Header,
   MessageInfo,
+  NodeActivity,
   Snapshot,
   TimelineRow,
   ToolCallInfo,
@@ -37,6 +39,8 @@ export interface Change {
   toolArgs: Map<string, Map<number, string>>; // message id -> call index -> argument text appended
   completed: string[];
   rowsFrom: number; // index of the first new row (rows.length when none)
+  graph: boolean; // the graph arrived (or was replaced)
+  activity: string[]; // graph nodes whose activity changed
 }
 
 export type DeltaOutcome = "applied" | "stale" | "gap";
@@ -54,6 +58,8 @@ function emptyChange(rowsFrom: number, reset = false): Change {
     toolArgs: new Map(),
     completed: [],
     rowsFrom,
+    graph: reset,
+    activity: [],
   };
 }
 
@@ -65,6 +71,8 @@ export class RunStore {
   tree: TreeNode | null = null;
   counts: Record<string, number> = {};
   eventsTail: EventRow[] = [];
+  graph: GraphInfo | null = null;
+  activity = new Map<string, NodeActivity>();
   private pending = new Map<number, Delta>();
   private listeners: Array<(change: Change) => void> = [];
 
@@ -93,6 +101,8 @@ export class RunStore {
     this.tree = isTree(snap.tree) ? snap.tree : null;
     this.counts = { ...snap.counts };
     this.eventsTail = [...(snap.events_tail ?? [])];
+    this.graph = snap.graph ?? null;
+    this.activity = new Map((snap.graph_activity ?? []).map((a) => [a.id, a]));
     this.emit(emptyChange(0, true));
     for (const key of [...this.pending.keys()]) {
       if (key <= this.seq) this.pending.delete(key);
@@ -171,7 +181,23 @@ export class RunStore {
       this.counts = delta.counts;
       change.counts = true;
     }
+    if (delta.graph) {
+      this.graph = delta.graph;
+      this.activity = new Map();
+      change.graph = true;
+    }
+    for (const activity of delta.graph_activity ?? []) {
+      this.activity.set(activity.id, activity);
+      change.activity.push(activity.id);
+    }
     this.emit(change);
+  }
+
+  /** A graph without a run (GraphView): no activity. */
+  setGraph(graph: GraphInfo | null): void {
+    this.graph = graph;
+    this.activity = new Map();
+    this.emit({ ...emptyChange(this.rows.length), graph: true });
   }
 
   /** The message `id`; a placeholder when its pieces came before its info (shown until it arrives). */

@@ -41,7 +41,7 @@ export function timelinePanel(ctx: Context): Panel {
   let frame = 0;
   const follower = followEnd(scroller, () => schedule());
 
-  const matches = (row: TimelineRow) => ctx.selection.includes(row.namespace);
+  const matches = (row: TimelineRow) => ctx.selection.includes(row.namespace, row.node);
   const recompute = () => {
     view = [];
     ctx.store.rows.forEach((row, i) => {

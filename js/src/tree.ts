@@ -54,7 +54,7 @@ export function treePanel(ctx: Context): Panel {
 
   const render = () => {
     const tree = ctx.store.tree;
-    clear.hidden = ctx.selection.namespace === null;
+    clear.hidden = !ctx.selection.active;
     replace(body, tree ? nodeEl(tree, 0) : h("div", { class: "lgw-empty" }, "No events yet."));
   };
   const unsubscribe = ctx.store.subscribe((change) => {

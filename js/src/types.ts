@@ -9,6 +9,10 @@ export type RunStatus = "pending" | "running" | "reconnecting" | "cancelling" | 
 
 export type TreeStatus = "running" | "success" | "error" | "cancelled" | "interrupted";
 
+export type NodeStatus = "running" | "success" | "error" | "interrupted" | "cancelled";
+
+export type GraphNodeKind = "start" | "end" | "node";
+
 export interface Header {
   assistant_id: string | null;
   thread_id: string | null;
@@ -108,6 +112,48 @@ export interface EventRow {
   preview: string;
 }
 
+// with xray a subgraph's node id is "parent:child"; `parent` is the subgraph box it is drawn in
+export interface GraphNode {
+  id: string;
+  name: string;
+  parent: string | null;
+  kind: GraphNodeKind;
+  tools: string[];
+}
+
+export interface GraphGroup {
+  id: string;
+  name: string;
+  parent: string | null;
+}
+
+export interface GraphEdge {
+  source: string;
+  target: string;
+  conditional: boolean;
+  label: string | null;
+}
+
+// the assistant's graph as drawn, sent once; `note` says in one line what is missing
+export interface GraphInfo {
+  assistant_id: string | null;
+  nodes: GraphNode[];
+  groups: GraphGroup[];
+  edges: GraphEdge[];
+  note: string | null;
+}
+
+// what ran on one drawn node or subgraph box; deltas carry only the changed ones
+export interface NodeActivity {
+  id: string;
+  status: NodeStatus | null;
+  visits: number;
+  seconds: number;
+  running: number;
+  parallel: number;
+  latest: boolean;
+}
+
 export interface Snapshot {
   seq: number;
   header: Header;
@@ -116,6 +162,9 @@ export interface Snapshot {
   tree: TreeNode | Record<string, never>;
   counts: Record<string, number>;
   events_tail: EventRow[];
+  // null until fetched
+  graph: GraphInfo | null;
+  graph_activity: NodeActivity[];
 }
 
 export interface Delta {
@@ -132,6 +181,8 @@ export interface Delta {
   rows?: TimelineRow[];
   tree?: TreeNode | Record<string, never>;
   counts?: Record<string, number>;
+  graph?: GraphInfo;
+  graph_activity?: NodeActivity[];
 }
 
 // ---- front end -> kernel ----------------------------------------------------------------------

@@ -41,6 +41,8 @@ export const snapshot = (over: Partial<Snapshot> = {}): Snapshot => ({
   tree: {},
   counts: {},
   events_tail: [],
+  graph: null,
+  graph_activity: [],
   ...over,
 });
 

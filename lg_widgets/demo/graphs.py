@@ -2,21 +2,24 @@
 
 `agent` and `subgraph` are the examples of LangGraph's streaming guide; `react` is an agent made
 by LangChain's own `create_agent`, so its stream is what real agents send; the others exercise
-one streaming feature each (LLM tokens, custom data, interrupts, errors, slow pacing).
+one streaming feature each (LLM tokens, custom data, interrupts, errors, slow pacing for
+join/cancel, a hand-built agent <-> tools loop, a `Send` fan-out).
 """
 
 from __future__ import annotations
 
 import asyncio
+import operator
 from typing import Annotated, Any, TypedDict
 
 from langchain.agents import create_agent
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
 from langchain_core.tools import StructuredTool, ToolException, tool
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
-from langgraph.types import interrupt
+from langgraph.prebuilt import ToolNode, tools_condition
+from langgraph.types import Send, interrupt
 
 from lg_widgets.demo.fake_models import (
     PacedFakeChatModel,
@@ -299,5 +302,108 @@ slow = (
     .add_edge(START, "slow_a")
     .add_edge("slow_a", "slow_llm")
     .add_edge("slow_llm", "slow_c")
+    .compile()
+)
+
+
+# --- tool_loop: a hand-built agent <-> tools loop (a tool node, conditional edges) ------------
+class ReactState(TypedDict):
+    messages: Annotated[list[AnyMessage], add_messages]
+
+
+@tool("get_weather")
+def canned_weather(city: str) -> str:
+    """The weather in a city (a canned answer)."""
+    return f"Sunny in {city}, 21 °C."
+
+
+@tool
+def get_time(city: str) -> str:
+    """The local time in a city (a canned answer)."""
+    return f"It is noon in {city}."
+
+
+def react_agent(state: ReactState) -> dict[str, Any]:
+    """First asks for the weather tool, then answers from its result with streamed tokens."""
+    results = [m for m in state["messages"] if isinstance(m, ToolMessage)]
+    if not results:
+        call = {"name": "get_weather", "args": {"city": "Paris"}, "id": "call_weather"}
+        return {"messages": [AIMessage(content="", tool_calls=[call])]}
+    reply = scripted_model(f"The tool says: {results[-1].content}").invoke(state["messages"])
+    return {"messages": [reply]}
+
+
+tool_loop = (
+    StateGraph(ReactState)
+    .add_node("agent", react_agent)
+    .add_node("tools", ToolNode([canned_weather, get_time]))
+    .add_edge(START, "agent")
+    .add_conditional_edges("agent", tools_condition)
+    .add_edge("tools", "agent")
+    .compile()
+)
+
+
+# --- fanout: Send fans out to parallel runs of a subgraph, then joins -------------------------
+class FanoutState(TypedDict, total=False):
+    topics: list[str]
+    delay: float
+    notes: Annotated[list[str], operator.add]
+    summary: str
+
+
+class WorkerState(TypedDict, total=False):
+    topic: str
+    delay: float
+    draft: str
+    notes: Annotated[list[str], operator.add]
+
+
+class WorkerOutput(TypedDict):
+    notes: Annotated[list[str], operator.add]  # only this goes back to the parent
+
+
+async def research(state: WorkerState) -> dict[str, Any]:
+    await asyncio.sleep(state.get("delay", 0.2))
+    return {"draft": f"facts about {state['topic']}"}
+
+
+async def write(state: WorkerState) -> dict[str, Any]:
+    await asyncio.sleep(state.get("delay", 0.2))
+    return {"notes": [f"{state['topic']}: {state['draft']}"]}
+
+
+_worker = (
+    StateGraph(WorkerState, output_schema=WorkerOutput)
+    .add_node(research)
+    .add_node(write)
+    .add_edge(START, "research")
+    .add_edge("research", "write")
+    .compile()
+)
+
+
+def plan(state: FanoutState) -> dict[str, Any]:
+    return {"notes": []}
+
+
+def fan_out(state: FanoutState) -> list[Send]:
+    delay = state.get("delay", 0.2)
+    return [Send("worker", {"topic": t, "delay": delay}) for t in state.get("topics", [])]
+
+
+def summarize(state: FanoutState) -> dict[str, Any]:
+    return {"summary": "; ".join(state.get("notes", []))}
+
+
+fanout = (
+    StateGraph(FanoutState)
+    .add_node(plan)
+    .add_node("worker", _worker)
+    .add_node(summarize)
+    .add_edge(START, "plan")
+    .add_conditional_edges("plan", fan_out, ["worker"])
+    .add_edge("worker", "summarize")
+    .add_edge("summarize", END)
     .compile()
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from lg_widgets.events import Event
+from lg_widgets.reducers.graph import GraphActivity
 from lg_widgets.reducers.messages import MessageReducer, StreamedMessage
 from lg_widgets.reducers.status import StatusReducer
 from lg_widgets.reducers.timeline import TimelineReducer
@@ -21,17 +22,20 @@ class RunState:
         self.timeline = TimelineReducer()
         self.tree = TreeReducer(root_name)
         self.status = StatusReducer()
+        self.graph = GraphActivity()
 
     def apply(self, event: Event) -> None:
         self.status.apply(event)
         self.messages.apply(event)
         self.timeline.apply(event)
         self.tree.apply(event)
+        self.graph.apply(event)
 
     def finish(self, status: str, error: str | None = None, *, breakpoint: bool = False) -> None:
         self.status.finish(status, error, breakpoint=breakpoint)
         self.messages.finish()
         self.tree.finish(status)
+        self.graph.finish(status)
 
 
 def replay(events: Iterable[Event], root_name: str = "root") -> RunState:

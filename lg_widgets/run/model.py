@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from lg_widgets.events import Event, MetadataInterner, StateInterner, normalize
 from lg_widgets.logfile import write_log
 from lg_widgets.reducers import RunState
+from lg_widgets.reducers.graph import GraphModel
 from lg_widgets.reducers.messages import StreamedMessage
 from lg_widgets.reducers.status import FINAL_STATUSES, Settlement
 from lg_widgets.run import frames
@@ -99,6 +100,8 @@ class Run:
         self.connection = connection  # who was asked: url, key *variable*, headers
         if isinstance(input, dict) and input.get("messages"):
             self._state.messages.add_input(input["messages"], self.started_at)
+        self._graph: GraphModel | None = None
+        self._graph_source: dict[str, Any] | None = None  # what set_graph got, for save()
 
     # ---- building ---------------------------------------------------------------------------
     @classmethod
@@ -182,6 +185,34 @@ class Run:
         self.ended_at = time.time() if ended_at is None else ended_at
         self._state.finish(settlement.status, settlement.error, breakpoint=settlement.breakpoint)
         self._notify(None)
+
+    def set_graph(
+        self, data: Any = None, *, xray: bool | int = True, error: str | None = None
+    ) -> None:
+        """The assistant's graph as the server describes it (`assistants.get_graph` output),
+        or `error`: one sentence saying why there is none. Set once by a live run's driver (or
+        by `load`); what happens on it is folded from the events either way."""
+        if error is not None:
+            self._graph = GraphModel.unavailable(error, assistant_id=self.assistant_id, xray=xray)
+        else:
+            self._graph = GraphModel.from_server(data, assistant_id=self.assistant_id, xray=xray)
+        self._graph_source = {"data": data, "xray": xray, "error": error}
+        self._notify(None)
+
+    @property
+    def graph_model(self) -> GraphModel | None:
+        """The graph as drawn (None until fetched); read by the view."""
+        return self._graph
+
+    @property
+    def graph(self) -> dict[str, Any] | None:
+        """The assistant's graph as plain data, with what ran on it: `nodes` (id, name,
+        parent subgraph, kind, tools, metadata, and status, visits, seconds, running,
+        parallel), `subgraphs`, `edges` (source, target, conditional, label) and `note` (what
+        could not be had or drawn). None until the graph has been fetched."""
+        if self._graph is None:
+            return None
+        return self._graph.to_dict(self._state.graph.project(self._graph))
 
     def attach(self, control: Control) -> None:
         """Called once by the driver of a live run."""
@@ -423,6 +454,7 @@ class Run:
             "warnings": self.warnings,
             "reconnects": [r.to_json() for r in self.reconnects],
             "input": self.input,
+            "graph": self._graph_source,
         }
         write_log(path, header, self._events)
 

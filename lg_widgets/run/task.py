@@ -25,15 +25,22 @@ from langgraph_sdk.errors import InternalServerError, NotFoundError, RateLimitEr
 
 from lg_widgets import transport
 from lg_widgets.events import part_identity, stateless_thread_id
-from lg_widgets.failures import describe_failure
+from lg_widgets.failures import describe_failure, describe_graph_failure
 from lg_widgets.loops import loop_for_new_run, running_loop
 from lg_widgets.reducers.status import SERVER_RUN_GONE, Outcome, settle
 from lg_widgets.run import registry
+from lg_widgets.run.graph_cache import graph_or_failure
 from lg_widgets.run.model import Run
 from lg_widgets.run.resume import AMBIGUOUS, NEW, REPLAY_ALL, Reconnect, ResumeCursor
 from lg_widgets.secret import redact_url
 from lg_widgets.server import running_servers
-from lg_widgets.transport import StreamRequest, StreamWatch, active_run, open_parts
+from lg_widgets.transport import (
+    StreamRequest,
+    StreamWatch,
+    active_run,
+    open_parts,
+    run_assistant,
+)
 
 if TYPE_CHECKING:
     from langgraph_sdk.client import LangGraphClient
@@ -77,6 +84,9 @@ def _cause(exc: BaseException, heartbeat_timeout: float | None) -> str:
 
 def _clock(epoch: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(epoch)) + f".{int(epoch % 1 * 1000):03d}"
+_GRAPH_TIMEOUT_S = 30.0
+_GRAPH_GRACE_S = 5.0  # how long `await run` waits for a graph still being fetched
+GRAPH_XRAY = True  # subgraphs drawn as boxes of their nodes, so their activity shows in place
 
 
 def start_run(
@@ -124,6 +134,7 @@ class RunTask:
         self._run_info: dict[str, Any] | None = None  # the server's last answer about the run
         self._stored_group: tuple[str, list[tuple[str, Any]] | None] | None = None
         self._ask_until = float("-inf")  # loop time until which re-sent parts are checked
+        self._graph_task: asyncio.Task[None] | None = None
         run.attach(self)
 
     # ---- Control ----------------------------------------------------------------------------
@@ -161,11 +172,12 @@ class RunTask:
 
     async def wait(self) -> None:
         task = self._task
-        if task is None or task.done():
+        if task is None or (task.done() and self._graph_settled_already()):
             return
         try:
             if running_loop() is self._loop:
                 await asyncio.shield(task)
+                await self._graph_settled()
             else:
                 assert self._loop is not None
                 await asyncio.wrap_future(
@@ -195,6 +207,17 @@ class RunTask:
     async def _wait_on_own_loop(self) -> None:
         if self._task is not None:
             await asyncio.shield(self._task)
+            await self._graph_settled()
+
+    def _graph_settled_already(self) -> bool:
+        return self._graph_task is None or self._graph_task.done()
+
+    async def _graph_settled(self) -> None:
+        """Waiting for the run also waits, briefly, for its graph, so that `run.graph` is there
+        after `await run`; the stream itself never waits for it."""
+        if not self._graph_settled_already():
+            assert self._graph_task is not None
+            await asyncio.wait({self._graph_task}, timeout=_GRAPH_GRACE_S)
 
     # ---- streaming --------------------------------------------------------------------------
     async def _consume(self) -> None:
@@ -205,6 +228,8 @@ class RunTask:
         cancelled = False
         failure: str | None = None
         server_status: str | None = None
+        if request.kind == "join":  # the run exists already; a new one asks once it does
+            self._start_graph_fetch()
         try:
             if request.kind == "stream" and request.thread_id == "new":
                 thread = await client.threads.create()
@@ -524,6 +549,7 @@ class RunTask:
         self.run.identify(run_id=meta.get("run_id"), thread_id=meta.get("thread_id"))
         if self._run_created is not None:
             self._run_created.set()
+        self._start_graph_fetch()
         if self._cancel_requested:
             self._spawn(self._cancel_on_server())
 
@@ -568,6 +594,39 @@ class RunTask:
         except Exception:  # noqa: BLE001 - the stream already told us enough
             return None
 
+    # ---- the assistant's graph ----------------------------------------------------------------
+    def _start_graph_fetch(self) -> None:
+        """Once the server has the run: asking earlier would compete with creating it (an
+        embedded server is one process, and drawing a graph with xray compiles its subgraphs)."""
+        if self._graph_task is None:
+            self._graph_task = self._spawn(self._fetch_graph())
+
+    async def _fetch_graph(self) -> None:
+        """Fetch the assistant's graph beside the stream, on a client of its own: it never
+        delays or breaks the stream, and a failure is one sentence in the graph panel."""
+        run, request, own = self.run, self.request, self._owns_client
+        assistant_id = run.assistant_id
+        client = None
+        try:
+            client = self.connection.client() if own else self._client
+            assert client is not None
+            if assistant_id is None and request.thread_id and request.run_id:
+                assistant_id = await asyncio.wait_for(
+                    run_assistant(client, request.thread_id, request.run_id), _GRAPH_TIMEOUT_S
+                )
+            if assistant_id is None:
+                return
+            graph, error = await graph_or_failure(
+                client, self.connection.url, assistant_id, GRAPH_XRAY, _GRAPH_TIMEOUT_S
+            )
+            run.set_graph(graph, xray=GRAPH_XRAY, error=error)
+        except Exception as exc:  # noqa: BLE001 - shown in the graph panel; the run goes on
+            run.set_graph(error=describe_graph_failure(exc, assistant_id), xray=GRAPH_XRAY)
+        finally:
+            if own and client is not None:
+                with contextlib.suppress(Exception):
+                    await client.http.client.aclose()
+
     # ---- cancelling -------------------------------------------------------------------------
     async def _cancel(self) -> None:
         if self._cancel_requested or self._task is None or self._task.done():
@@ -605,7 +664,8 @@ class RunTask:
             return False
         return True
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task

@@ -15,17 +15,22 @@ from typing import TYPE_CHECKING, Any
 
 from lg_widgets.view.wire import (
     Delta,
+    GraphInfo,
     Header,
     MessageInfo,
+    NodeActivity,
     Snapshot,
     TimelineRow,
     event_row,
+    graph_info,
     jsonable,
     message_info,
+    node_activity,
     timeline_row,
 )
 
 if TYPE_CHECKING:
+    from lg_widgets.reducers.graph import GraphModel
     from lg_widgets.reducers.messages import StreamedMessage
     from lg_widgets.run.model import Run
 
@@ -77,6 +82,10 @@ class RunSync:
         self._header: Header | None = None
         self._counts: dict[str, int] = {}
         self._seen_events = 0
+        self._graph_model: GraphModel | None = None
+        self._graph_info: GraphInfo | None = None
+        self._activity_version = -1
+        self._activity: dict[str, NodeActivity] = {}
 
     def note(self, mode: str) -> None:
         """Count one event of `mode` (O(1))."""
@@ -165,7 +174,35 @@ class RunSync:
             out["header"] = self._header = header
         if self._events_changed():
             out["counts"] = dict(self._counts)
+        graph, activity = self._graph_update()
+        if graph is not None:
+            out["graph"] = graph
+        if activity:
+            out["graph_activity"] = activity
         return out if len(out) > 2 else None
+
+    def _graph_update(self) -> tuple[GraphInfo | None, list[NodeActivity]]:
+        """The graph once it has been fetched, then the nodes whose activity changed. Projected
+        only when the activity changed since the last flush: O(nodes) per flush, not per event."""
+        model = self.run.graph_model
+        if model is None:
+            return None, []
+        fresh = model is not self._graph_model
+        activity = self.run.state.graph
+        if not fresh and activity.version == self._activity_version:
+            return None, []
+        if fresh:
+            self._graph_model, self._graph_info, self._activity = model, graph_info(model), {}
+        self._activity_version = activity.version
+        changed = []
+        for node_id, entry in activity.project(model).items():
+            if node_id not in model.drawn_ids:
+                continue
+            record = node_activity(entry)
+            if self._activity.get(node_id) != record:
+                self._activity[node_id] = record
+                changed.append(record)
+        return (self._graph_info if fresh else None), changed
 
     def _tree_update(self) -> dict[str, Any] | None:
         tree = self.run.tree
@@ -200,6 +237,7 @@ class RunSync:
         self._tree_shape = _tree_shape(self._tree)
         self._header = self.header()
         self._events_changed()
+        self._graph_update()
         tail = self.run.events_between(max(0, self.run.event_count - EVENTS_TAIL))
         return {
             "seq": seq,
@@ -209,6 +247,8 @@ class RunSync:
             "tree": self._tree,
             "counts": dict(self._counts),
             "events_tail": [event_row(e) for e in tail],
+            "graph": self._graph_info,
+            "graph_activity": list(self._activity.values()),
         }
 
 

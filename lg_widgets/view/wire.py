@@ -15,6 +15,7 @@ from typing import Any, Literal, TypedDict
 import orjson
 
 from lg_widgets.events import Event, event_node, event_summary_source
+from lg_widgets.reducers.graph import GraphModel
 from lg_widgets.reducers.timeline import BASE_COLUMNS, state_column
 
 try:  # Python >= 3.11
@@ -38,6 +39,8 @@ RunStatus = Literal[
     "interrupted",
 ]
 TreeStatus = Literal["running", "success", "error", "cancelled", "interrupted"]
+NodeStatus = Literal["running", "success", "error", "interrupted", "cancelled"]
+GraphNodeKind = Literal["start", "end", "node"]
 
 
 class Header(TypedDict):
@@ -124,6 +127,49 @@ class EventRow(TypedDict):
     preview: str
 
 
+class GraphNode(TypedDict):
+    id: str  # with xray a subgraph's node is "parent:child"
+    name: str
+    parent: str | None  # the subgraph box it is drawn in
+    kind: GraphNodeKind
+    tools: list[str]
+
+
+class GraphGroup(TypedDict):
+    id: str
+    name: str
+    parent: str | None
+
+
+class GraphEdge(TypedDict):
+    source: str
+    target: str
+    conditional: bool
+    label: str | None
+
+
+class GraphInfo(TypedDict):
+    """The assistant's graph as drawn, sent once; `note` says in one line what is missing."""
+
+    assistant_id: str | None
+    nodes: list[GraphNode]
+    groups: list[GraphGroup]
+    edges: list[GraphEdge]
+    note: str | None
+
+
+class NodeActivity(TypedDict):
+    """What ran on one drawn node or subgraph box; deltas carry only the changed ones."""
+
+    id: str
+    status: NodeStatus | None
+    visits: int
+    seconds: float
+    running: int
+    parallel: int
+    latest: bool
+
+
 class Snapshot(TypedDict):
     seq: int
     header: Header
@@ -132,6 +178,8 @@ class Snapshot(TypedDict):
     tree: TreeNode | dict[str, Any]  # {} before the first event
     counts: dict[str, int]
     events_tail: list[EventRow]
+    graph: GraphInfo | None  # None until fetched
+    graph_activity: list[NodeActivity]
 
 
 class Delta(TypedDict):
@@ -145,6 +193,8 @@ class Delta(TypedDict):
     rows: NotRequired[list[TimelineRow]]
     tree: NotRequired[TreeNode | dict[str, Any]]
     counts: NotRequired[dict[str, int]]
+    graph: NotRequired[GraphInfo]
+    graph_activity: NotRequired[list[NodeActivity]]
 
 
 # ---- front end -> kernel ----------------------------------------------------------------------
@@ -337,4 +387,50 @@ def message_info(message: Any) -> MessageInfo:
         ],
         "first_time": message.first_time,
         "input": message.input,
+    }
+
+
+def graph_info(model: GraphModel) -> GraphInfo:
+    """The drawn part of the graph (`GraphModel` caps what is drawn and says so in `note`)."""
+    drawn = model.drawn_ids
+    return {
+        "assistant_id": model.assistant_id,
+        "nodes": [
+            {
+                "id": n.id,
+                "name": n.name,
+                "parent": n.parent,
+                "kind": n.kind,  # type: ignore[typeddict-item]
+                "tools": list(n.tools),
+            }
+            for n in model.nodes
+            if n.id in drawn
+        ],
+        "groups": [
+            {"id": g.id, "name": g.name, "parent": g.parent} for g in model.groups if g.id in drawn
+        ],
+        "edges": [
+            {
+                "source": e.source,
+                "target": e.target,
+                "conditional": e.conditional,
+                "label": e.label,
+            }
+            for e in model.edges
+            if e.source in drawn and e.target in drawn
+        ],
+        "note": model.note,
+    }
+
+
+def node_activity(entry: dict[str, Any]) -> NodeActivity:
+    """One node's activity (`GraphActivity.project`), times to the millisecond."""
+    return {
+        "id": entry["id"],
+        "status": entry["status"],
+        "visits": entry["visits"],
+        "seconds": round(entry["seconds"], 3),
+        "running": entry["running"],
+        "parallel": entry["parallel"],
+        "latest": entry["latest"],
     }

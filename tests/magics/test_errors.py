@@ -8,7 +8,7 @@ import lg_widgets
 
 pytestmark = pytest.mark.integration
 
-GRAPHS = "agent, chat, custom, error, interrupt, react, slow, subgraph"
+GRAPHS = "agent, chat, custom, error, fanout, interrupt, react, slow, subgraph, tool_loop"
 
 
 @pytest.fixture()

@@ -41,12 +41,36 @@ RECORDS = [
     wire.EventsPage,
     wire.EventDetail,
     wire.ResponseEnvelope,
+    wire.GraphNode,
+    wire.GraphGroup,
+    wire.GraphEdge,
+    wire.GraphInfo,
+    wire.NodeActivity,
 ]
 LITERALS = {
     "RunStatus": wire.RunStatus,
     "TreeStatus": wire.TreeStatus,
     "MessageRole": wire.MessageRole,
     "ToolStatus": wire.ToolStatus,
+    "NodeStatus": wire.NodeStatus,
+    "GraphNodeKind": wire.GraphNodeKind,
+}
+# what the embedded server answers for the `chat` demo's graph with xray=True
+CHAT_GRAPH = {
+    "nodes": [
+        {"id": "__start__", "type": "runnable", "data": {"name": "__start__"}},
+        {"id": "write_joke", "type": "runnable", "data": {"name": "write_joke"}},
+        {"id": "write_poem", "type": "runnable", "data": {"name": "write_poem"}},
+        {"id": "__end__"},
+        {"id": "review:critic", "type": "runnable", "data": {"name": "review:critic"}},
+    ],
+    "edges": [
+        {"source": "__start__", "target": "write_joke"},
+        {"source": "__start__", "target": "write_poem"},
+        {"source": "write_joke", "target": "review:critic"},
+        {"source": "write_poem", "target": "review:critic"},
+        {"source": "review:critic", "target": "__end__"},
+    ],
 }
 
 
@@ -149,6 +173,8 @@ def recorded_messages() -> dict[str, Any]:
     first = sync.snapshot(0)
     deltas = []
     for event in events:
+        if event.seq == 20:  # the graph arrives while the run streams
+            run.set_graph(CHAT_GRAPH)
         run.add((event.event, event.data, event.id))
         sync.note(event.mode)
         queries.note(event.mode, event.seq)
@@ -177,6 +203,9 @@ def test_what_the_kernel_sends_conforms_to_the_declaration() -> None:
     conforms(sent["event"], wire.EventDetail, "event")
     conforms(sent["error"], wire.RequestError, "error")
     assert any("text" in d for d in sent["deltas"]) and sent["last"]["tree"]["children"]
+    assert sent["first"]["graph"] is None and sent["last"]["graph"]["groups"]
+    assert sum("graph" in d for d in sent["deltas"]) == 1  # the graph is sent once
+    assert sum(len(d.get("graph_activity", [])) for d in sent["deltas"]) > 3
 
 
 def test_row_details_conform() -> None:
@@ -197,12 +226,12 @@ def test_the_front_ends_fixture_is_what_the_kernel_sends_now() -> None:
 
 
 def _without_times(value: Any) -> Any:
-    """Receive times differ per load; everything else must be identical."""
+    """Receive times (and durations between them) differ per load; the rest must be identical."""
     if isinstance(value, dict):
         return {
             k: _without_times(v)
             for k, v in value.items()
-            if k not in ("time", "first_time", "last_time", "started_at", "ended_at")
+            if k not in ("time", "first_time", "last_time", "started_at", "ended_at", "seconds")
         }
     if isinstance(value, list):
         return [_without_times(v) for v in value]
