@@ -23,6 +23,7 @@ import traitlets
 
 from lg_widgets.events import Event
 from lg_widgets.loops import running_loop
+from lg_widgets.view.publish import as_current_request
 from lg_widgets.view.queries import RunQueries
 from lg_widgets.view.sync import RunSync
 
@@ -121,7 +122,7 @@ class RunView(anywidget.AnyWidget):
         if event is not None:
             self._note(event)
         if run.ended_at is not None:  # set once, by the run's final settlement
-            self._flush_all()
+            as_current_request(self._flush_all)  # a saved notebook keeps the final snapshot
             self._detach()
         else:
             self._flusher.poke()
