@@ -6,13 +6,15 @@ import { Selection } from "./context";
 import { h } from "./dom";
 import { eventsPanel } from "./events";
 import { headerPanel } from "./header";
+import type { Kernel } from "./kernel";
 import { createKernel } from "./kernel";
+import { createLocalKernel } from "./local";
 import { messagesPanel } from "./messages";
 import type { Panel } from "./panel";
 import { RunStore } from "./store";
 import { timelinePanel } from "./timeline";
 import { treePanel } from "./tree";
-import type { Delta, Response, Snapshot } from "./types";
+import type { Delta, EmbeddedRun, Response, Snapshot } from "./types";
 
 /** RunView's synced traits (Python: `RunView.snapshot`, `{}` until the first one is published). */
 interface Traits {
@@ -23,10 +25,30 @@ const RESYNC_EVERY_MS = 1000;
 type Tab = "messages" | "timeline" | "events";
 const TABS: Tab[] = ["messages", "timeline", "events"];
 
+/** What the view reads of its model: a widget's, or a saved file's stand-in (renderStatic). */
+type ViewModel = Pick<RenderProps<Traits>["model"], "get" | "on" | "off">;
+
+interface MountOptions {
+  kernel: Kernel & { receive?(msg: Response): boolean; dispose(): void };
+  /** A saved copy: nothing to cancel, no kernel behind it. */
+  readOnly?: boolean;
+}
+
 function render({ model, el }: Pick<RenderProps<Traits>, "model" | "el">): () => void {
+  return mount(model, el, { kernel: createKernel(model) });
+}
+
+/** The same view over a run embedded in a standalone page (`run.to_html()`), read-only. */
+export function renderStatic(el: HTMLElement, run: EmbeddedRun): () => void {
+  if (run?.format !== "lg_widgets.html/1") throw new Error("not a run saved by lg_widgets");
+  const model = { get: () => run.snapshot, on() {}, off() {} } as unknown as ViewModel;
+  return mount(model, el, { kernel: createLocalKernel(run), readOnly: true });
+}
+
+function mount(model: ViewModel, el: HTMLElement, options: MountOptions): () => void {
   const store = new RunStore();
-  const kernel = createKernel(model);
-  const ctx: Context = { store, kernel, selection: new Selection() };
+  const kernel = options.kernel;
+  const ctx: Context = { store, kernel, selection: new Selection(), readOnly: options.readOnly };
   let lastResync = 0;
 
   const header = headerPanel(ctx);
@@ -44,7 +66,7 @@ function render({ model, el }: Pick<RenderProps<Traits>, "model" | "el">): () =>
       }
     };
   const onMessage = guarded("applying an update", (msg: Delta | Response) => {
-    if (msg.type === "response") kernel.receive(msg);
+    if (msg.type === "response") kernel.receive?.(msg);
     else if (msg.type === "delta" && store.applyDelta(msg) === "gap") {
       const now = Date.now();
       if (now - lastResync > RESYNC_EVERY_MS) {

@@ -41,6 +41,9 @@ RECORDS = [
     wire.EventsPage,
     wire.EventDetail,
     wire.ResponseEnvelope,
+    wire.EmbeddedFrame,
+    wire.EmbeddedEvents,
+    wire.EmbeddedRun,
 ]
 LITERALS = {
     "RunStatus": wire.RunStatus,
