@@ -28,8 +28,8 @@ class RunState:
         self.timeline.apply(event)
         self.tree.apply(event)
 
-    def finish(self, status: str, error: str | None = None) -> None:
-        self.status.finish(status, error)
+    def finish(self, status: str, error: str | None = None, *, breakpoint: bool = False) -> None:
+        self.status.finish(status, error, breakpoint=breakpoint)
         self.messages.finish()
         self.tree.finish(status)
 

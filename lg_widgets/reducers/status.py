@@ -87,10 +87,16 @@ class StatusReducer:
                 changed = True
         return changed
 
-    def finish(self, status: str, error: str | None = None) -> None:
+    def start(self) -> None:
+        """The server created the run (before its first event)."""
+        if self.status == "pending":
+            self.status = "running"
+
+    def finish(self, status: str, error: str | None = None, *, breakpoint: bool = False) -> None:
         self.status = status
         if error is not None:
             self.error = error
+        self.breakpoint = self.breakpoint or breakpoint
 
     def settle(self, *, cancelled: bool) -> str:
         """The status the events alone imply once the stream has ended."""

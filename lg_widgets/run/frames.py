@@ -1,21 +1,21 @@
 """The run's pandas DataFrames, built on access from the reducers' rows and the event log.
 
 Kept apart from the read model so that per-event work stays in the reducers (O(1) each) and
-all pandas work happens here, once per access, cached by the run until new events arrive.
+all pandas work happens here, once per access, cached by the run until new events arrive. The
+functions take the pieces they read, not the run, so this module knows nothing of `Run`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from lg_widgets.events import event_node, token_text
+from lg_widgets.events import Event, event_node, token_text
 from lg_widgets.reducers.messages import StreamedMessage
-from lg_widgets.reducers.timeline import BASE_COLUMNS
+from lg_widgets.reducers.timeline import BASE_COLUMNS, TimelineReducer
 
-if TYPE_CHECKING:
-    from lg_widgets.run.model import Run
+EventAt = Callable[[int], Event]
 
 
 def _to_datetime(seconds: pd.Series) -> pd.Series:
@@ -28,33 +28,29 @@ def _elapsed(frame: pd.DataFrame, started_at: float) -> pd.Series:
     return (frame["time"] - _to_datetime(pd.Series([started_at]))[0]).dt.total_seconds()
 
 
-def timeline(run: Run) -> pd.DataFrame:
-    reducer = run.state.timeline
+def timeline(reducer: TimelineReducer, started_at: float) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(reducer.rows, columns=[*BASE_COLUMNS, *reducer.state_keys])
     frame["time"] = _to_datetime(frame["time"])
-    frame.insert(2, "elapsed", _elapsed(frame, run.started_at))
+    frame.insert(2, "elapsed", _elapsed(frame, started_at))
     frame["step"] = frame["step"].astype("Int64")
     return frame
 
 
-def events(run: Run) -> pd.DataFrame:
-    records = [
-        (e.seq, e.time, e.mode, e.namespace_str, event_node(e), e.id, e.data)
-        for e in run.events_between(0)
-    ]
+def events(log: Sequence[Event], started_at: float) -> pd.DataFrame:
+    records = [(e.seq, e.time, e.mode, e.namespace_str, event_node(e), e.id, e.data) for e in log]
     frame = pd.DataFrame.from_records(
         records, columns=["seq", "time", "mode", "namespace", "node", "id", "data"]
     )
     frame["time"] = _to_datetime(frame["time"])
-    frame.insert(2, "elapsed", _elapsed(frame, run.started_at))
+    frame.insert(2, "elapsed", _elapsed(frame, started_at))
     return frame
 
 
-def tokens(run: Run) -> pd.DataFrame:
+def tokens(messages: Sequence[StreamedMessage], event_at: EventAt) -> pd.DataFrame:
     records = []
-    for message in run.streamed_messages:
+    for message in messages:
         for seq, when, text in zip(
-            message.piece_seqs, message.piece_times, _chunk_texts(run, message), strict=False
+            message.piece_seqs, message.piece_times, _chunk_texts(event_at, message), strict=False
         ):
             records.append(
                 (
@@ -78,12 +74,12 @@ def tokens(run: Run) -> pd.DataFrame:
     return frame
 
 
-def _chunk_texts(run: Run, message: StreamedMessage) -> list[str]:
+def _chunk_texts(event_at: EventAt, message: StreamedMessage) -> list[str]:
     """The text of each chunk, read back from the event log (the reducers keep joined text)."""
     texts = []
     previous = ""
     for seq in message.piece_seqs:
-        event = run.event_at(seq)
+        event = event_at(seq)
         if event.mode in ("values", "updates"):  # a whole message of the state: one piece
             texts.append(message.text)
             continue
@@ -100,9 +96,8 @@ TOOL_CALL_COLUMNS = [
 ]  # fmt: skip
 
 
-def tool_calls(run: Run) -> pd.DataFrame:
+def tool_calls(messages: Sequence[StreamedMessage]) -> pd.DataFrame:
     """One row per tool call, joined to the tool message that answered it (`tool_call_id`)."""
-    messages = run.streamed_messages
     results = {m.tool_call_id: m for m in messages if m.role == "tool" and m.tool_call_id}
     records = []
     for message in messages:
@@ -130,10 +125,10 @@ def tool_calls(run: Run) -> pd.DataFrame:
 USAGE_COLUMNS = ["model", "node", "messages", "input_tokens", "output_tokens", "total_tokens"]
 
 
-def usage(run: Run) -> pd.DataFrame:
+def usage(messages: Sequence[StreamedMessage]) -> pd.DataFrame:
     """Token usage summed per (model, node) over the messages whose provider reported it."""
     totals: dict[tuple[str | None, str | None], list[int]] = {}
-    for message in run.streamed_messages:
+    for message in messages:
         reported = message.usage
         if not reported:
             continue

@@ -140,8 +140,8 @@ class Run:
         has created it (`started`)."""
         self._run_id = run_id or self._run_id
         self.thread_id = thread_id or self.thread_id
-        if started and self._state.status.status == "pending":
-            self._state.status.status = "running"
+        if started:
+            self._state.status.start()
         self._notify(None)
 
     def warn(self, text: str) -> None:
@@ -161,10 +161,8 @@ class Run:
         self.warnings.extend(settlement.warnings)
         if settlement.final_values is not None:
             self._final_values = settlement.final_values
-        if settlement.breakpoint:
-            self._state.status.breakpoint = True
         self.ended_at = time.time() if ended_at is None else ended_at
-        self._state.finish(settlement.status, settlement.error)
+        self._state.finish(settlement.status, settlement.error, breakpoint=settlement.breakpoint)
         self._notify(None)
 
     def attach(self, control: Control) -> None:
@@ -338,42 +336,49 @@ class Run:
     def tool_calls(self) -> pd.DataFrame:
         """One row per tool call, with its result (see the README)."""
         size = sum(m.last_seq for m in self._state.messages.messages.values())
-        return self._frame("tool_calls", size, frames.tool_calls)
+        return self._frame("tool_calls", size, lambda: frames.tool_calls(self.streamed_messages))
 
     @property
     def usage(self) -> pd.DataFrame:
         """Tokens in/out/total per model and node, where the provider reported them."""
         size = sum(m.last_seq for m in self._state.messages.messages.values())
-        return self._frame("usage", size, frames.usage)
+        return self._frame("usage", size, lambda: frames.usage(self.streamed_messages))
 
     @property
     def tree(self) -> dict[str, Any]:
         """The namespace tree as nested dicts: name, namespace, status, nodes, children..."""
         return self._state.tree.to_dict()
 
-    def _frame(self, key: str, size: int, build: Callable[[Run], pd.DataFrame]) -> pd.DataFrame:
+    def _frame(self, key: str, size: int, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """A DataFrame built once and cached until its source grows."""
         cached = self._frames.get(key)
         if cached is None or cached[0] != size:
-            cached = (size, build(self))
+            cached = (size, build())
             self._frames[key] = cached
         return cached[1]
 
     @property
     def timeline(self) -> pd.DataFrame:
         """One row per `values` event and per node of an `updates` event (see the README)."""
-        return self._frame("timeline", len(self._state.timeline.rows), frames.timeline)
+        timeline = self._state.timeline
+        return self._frame(
+            "timeline", len(timeline.rows), lambda: frames.timeline(timeline, self.started_at)
+        )
 
     @property
     def events_df(self) -> pd.DataFrame:
         """`run.events` as a DataFrame: seq, time, elapsed, mode, namespace, node, id, data."""
-        return self._frame("events", len(self._events), frames.events)
+        return self._frame(
+            "events", len(self._events), lambda: frames.events(self._events, self.started_at)
+        )
 
     @property
     def tokens_df(self) -> pd.DataFrame:
         """One row per token chunk: seq, time, namespace, node, message_id, step, tags, text."""
         size = sum(len(m.piece_seqs) for m in self._state.messages.messages.values())
-        return self._frame("tokens", size, frames.tokens)
+        return self._frame(
+            "tokens", size, lambda: frames.tokens(self.streamed_messages, self.event_at)
+        )
 
     # ---- persistence and display ------------------------------------------------------------
     def save(self, path: str) -> None:

@@ -17,8 +17,9 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 TOKENS_JS = """() => {
   const view = document.querySelectorAll('[data-testid="lg-run-view"]')[%d];
   const groups = {};
-  // the LLM's text, like run.tokens: AI messages that have text (not the input, not tool results)
-  for (const block of view ? view.querySelectorAll('[data-testid="message"][data-role="ai"]') : []) {
+  // the LLM text, like run.tokens: AI messages with text (not the input, not tool results)
+  const ai = '[data-testid="message"][data-role="ai"]';
+  for (const block of view ? view.querySelectorAll(ai) : []) {
     const text = block.querySelector('pre').textContent;
     if (!text) continue;
     const key = JSON.stringify([block.dataset.ns, block.dataset.node || null]);

@@ -254,7 +254,8 @@ def test_lgruns_is_the_process_registry(cell, sdk, ns):
 def test_lgconnect_headers_are_kept_when_a_cell_passes_api_key_env(
     cell, server, sdk, monkeypatch, ns
 ):
-    """The cell's key and the %lgconnect headers both reach the run's client."""
+    """The %lgconnect headers reach the run's client, and so does the cell's key variable; the
+    embedded server itself is sent its own secret in its place (never a cloud key)."""
     key = "lsv2_pt_not-a-real-key-0123456789"
     monkeypatch.setenv("LGW_TEST_KEY", key)
     cell(f"%lgconnect {server.url} --header X-Team=notebooks")
@@ -266,7 +267,8 @@ def test_lgconnect_headers_are_kept_when_a_cell_passes_api_key_env(
         assert run.status == "success"
         with run.connection.sync_client() as client:
             headers = client.http.client.headers
-        assert headers["X-Team"] == "notebooks" and headers["x-api-key"] == key
+        assert headers["X-Team"] == "notebooks" and run.connection.api_key_env == "LGW_TEST_KEY"
+        assert headers["x-api-key"] != key and key not in repr(run.connection)
 
 
 def test_config_defaults(cell, magics, sdk, ip, ns):
