@@ -254,6 +254,28 @@ def token_text(event: Event, message_id: str) -> str:
     return content_text(chunk.get("content"))
 
 
+def checkpoint_info(event: Event) -> dict[str, Any] | None:
+    """`{id, parent, step, source}` of a checkpoint (`checkpoints` event, `debug` checkpoint)."""
+    data = event.data if isinstance(event.data, dict) else None
+    if data is None:
+        return None
+    if event.mode == "debug":
+        if data.get("type") != "checkpoint" or not isinstance(data.get("payload"), dict):
+            return None
+        data = data["payload"]
+    elif event.mode != "checkpoints":
+        return None
+    configurable = (data.get("config") or {}).get("configurable") or {}
+    parent = (data.get("parent_config") or {}).get("configurable") or {}
+    metadata = data.get("metadata") or {}
+    return {
+        "id": configurable.get("checkpoint_id"),
+        "parent": parent.get("checkpoint_id"),
+        "step": metadata.get("step"),
+        "source": metadata.get("source"),
+    }
+
+
 def split_event_name(name: str) -> tuple[str, Namespace]:
     mode, *namespace = name.split("|")
     return mode, tuple(namespace)
