@@ -53,7 +53,9 @@ VOLATILE_KEYS = frozenset({"id", "tool_call_id"})  # new in every run: never a d
 DIFF_TOKENS = 4_000  # words compared per text; longer texts are compared on their start
 SHOWN_STEPS, SHOWN_TEXTS, SHOWN_CALLS = 200, 30, 60
 SHOWN_CHARS = 3_000
-DIVERGED, DIFFERS, SHARED = "#ffebe9", "#fff8c5", BG2
+# translucent marks read on white pages and on JupyterLab's dark theme alike
+DIVERGED, DIFFERS, SHARED = "rgba(255, 129, 130, 0.25)", "rgba(212, 167, 44, 0.25)", BG2
+REMOVED, ADDED = "rgba(255, 129, 130, 0.4)", "rgba(46, 160, 67, 0.35)"
 
 
 def compare(
@@ -622,9 +624,9 @@ def _marked(ops: list[tuple[str, str]], side: str) -> str:
         if op == " ":
             out.append(esc(text))
         elif side == "-":
-            out.append(f'<del style="background:#ffebe9;color:#82071e">{esc(text)}</del>')
+            out.append(f'<del style="background:{REMOVED}">{esc(text)}</del>')
         else:
-            out.append(f'<ins style="background:#dafbe1;color:#116329">{esc(text)}</ins>')
+            out.append(f'<ins style="background:{ADDED};text-decoration:none">{esc(text)}</ins>')
     return "".join(out)
 
 

@@ -9,6 +9,7 @@ import { headerPanel } from "./header";
 import type { Kernel } from "./kernel";
 import { createKernel } from "./kernel";
 import { createLocalKernel } from "./local";
+import { choicesOf } from "./memory";
 import { messagesPanel } from "./messages";
 import type { Panel } from "./panel";
 import { RunStore } from "./store";
@@ -22,7 +23,7 @@ interface Traits {
 }
 
 const RESYNC_EVERY_MS = 1000;
-type Tab = "messages" | "timeline" | "events";
+export type Tab = "messages" | "timeline" | "events";
 const TABS: Tab[] = ["messages", "timeline", "events"];
 
 /** What the view reads of its model: a widget's, or a saved file's stand-in (renderStatic). */
@@ -88,6 +89,7 @@ function mount(model: ViewModel, el: HTMLElement, options: MountOptions): () => 
   const tabs = h("div", { class: "lgw-tabs", role: "tablist" });
   const buttons = new Map<Tab, HTMLButtonElement>();
   const show = (tab: Tab) => {
+    memory.tab = tab;
     for (const name of TABS) {
       panels[name].el.hidden = name !== tab;
       buttons.get(name)?.setAttribute("aria-selected", String(name === tab));
@@ -120,7 +122,15 @@ function mount(model: ViewModel, el: HTMLElement, options: MountOptions): () => 
   header.shown();
   tree.shown();
   const modes = store.header?.stream_mode ?? [];
-  show(modes.some((m) => m.startsWith("messages")) || store.messages.size ? "messages" : "timeline");
+  const memory = choicesOf(store.header);
+  if (memory.namespace !== undefined) ctx.selection.set(memory.namespace);
+  ctx.selection.subscribe(() => {
+    memory.namespace = ctx.selection.namespace;
+  });
+  show(
+    memory.tab ??
+      (modes.some((m) => m.startsWith("messages")) || store.messages.size ? "messages" : "timeline"),
+  );
 
   return () => {
     model.off("msg:custom", onMessage);
