@@ -256,6 +256,8 @@ def token_text(event: Event, message_id: str) -> str:
 
 def checkpoint_info(event: Event) -> dict[str, Any] | None:
     """`{id, parent, step, source}` of a checkpoint (`checkpoints` event, `debug` checkpoint)."""
+    if event.mode not in ("checkpoints", "debug"):  # before `data`: tokens rebuild theirs
+        return None
     data = event.data if isinstance(event.data, dict) else None
     if data is None:
         return None
@@ -263,8 +265,6 @@ def checkpoint_info(event: Event) -> dict[str, Any] | None:
         if data.get("type") != "checkpoint" or not isinstance(data.get("payload"), dict):
             return None
         data = data["payload"]
-    elif event.mode != "checkpoints":
-        return None
     configurable = (data.get("config") or {}).get("configurable") or {}
     parent = (data.get("parent_config") or {}).get("configurable") or {}
     metadata = data.get("metadata") or {}
