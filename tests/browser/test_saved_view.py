@@ -10,10 +10,12 @@ import re
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbconvert import HTMLExporter
 from playwright.async_api import expect
 
 from harness.lab import wait_for_kernel
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.test_export_html import open_offline
 from tests.browser.test_run_view import RESULT_CELL
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -44,7 +46,9 @@ async def test_the_output_is_replaced_in_place_and_the_view_keeps_its_tab(open_n
     await expect(notebook.page.locator('[data-lgw="static-run"]')).to_have_count(0)
 
 
-def executed_headless(server_url: str) -> nbformat.NotebookNode:
+@pytest.fixture(scope="module")
+def headless(server) -> nbformat.NotebookNode:
+    """Two ReAct runs and their comparison, executed by nbclient (its kernel then shut down)."""
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     notebook.cells = [
@@ -56,15 +60,33 @@ def executed_headless(server_url: str) -> nbformat.NotebookNode:
         )
     ]
     client = NotebookClient(notebook, timeout=120, kernel_name="python3")
-    client.execute(env={**os.environ, "LANGGRAPH_API_URL": server_url})
+    client.execute(env={**os.environ, "LANGGRAPH_API_URL": server.url})
     return notebook
 
 
+async def test_nbconvert_without_widget_state_shows_the_static_copies(headless, browser, tmp_path):
+    notebook = nbformat.from_dict(headless)
+    del notebook.metadata["widgets"]
+    body, _ = HTMLExporter().from_notebook_node(notebook)
+    path = tmp_path / "headless.html"
+    path.write_text(body)
+    page, _, _ = await open_offline(browser, path)  # its CDN scripts fail: none is needed
+    copies = page.locator('[data-lgw="static-run"]')
+    await expect(copies).to_have_count(2)
+    await expect(copies.nth(1).locator('[data-lgw="status"]')).to_have_text("success")
+    await expect(copies.nth(1)).to_contain_text("get_weather says: It is always sunny in Oslo.")
+    await expect(page.locator('[data-lgw="comparison"] ins')).to_have_text(["Oslo"])
+    await page.screenshot(
+        path=str(ARTIFACTS / "nbconvert_without_widget_state.png"), full_page=True
+    )
+    await page.context.close()
+
+
 async def test_a_notebook_executed_headless_shows_its_result_when_opened_later(
-    server, browser, jupyterlab
+    headless, browser, jupyterlab
 ):
     name = "headless_then_opened"
-    nbformat.write(executed_headless(server.url), jupyterlab.root / f"{name}.ipynb")
+    nbformat.write(headless, jupyterlab.root / f"{name}.ipynb")
     context = await browser.new_context(viewport={"width": 1400, "height": 1100})
     page = await context.new_page()
     await page.goto(
