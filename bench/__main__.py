@@ -192,6 +192,20 @@ async def memory_sections(url: str, sizes: Sizes, folder: str) -> tuple[list[Row
                 kept, "nothing lost", "met" if sample.intact else "MISSED",
             ))  # fmt: skip
         del run
+    for graph, steps, what in (
+        ("document", 30, "a 2 MB document + a list growing to 5,100 ints"),
+        ("agent", 500, "a messages list growing by one message a step"),
+    ):
+        log(f"memory: {graph} {steps} steps in values mode")
+        sample, run = await live.retained(url, graph, steps)
+        del run
+        mb = sample.retained_bytes / 1e6
+        intact = "all parts equal" if sample.intact else "PARTS DIFFER"
+        rows.append(Row(
+            "4", f"retained after {steps} `values` steps of {what}, + view",
+            f"{mb:.1f} MB ({intact})", "≤ 10 MB, nothing lost",
+            "met" if sample.intact and mb <= 10 else "MISSED",
+        ))  # fmt: skip
     return rows, path
 
 

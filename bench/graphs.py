@@ -5,19 +5,22 @@
 hops to a thread per token (about 5x slower in-process), which would measure the fake model rather
 than the streaming path; never awaiting would bunch every event at the end of the run.
 `custom` writes `n` small custom events with `get_stream_writer`, yielding to the loop per event.
+`document` and `agent` run `n` steps in `values` mode, re-sending the whole state each step: a
+2 MB document plus a growing list, and a conversation growing by one message a step.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, TypedDict
+from typing import Annotated, Any, TypedDict
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
 
 WORDS = ("lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit")
 
@@ -85,4 +88,60 @@ async def write(state: BenchState) -> dict[str, Any]:
 tokens = StateGraph(BenchState).add_node(llm).add_edge(START, "llm").add_edge("llm", END).compile()
 custom = (
     StateGraph(BenchState).add_node(write).add_edge(START, "write").add_edge("write", END).compile()
+)
+
+
+# ---- values-mode memory: the whole state re-sent at every step ----------------------------------
+class DocumentState(TypedDict, total=False):
+    n: int
+    step: int
+    doc: str
+    items: list[int]
+
+
+def grow_document(state: DocumentState) -> dict[str, Any]:
+    """A 2 MB document set once, and a list growing by 170 ints a step (5,100 after 30)."""
+    step = state.get("step", 0) + 1
+    items = state.get("items", [])
+    out: dict[str, Any] = {"step": step, "items": items + list(range(len(items), step * 170))}
+    if step == 1:
+        out["doc"] = "".join(WORDS[i % len(WORDS)] + " " for i in range(400_000))[:2_000_000]
+    return out
+
+
+def _again(node: str) -> Any:
+    return lambda state: node if state.get("step", 0) < state.get("n", 1) else END
+
+
+document = (
+    StateGraph(DocumentState)
+    .add_node(grow_document)
+    .add_edge(START, "grow_document")
+    .add_conditional_edges("grow_document", _again("grow_document"), ["grow_document", END])
+    .compile()
+)
+
+
+class AgentState(TypedDict, total=False):
+    n: int
+    step: int
+    messages: Annotated[list[Any], add_messages]
+
+
+def agent_step(state: AgentState) -> dict[str, Any]:
+    """One message a step, as an agent's conversation grows (~300 characters each)."""
+    step = state.get("step", 0) + 1
+    text = f"step {step}: " + " ".join(WORDS[(step + i) % len(WORDS)] for i in range(45))
+    message = (
+        AIMessage(content=text, id=f"m{step}") if step % 2 else HumanMessage(text, id=f"m{step}")
+    )
+    return {"step": step, "messages": [message]}
+
+
+agent = (
+    StateGraph(AgentState)
+    .add_node(agent_step)
+    .add_edge(START, "agent_step")
+    .add_conditional_edges("agent_step", _again("agent_step"), ["agent_step", END])
+    .compile()
 )

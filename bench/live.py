@@ -23,7 +23,12 @@ import lg_widgets
 from bench.sinks import CountingComm, attach_view
 from lg_widgets.run import Run
 
-GRAPH_MODE = {"tokens": "messages-tuple", "custom": "custom"}
+GRAPH_MODE = {
+    "tokens": "messages-tuple",
+    "custom": "custom",
+    "document": "values",
+    "agent": "values",
+}
 
 
 @dataclass
@@ -67,7 +72,8 @@ async def with_view(client: LangGraphClient, graph: str, n: int) -> Sample:
     """lg_widgets.stream + RunView flushing into a counting comm."""
     gc.collect()
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    run = lg_widgets.stream(graph, {"n": n}, stream_mode=GRAPH_MODE[graph], client=client)
+    steps = {"config": {"recursion_limit": n + 10}} if GRAPH_MODE[graph] == "values" else {}
+    run = lg_widgets.stream(graph, {"n": n}, stream_mode=GRAPH_MODE[graph], client=client, **steps)
     view, sink = attach_view(run)
     await run
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
@@ -158,7 +164,8 @@ async def retained(
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    run = lg_widgets.stream(graph, {"n": n}, stream_mode=GRAPH_MODE[graph], client=client)
+    steps = {"config": {"recursion_limit": n + 10}} if GRAPH_MODE[graph] == "values" else {}
+    run = lg_widgets.stream(graph, {"n": n}, stream_mode=GRAPH_MODE[graph], client=client, **steps)
     view, _sink = attach_view(run)
     await run
     gc.collect()  # the view stays attached: a displayed widget is part of what a run costs

@@ -15,7 +15,7 @@ from typing import Any
 from langgraph_sdk import get_client, get_sync_client
 from langgraph_sdk.client import LangGraphClient, SyncLangGraphClient
 
-from lg_widgets.secret import Secret
+from lg_widgets.secret import Secret, redact_url
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Connection:
             state = "set" if os.environ.get(self.api_key_env) else "NOT set"
             key = f"from ${self.api_key_env} ({state})"
         headers = f", headers={sorted(self.headers)}" if self.headers else ""
-        return f"Connection(url={self.url!r}, api_key={key}{headers})"
+        return f"Connection(url={redact_url(self.url)!r}, api_key={key}{headers})"
 
     def _client_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"url": self.url, "headers": dict(self.headers) or None}

@@ -17,6 +17,8 @@ import time as _time
 from operator import itemgetter
 from typing import Any
 
+import orjson
+
 Namespace = tuple[str, ...]
 
 
@@ -276,6 +278,22 @@ def checkpoint_info(event: Event) -> dict[str, Any] | None:
     }
 
 
+def part_identity(part: Any) -> tuple[str | None, str, Any]:
+    """`(id, event name, data)` of an SDK part as it came off the wire (v1 name, v2 data).
+
+    What a resumed stream is deduplicated on: a replayed part repeats all three.
+    """
+    if isinstance(part, tuple) and len(part) == 3:
+        name, data, event_id = part
+        return event_id, name, data
+    if isinstance(part, dict) and "type" in part and "ns" in part:
+        name = "|".join((part["type"], *(part["ns"] or ())))
+        return part.get("id"), name, part.get("data")
+    if isinstance(part, dict):
+        return part.get("id"), part["event"], part.get("data")
+    return getattr(part, "id", None), part.event, part.data
+
+
 def split_event_name(name: str) -> tuple[str, Namespace]:
     mode, *namespace = name.split("|")
     return mode, tuple(namespace)
@@ -343,6 +361,104 @@ class MetadataInterner:
                 return None
             self._frames[key] = frame
         return event.compacted_copy(frame, chunk["content"])
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    """`a` and `b` serialize to the same JSON and are equal, so one can stand for the other.
+
+    `==` alone is not enough: `1 == 1.0 == True`, `0.0 == -0.0`, and dicts compare without
+    their key order, all of which the received JSON distinguishes. Equal JSON alone is not
+    enough either: NaN and infinities serialize as `null`, so where a `null` shows, `==` must
+    agree too (a container holding NaN is then never shared, which is only conservative).
+    """
+    if a is b:
+        return True
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is str:
+        return a == b
+    try:
+        dumped = orjson.dumps(a)
+        if dumped != orjson.dumps(b):
+            return False
+        return b"null" not in dumped or bool(a == b)
+    except Exception:  # noqa: BLE001 - not JSON (a loaded or hand-built run): never shared
+        return False
+
+
+def _share_items(new: list[Any], old: list[Any]) -> list[Any]:
+    """`new` with each item equal to the one at the same index of `old` replaced by it; `old`
+    itself when nothing differs (a `messages` list that grew by one keeps its earlier items).
+
+    The common case, an unchanged prefix, is checked in one go (C-speed); item by item only
+    when something in it changed.
+    """
+    common = min(len(new), len(old))
+    if _same_json(new[:common], old if common == len(old) else old[:common]):
+        if common == len(new):
+            return old
+        new[:common] = old[:common]
+        return new
+    for index in range(common):
+        if _same_json(new[index], old[index]):
+            new[index] = old[index]
+    return new
+
+
+class StateInterner:
+    """Shares what successive full states repeat, so a `values` stream is held in O(changes).
+
+    Each `values` part carries the whole state again (a 2 MB document 30 times, a `messages`
+    list re-sent whole at every step). Per namespace the interner keeps the previous state;
+    in a new one, a key whose value is unchanged points at the previous value object, and a
+    list that changed shares every unchanged item with the previous list. The event's data
+    stays equal to what was received (the same JSON), only duplicate objects are dropped; so
+    treat `data` as read-only, since the objects are shared between events. The same is done
+    for the state inside `checkpoints` and `debug` checkpoint parts.
+    """
+
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last: dict[Namespace, dict[str, Any]] = {}
+
+    def share(self, event: Event) -> None:
+        """Swap the repeated parts of a just-received event's state for the shared objects
+        (only before the event is published: readers must never see it change)."""
+        state = _full_state(event)
+        if state is None:
+            return
+        before = self._last.get(event.namespace)
+        if before is not None:
+            for key, value in state.items():
+                old = before.get(key, _MISSING)
+                if old is _MISSING or value is old:
+                    continue
+                if type(value) is list and type(old) is list:
+                    state[key] = _share_items(value, old)
+                elif _same_json(value, old):
+                    state[key] = old
+        self._last[event.namespace] = state
+
+
+_MISSING = object()
+
+
+def _full_state(event: Event) -> dict[str, Any] | None:
+    """The whole graph state a part carries, as a dict that may be changed in place."""
+    data = event._data if event._frame is None else None
+    if type(data) is not dict:
+        return None
+    if event.mode == "values":
+        return data
+    if event.mode == "checkpoints":
+        state = data.get("values")
+    elif event.mode == "debug" and data.get("type") == "checkpoint":
+        state = (data.get("payload") or {}).get("values")
+    else:
+        return None
+    return state if type(state) is dict else None
 
 
 def normalize(

@@ -14,6 +14,8 @@ from langgraph_sdk.errors import (
     UnprocessableEntityError,
 )
 
+from lg_widgets.secret import redact_url, scrub_url_credentials
+
 KNOWN_STREAM_MODES = (
     "values",
     "updates",
@@ -42,7 +44,8 @@ def describe_failure(
     run_id: str | None = None,
     stream_mode: str | Sequence[str] | None = None,
 ) -> str:
-    message = getattr(exc, "message", None) or str(exc)
+    message = getattr(exc, "message", None) or str(exc) or "the connection was closed or reset"
+    message, url = scrub_url_credentials(message, url), redact_url(url)
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
         return (
             f"Cannot reach a LangGraph server at {url} ({message}). Start the embedded one "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any, NoReturn
+from urllib.parse import urlsplit, urlunsplit
 
 
 class Secret:
@@ -36,3 +37,31 @@ class Secret:
     def __reduce__(self) -> NoReturn:
         """Pickling would write the token to disk or send it elsewhere: refuse."""
         raise TypeError("A Secret cannot be pickled: it must stay in the process that made it.")
+
+
+def redact_url(url: str) -> str:
+    """`url` without the credentials it may carry (`https://user:pw@host/` -> `https://***@host/`),
+    for every place a URL is shown or saved (reprs, sentences, a run's `url`, saved runs)."""
+    try:
+        parts = urlsplit(url)
+        if parts.username is None and parts.password is None:
+            return url
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        if parts.port is not None:
+            host += f":{parts.port}"
+    except ValueError:  # not a URL we can take apart: show nothing of it rather than a secret
+        return "<a URL that could not be parsed>"
+    return urlunsplit(parts._replace(netloc=f"***@{host}"))
+
+
+def scrub_url_credentials(text: str, url: str) -> str:
+    """`text` (an error message quoting a request URL, say) without `url`'s user and password."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return text
+    if parts.password and len(parts.password) >= 4:  # shorter: replacing would garble the text
+        text = text.replace(parts.password, "***")
+    return text

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from lg_widgets.logfile import read_log
 from lg_widgets.reducers.status import Settlement
 from lg_widgets.run.model import Run
+from lg_widgets.run.resume import Reconnect
 
 
 @contextmanager
@@ -39,6 +40,7 @@ def load_run(path: str | os.PathLike[str]) -> Run:
             stream_mode=header.get("stream_mode") or [],
             started_at=header.get("started_at") or 0.0,
             warnings=header.get("warnings") or [],
+            reconnects=[Reconnect.from_json(r) for r in header.get("reconnects") or []],
             input=header.get("input"),
         )
     status = header.get("status") or run.state.status.settle(cancelled=False)

@@ -13,10 +13,13 @@ from langgraph_sdk.client import LangGraphClient, RunsClient
 from lg_widgets.connection import Connection
 from lg_widgets.defaults import current_connection
 from lg_widgets.run.model import Run
+from lg_widgets.run.resume import REPLAY_ALL
 from lg_widgets.run.task import start_run
 from lg_widgets.transport import StreamRequest
 
 StreamMode = str | Sequence[str]
+RECONNECT_TIMEOUT_S = 30.0
+HEARTBEAT_TIMEOUT_S = 20.0  # the server sends a heartbeat every 5 s while a stream is idle
 
 
 @cache
@@ -58,20 +61,30 @@ def stream(
     client: LangGraphClient | None = None,
     url: str | None = None,
     api_key_env: str | None = None,
+    reconnect_timeout: float = RECONNECT_TIMEOUT_S,
+    heartbeat_timeout: float | None = HEARTBEAT_TIMEOUT_S,
     **runs_stream_kwargs: Any,
 ) -> Run:
     """Start a run and stream it; returns the `Run` at once.
 
     `thread_id` is None (stateless), "new" (create a thread first) or an existing thread id.
+    Thread runs are created with `stream_resumable=True` unless told otherwise, so that a broken
+    connection is resumed without losing events; the server then keeps the run's events
+    (in memory for the embedded server) until it restarts. After a break the run is
+    `reconnecting` for up to `reconnect_timeout` seconds of attempts; a connection silent for
+    `heartbeat_timeout` seconds (None: never) counts as broken.
     Other keyword arguments are passed to `client.runs.stream` under the SDK's names
     (config, context, command, checkpoint_id, interrupt_before, stream_resumable,
     on_disconnect, multitask_strategy, metadata, ...).
     """
     _check_sdk_kwargs(runs_stream_kwargs)
+    _check_timeouts(reconnect_timeout, heartbeat_timeout)
     if thread_id is None:
         # Nobody can join a stateless run, so a closed connection should stop it: this is how
         # run.cancel() reaches a run that has no thread.
         runs_stream_kwargs.setdefault("on_disconnect", "cancel")
+    else:
+        runs_stream_kwargs.setdefault("stream_resumable", True)
     connection = _connection_for(client, url, api_key_env)
     request = StreamRequest(
         "stream",
@@ -81,31 +94,49 @@ def stream(
         stream_mode=stream_mode,
         stream_subgraphs=stream_subgraphs,
         sdk_kwargs=runs_stream_kwargs,
+        reconnect_timeout=reconnect_timeout,
+        heartbeat_timeout=heartbeat_timeout,
     )
     return start_run(request, connection, client)
 
 
+def _check_timeouts(reconnect_timeout: float, heartbeat_timeout: float | None) -> None:
+    if not reconnect_timeout >= 0:
+        raise ValueError(f"reconnect_timeout must be >= 0 seconds, not {reconnect_timeout!r}")
+    if heartbeat_timeout is not None and not heartbeat_timeout > 0:
+        raise ValueError(
+            f"heartbeat_timeout must be > 0 seconds (or None to never time out), not "
+            f"{heartbeat_timeout!r}"
+        )
+
+
 def join(
     thread_id: str,
-    run_id: str,
+    run_id: str | None = None,
     *,
     stream_mode: StreamMode | None = None,
-    replay: bool = False,
+    replay: bool | None = None,
     last_event_id: str | None = None,
     cancel_on_disconnect: bool = False,
     assistant_id: str | None = None,
     client: LangGraphClient | None = None,
     url: str | None = None,
     api_key_env: str | None = None,
+    reconnect_timeout: float = RECONNECT_TIMEOUT_S,
+    heartbeat_timeout: float | None = HEARTBEAT_TIMEOUT_S,
 ) -> Run:
     """Join a run that is already going (a background run from `runs.create`, say).
 
-    `replay=True` replays a resumable run (`stream_resumable=True`) from its first event;
-    otherwise only events produced after joining arrive. `stream_mode` may list several modes;
-    it can only narrow the modes the run was created with.
+    Without `run_id`, joins the thread's active run (after a kernel restart, say) and replays
+    it from its first event when it was created resumable; the run ends as an error saying so
+    when nothing is running on the thread. `replay=True` replays a resumable run
+    (`stream_resumable=True`) from its first event; otherwise only events produced after
+    joining arrive. `stream_mode` may list several modes; it can only narrow the modes the run
+    was created with. `reconnect_timeout` and `heartbeat_timeout` are as for `stream()`.
     """
+    _check_timeouts(reconnect_timeout, heartbeat_timeout)
     if replay and last_event_id is None:
-        last_event_id = "0"  # any id sorts before the first stored one
+        last_event_id = REPLAY_ALL
     connection = _connection_for(client, url, api_key_env)
     request = StreamRequest(
         "join",
@@ -114,6 +145,9 @@ def join(
         run_id=run_id,
         stream_mode=stream_mode,
         last_event_id=last_event_id,
+        replay=replay,
         cancel_on_disconnect=cancel_on_disconnect,
+        reconnect_timeout=reconnect_timeout,
+        heartbeat_timeout=heartbeat_timeout,
     )
     return start_run(request, connection, client)

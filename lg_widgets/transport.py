@@ -1,15 +1,26 @@
 """The only module that calls the SDK's streaming endpoints.
 
 New wire formats (the SDK's v2 parts, the thread-level protocol) should only touch this file.
+
+The SDK (0.4.14) reconnects a broken stream by itself, out of sight: up to 5 attempts over ~17 s,
+resuming from the last id received (which skips that millisecond's other events), and without
+replay for non-resumable runs apart from a `UserWarning` on stderr. A run's task reconnects
+instead (`run.task`), so that it can show it, bound it, deduplicate and report gaps: `watch()`
+installs two httpx event hooks that, for the SSE requests of the task that set them only,
+hide the `Location` header the SDK's reconnect keys on (so a break reaches the task, and the
+SDK's warning is never raised), and set the read timeout to the heartbeat timeout (the server
+sends a comment every 5 s, which the SDK drops: a read timeout is the one sign of silence).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from langgraph_sdk.client import LangGraphClient
 
 
@@ -25,8 +36,18 @@ class StreamRequest:
     stream_mode: str | Sequence[str] | None = "values"
     stream_subgraphs: bool = False
     last_event_id: str | None = None
+    replay: bool | None = None  # joining a thread's active run: replay it (None: if resumable)
     cancel_on_disconnect: bool = False
     sdk_kwargs: dict[str, Any] = field(default_factory=dict)
+    reconnect_timeout: float = 30.0  # seconds of reconnect attempts before giving up
+    heartbeat_timeout: float | None = 20.0  # seconds without a byte: the connection is dead
+
+    @property
+    def resumable(self) -> bool | None:
+        """Whether the server keeps this run's events for replay (None: not known here)."""
+        if self.kind == "stream":
+            return self.thread_id is not None and bool(self.sdk_kwargs.get("stream_resumable"))
+        return None
 
     @property
     def modes(self) -> list[str]:
@@ -63,3 +84,78 @@ def open_parts(
         cancel_on_disconnect=request.cancel_on_disconnect,
         params=params,
     )
+
+
+# ---- what a run's task needs from the HTTP layer ------------------------------------------------
+
+
+@dataclass
+class StreamWatch:
+    """The settings and callbacks of one run task's SSE requests."""
+
+    heartbeat_timeout: float | None
+    on_open: Callable[[], None] | None = None  # a stream answered (2xx headers received)
+
+
+_watch: ContextVar[StreamWatch | None] = ContextVar("lg_widgets_stream_watch", default=None)
+
+
+def _is_stream(request: httpx.Request) -> bool:
+    return "text/event-stream" in request.headers.get("accept", "")
+
+
+async def _on_request(request: httpx.Request) -> None:
+    watch = _watch.get()
+    if watch is None or watch.heartbeat_timeout is None or not _is_stream(request):
+        return
+    timeout = dict(request.extensions.get("timeout") or {})
+    timeout["read"] = watch.heartbeat_timeout
+    request.extensions["timeout"] = timeout
+
+
+async def _on_response(response: httpx.Response) -> None:
+    watch = _watch.get()
+    if watch is None or not _is_stream(response.request):
+        return
+    response.headers.pop("location", None)
+    if watch.on_open is not None and response.status_code < 400:
+        watch.on_open()
+
+
+def watch(client: LangGraphClient, settings: StreamWatch) -> None:
+    """Apply `settings` to the SSE requests the calling task makes with `client` from now on.
+
+    The hooks stay on the client but do nothing outside a task that called `watch`, so a
+    client passed in by the user behaves as before for its other calls.
+    """
+    http = client.http.client
+    hooks = http.event_hooks
+    if _on_request not in hooks["request"] or _on_response not in hooks["response"]:
+        http.event_hooks = {
+            "request": [*hooks["request"], _on_request],
+            "response": [*hooks["response"], _on_response],
+        }
+    _watch.set(settings)
+
+
+async def active_run(
+    client: LangGraphClient, thread_id: str
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """`pick_active` over the thread's runs."""
+    return pick_active(await client.runs.list(thread_id, limit=50))
+
+
+def pick_active(
+    runs: Sequence[Any],
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The running run (else the oldest pending one) of a thread's runs, and the latest run.
+
+    `(None, latest)` when nothing is running or queued; `(None, None)` for a thread with no runs.
+    """
+    running = [r for r in runs if r.get("status") == "running"]
+    pending = sorted(
+        (r for r in runs if r.get("status") == "pending"), key=lambda r: r.get("created_at") or ""
+    )
+    active = (running or pending or [None])[0]
+    latest = max(runs, key=lambda r: r.get("created_at") or "", default=None)
+    return active, latest

@@ -57,7 +57,10 @@ export function headerPanel(ctx: Context): HeaderPanel {
     const header = ctx.store.header;
     if (!header) return;
     const status = header.status;
-    badge.textContent = status;
+    badge.textContent =
+      status === "reconnecting" && header.reconnect_attempt
+        ? `reconnecting (attempt ${header.reconnect_attempt})`
+        : status;
     badge.dataset.status = status;
     title.textContent = header.assistant_id ?? "run";
     const idKey = `${header.thread_id}|${header.run_id}`;

@@ -5,7 +5,7 @@
 
 // kept on one line for the Python test's parser
 // prettier-ignore
-export type RunStatus = "pending" | "running" | "cancelling" | "success" | "error" | "cancelled" | "interrupted";
+export type RunStatus = "pending" | "running" | "reconnecting" | "cancelling" | "success" | "error" | "cancelled" | "interrupted";
 
 export type TreeStatus = "running" | "success" | "error" | "cancelled" | "interrupted";
 
@@ -21,6 +21,7 @@ export interface Header {
   stream_mode: string[];
   live: boolean;
   warnings: string[];
+  reconnect_attempt: number | null;
 }
 
 export type MessageRole = "human" | "ai" | "tool" | "system" | "other";

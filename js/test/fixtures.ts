@@ -12,6 +12,7 @@ export const header = (over: Partial<Header> = {}): Header => ({
   stream_mode: ["messages-tuple", "updates"],
   live: true,
   warnings: [],
+  reconnect_attempt: null,
   ...over,
 });
 

@@ -176,6 +176,18 @@ describe("RunView front end", () => {
     expect(text).toContain("applying an update failed");
   });
 
+  it("shows a reconnect with its attempt, then the status it ends with", () => {
+    const model = new FakeModel(snapshot({ header: header({ status: "running" }) }));
+    mount(model);
+    const badge = () => el.querySelector<HTMLElement>('[data-testid="status"]');
+    model.custom(delta(1, { header: header({ status: "reconnecting", reconnect_attempt: 3 }) }));
+    expect(badge()?.textContent).toBe("reconnecting (attempt 3)");
+    expect(badge()?.dataset.status).toBe("reconnecting");
+    expect(el.querySelector<HTMLElement>('[data-testid="cancel"]')?.hidden).toBe(false);
+    model.custom(delta(2, { header: header({ status: "running" }) }));
+    expect(badge()?.textContent).toBe("running");
+  });
+
   it("pages the event log from the kernel and opens a payload as JSON", async () => {
     const model = new FakeModel(snapshot({ counts: { custom: 1 } }));
     mount(model);

@@ -18,6 +18,7 @@ from langgraph_sdk.errors import APIStatusError, NotFoundError, UnprocessableEnt
 from lg_widgets.connection import Connection
 from lg_widgets.failures import describe_failure
 from lg_widgets.magics import sentences
+from lg_widgets.transport import pick_active
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")
 T = TypeVar("T")
@@ -125,3 +126,14 @@ def check_run(connection: Connection, thread_id: str, run_id: str) -> dict[str, 
         return _call(connection, lambda c: c.runs.get(thread_id, run_id), _MISSING, run_id=run_id)
     except _MISSING:
         raise sentences.run_not_found(run_id, thread_id, connection.url) from None
+
+
+def active_run(connection: Connection, thread_id: str) -> dict[str, Any]:
+    """`%lgjoin THREAD`: the thread's running (else oldest queued) run, or a sentence saying
+    that nothing is running there."""
+    check_thread(connection, thread_id, multitask_strategy="enqueue")
+    runs = _call(connection, lambda c: c.runs.list(thread_id, limit=50), thread_id=thread_id)
+    active, latest = pick_active(runs)
+    if active is None:
+        raise sentences.nothing_running(thread_id, latest)
+    return active

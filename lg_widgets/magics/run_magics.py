@@ -150,7 +150,7 @@ class LgRunMagics(Magics):
     @no_var_expand
     @magic_arguments()
     @argument("thread_id", help="the run's thread")
-    @argument("run_id", help="the run to join")
+    @argument("run_id", nargs="?", help="the run to join (default: the thread's active run)")
     @argument("--replay", action="store_true", help="replay from the start (resumable runs)")
     @argument("--mode", nargs="+", metavar="MODE", help="only these of the run's stream modes")
     @argument("--subgraphs", action="store_true", help="require the run's subgraph events")
@@ -158,12 +158,18 @@ class LgRunMagics(Magics):
     @_display_arguments
     @_connection_arguments
     def lgjoin(self, line: str) -> Run | None:
-        """Join a run that is already going (a background run from runs.create, say)."""
+        """Join a run that is already going (a background run from runs.create, say), or the
+        thread's active run (after a kernel restart, say), replayed when it is resumable."""
         args = inputs.parse_line(self.lgjoin, inputs.expand_variables(line, self.shell.user_ns))
         inputs.check_variable(args.out)
         modes = inputs.parse_modes(args.mode) if args.mode else None
         connection, where = self.servers.cell_connection(args.url, args.api_key_env)
-        info = preflight.check_run(connection, args.thread_id, args.run_id)
+        if args.run_id is None:
+            info = preflight.active_run(connection, args.thread_id)
+            args.run_id = info["run_id"]
+            args.replay = args.replay or bool((info.get("kwargs") or {}).get("resumable"))
+        else:
+            info = preflight.check_run(connection, args.thread_id, args.run_id)
         created = info.get("kwargs") or {}
         if args.replay and not created.get("resumable"):
             raise sentences.not_resumable(args.run_id)

@@ -9,9 +9,12 @@ servers) are passed on as they are, or adapted here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from IPython.core.error import UsageError
+
+from lg_widgets.secret import redact_url
 
 _NO_SERVER = (
     "No LangGraph server is configured: run %lgserve to start the embedded one (demo graphs), "
@@ -112,7 +115,9 @@ def no_server(detail: str, *, stopped: bool) -> UsageError:
 
 def refused(url: str, status: int, api_key_env: str | None) -> UsageError:
     key = f"the key in ${api_key_env}" if api_key_env else "the API key (pass --api-key-env NAME)"
-    return UsageError(f"The server at {url} refused the request ({status}): check {key}.")
+    return UsageError(
+        f"The server at {redact_url(url)} refused the request ({status}): check {key}."
+    )
 
 
 def server_failure(description: str) -> UsageError:
@@ -122,7 +127,7 @@ def server_failure(description: str) -> UsageError:
 
 def unknown_assistant(assistant_id: str, url: str, graphs: Sequence[str]) -> UsageError:
     have = f" This server has: {_listed(graphs)}." if graphs else " This server has none."
-    return UsageError(f"Unknown assistant {assistant_id!r} on {url}.{have}")
+    return UsageError(f"Unknown assistant {assistant_id!r} on {redact_url(url)}.{have}")
 
 
 def thread_not_uuid(thread_id: str) -> UsageError:
@@ -133,7 +138,9 @@ def thread_not_uuid(thread_id: str) -> UsageError:
 
 
 def thread_not_found(thread_id: str, url: str) -> UsageError:
-    return UsageError(f"Thread {thread_id} was not found on {url}: use --thread new to create one.")
+    return UsageError(
+        f"Thread {thread_id} was not found on {redact_url(url)}: use --thread new to create one."
+    )
 
 
 def nothing_to_resume(thread_id: str, status: object) -> UsageError:
@@ -156,12 +163,22 @@ def run_not_uuid(run_id: str) -> UsageError:
 
 def run_not_found(run_id: str, thread_id: str, url: str) -> UsageError:
     return UsageError(
-        f"Run {run_id} was not found on thread {thread_id} ({url}): "
+        f"Run {run_id} was not found on thread {thread_id} ({redact_url(url)}): "
         "%lgruns lists the runs of this kernel."
     )
 
 
 # ---- %lgjoin ------------------------------------------------------------------------------------
+def nothing_running(thread_id: str, latest: Mapping[str, Any] | None) -> UsageError:
+    if latest is None:
+        return UsageError(f"Nothing to join: thread {thread_id} has no runs.")
+    return UsageError(
+        f"Nothing is running on thread {thread_id}: its latest run {latest['run_id']} ended "
+        f"{latest.get('status')}. %lgjoin {thread_id} {latest['run_id']} --replay replays it "
+        "if it was created resumable."
+    )
+
+
 def not_resumable(run_id: str) -> UsageError:
     return UsageError(
         f"Run {run_id} was not created resumable (stream_resumable=True, --resumable), so "
@@ -218,7 +235,7 @@ def connected(connection: object, graphs: Sequence[str]) -> str:
 
 # ---- %lgserve -----------------------------------------------------------------------------------
 def server_reused(url: str, graphs: Sequence[str]) -> str:
-    return f"Using the LangGraph server at {url} (graphs: {_listed(graphs)})."
+    return f"Using the LangGraph server at {redact_url(url)} (graphs: {_listed(graphs)})."
 
 
 def server_already_running(url: str) -> str:

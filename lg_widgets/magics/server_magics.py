@@ -80,9 +80,7 @@ class LgServerMagics(Magics):
         headers = inputs.parse_headers(args.header)
         candidate = defaults.connection_to(args.url, api_key_env=args.api_key_env, headers=headers)
         graphs = preflight.server_graphs(candidate)
-        connection = defaults.connect(
-            candidate.url, api_key_env=args.api_key_env, headers=headers
-        )
+        connection = defaults.connect(candidate.url, api_key_env=args.api_key_env, headers=headers)
         print(sentences.connected(connection, graphs))
 
     # ---- %lgserve -------------------------------------------------------------------------------

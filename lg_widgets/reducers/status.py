@@ -12,7 +12,7 @@ from typing import Any
 
 from lg_widgets.events import Event
 
-LIVE_STATUSES = ("pending", "running", "cancelling")
+LIVE_STATUSES = ("pending", "running", "reconnecting", "cancelling")
 FINAL_STATUSES = ("success", "error", "cancelled", "interrupted")
 STATUSES = (*LIVE_STATUSES, *FINAL_STATUSES)
 _MASKED = "An internal error occurred"
@@ -87,11 +87,6 @@ class StatusReducer:
                 changed = True
         return changed
 
-    def start(self) -> None:
-        """The server created the run (before its first event)."""
-        if self.status == "pending":
-            self.status = "running"
-
     def finish(self, status: str, error: str | None = None, *, breakpoint: bool = False) -> None:
         self.status = status
         if error is not None:
@@ -126,6 +121,7 @@ class Outcome:
     joined_with_replay: bool = False  # a join that asked for earlier events (last_event_id)
     breakpoints: bool = False  # interrupt_before/interrupt_after were passed
     has_root_values: bool = False  # a root `values` event arrived
+    gap: bool = False  # the stream broke and what was sent meanwhile could not be replayed
 
     @property
     def clean(self) -> bool:
@@ -137,10 +133,15 @@ class Outcome:
         return self.clean and self.on_thread
 
     def ask_thread_state(self, status: str) -> bool:
-        """Static breakpoints leave no trace in `values` mode, and a run without root `values`
-        has no final state: the thread's state tells both."""
+        """Static breakpoints leave no trace in `values` mode, a run without root `values` has
+        no final state, and after a gap the last `values` received may be stale: the thread's
+        state tells all three."""
         may_have_stopped = status == "success" and self.breakpoints
-        return self.clean and self.on_thread and (not self.has_root_values or may_have_stopped)
+        return (
+            self.clean
+            and self.on_thread
+            and (not self.has_root_values or may_have_stopped or self.gap)
+        )
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ def settle(
         )
     final_values, breakpoint = None, False
     if thread_state is not None and outcome.ask_thread_state(status):
-        if not outcome.has_root_values:
+        if not outcome.has_root_values or outcome.gap:
             final_values = thread_state.get("values") or None
         if status == "success" and outcome.breakpoints and thread_state.get("next"):
             status, breakpoint = "interrupted", True

@@ -14,17 +14,19 @@ from typing import Any
 from lg_widgets.events import Event
 
 BASE_COLUMNS = ("seq", "time", "mode", "namespace", "node", "step", "changed")
+# what `run.timeline` adds to the rows: a state key may not take these names either
+RESERVED_COLUMNS = (*BASE_COLUMNS, "elapsed")
 
 
 def state_column(key: str) -> str:
     """The timeline column of a state key: never shadow a base column."""
-    return f"state.{key}" if key in BASE_COLUMNS else key
+    return f"state.{key}" if key in RESERVED_COLUMNS else key
 
 
 def row_values(row: dict[str, Any]) -> dict[str, Any]:
     """The state keys a row holds, under the state's own names (`state.step` -> `step`)."""
     return {
-        (k[6:] if k.startswith("state.") and k[6:] in BASE_COLUMNS else k): v
+        (k[6:] if k.startswith("state.") and k[6:] in RESERVED_COLUMNS else k): v
         for k, v in row.items()
         if k not in BASE_COLUMNS
     }

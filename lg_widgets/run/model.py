@@ -15,12 +15,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from lg_widgets.events import Event, MetadataInterner, normalize
+from lg_widgets.events import Event, MetadataInterner, StateInterner, normalize
 from lg_widgets.logfile import write_log
 from lg_widgets.reducers import RunState
 from lg_widgets.reducers.messages import StreamedMessage
 from lg_widgets.reducers.status import FINAL_STATUSES, Settlement
 from lg_widgets.run import frames
+from lg_widgets.run.resume import Reconnect
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,6 +75,7 @@ class Run:
         stream_mode: Sequence[str] = (),
         started_at: float | None = None,
         warnings: Iterable[str] = (),
+        reconnects: Iterable[Reconnect] = (),
         input: Any = None,
         request: StreamRequest | None = None,
         connection: Connection | None = None,
@@ -85,11 +87,14 @@ class Run:
         self.started_at = time.time() if started_at is None else started_at
         self.ended_at: float | None = None
         self.warnings: list[str] = list(warnings)
+        self.reconnects: list[Reconnect] = list(reconnects)
+        """Each break of the stream: when, why, for how long, from which event id it resumed."""
         self.origin: str | None = None  # what started the run, for listings (None: Python API)
         self._run_id = run_id
         self._events: list[Event] = []
         self._state = RunState(assistant_id or "run")
         self._interner = MetadataInterner()
+        self._states = StateInterner()
         self._listeners: list[Listener] = []
         self._final_values: dict[str, Any] | None = None
         self._frames: dict[str, tuple[int, pd.DataFrame]] = {}
@@ -121,6 +126,7 @@ class Run:
 
     def _record(self, event: Event) -> None:
         full = event
+        self._states.share(event)  # before anyone reads it: unchanged state shares objects
         if event.compacted:  # the reducers read the whole part once; the log keeps it compact
             full = Event(event.seq, event.time, event.mode, event.namespace, event.data, event.id)
         self._events.append(event)
@@ -134,18 +140,35 @@ class Run:
             self._events[event.seq] = compact
 
     def identify(
-        self, *, run_id: str | None = None, thread_id: str | None = None, started: bool = False
+        self,
+        *,
+        run_id: str | None = None,
+        thread_id: str | None = None,
+        assistant_id: str | None = None,
+        stream_mode: Sequence[str] | None = None,
     ) -> None:
-        """Ids learned while streaming: the thread created first, then the run once the server
-        has created it (`started`)."""
+        """What is learned while streaming: the thread created first, then the run once the
+        server has created it (it stays `pending` until a worker starts it: the `metadata`
+        event), or a joined run's assistant and modes."""
         self._run_id = run_id or self._run_id
         self.thread_id = thread_id or self.thread_id
-        if started:
-            self._state.status.start()
+        self.assistant_id = self.assistant_id or assistant_id
+        if stream_mode and not self.stream_mode:
+            self.stream_mode = list(stream_mode)
         self._notify(None)
 
     def warn(self, text: str) -> None:
         self.warnings.append(text)
+        self._notify(None)
+
+    def begin_reconnect(self, record: Reconnect) -> None:
+        """The stream broke: the run is `reconnecting` until `end_reconnect`."""
+        self.reconnects.append(record)
+        self._notify(None)
+
+    def end_reconnect(self, record: Reconnect) -> None:
+        """The server answers again (`record.duration` is set)."""
+        self._notify(None)
 
     def finish(
         self,
@@ -215,7 +238,8 @@ class Run:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def notify(self) -> None:
-        """Tell listeners that something other than an event changed (e.g. cancelling)."""
+        """Tell listeners that something other than an event changed (cancelling, a reconnect
+        attempt)."""
         self._notify(None)
 
     def _notify(self, event: Event | None) -> None:
@@ -232,11 +256,22 @@ class Run:
 
     @property
     def status(self) -> str:
-        """pending, running, cancelling, success, error, cancelled or interrupted."""
+        """pending, running, reconnecting, cancelling, success, error, cancelled or interrupted."""
         status = self._state.status.status
-        if status not in FINAL_STATUSES and self._control and self._control.cancel_requested:
+        if status in FINAL_STATUSES:
+            return status
+        if self._control and self._control.cancel_requested:
             return "cancelling"
+        if self.reconnects and self.reconnects[-1].ongoing:
+            return "reconnecting"
         return status
+
+    @property
+    def reconnect_attempt(self) -> int | None:
+        """While `reconnecting`: the attempt under way (1, 2, ...); else None."""
+        if self.status != "reconnecting":
+            return None
+        return self.reconnects[-1].attempts
 
     @property
     def error(self) -> str | None:
@@ -283,9 +318,12 @@ class Run:
 
         From the last root `values` event; else the thread's state read after the run; else
         (stateless, no `values` mode) the root `updates` merged in order, which ignores any
-        reducers such as `operator.add`.
+        reducers such as `operator.add`. After a gap in the stream (a reconnect that could not
+        replay), the thread's state read after the run comes first.
         """
         timeline = self._state.timeline
+        if self._final_values is not None and any(not r.replayed for r in self.reconnects):
+            return self._final_values
         values = timeline.root_values()
         if values is not None:
             return values
@@ -388,6 +426,7 @@ class Run:
             "error_data": self.error_data,
             "final_state": self._final_values,
             "warnings": self.warnings,
+            "reconnects": [r.to_json() for r in self.reconnects],
             "input": self.input,
         }
         write_log(path, header, self._events)

@@ -2,7 +2,12 @@
 
 It consumes the transport's parts into the run's read model (`Run.add`), then gathers what the
 server says about how the run ended and hands it to the pure `reducers.status.settle`. This is
-the one place that owns I/O for a run, so reconnecting will live here too.
+the one place that owns I/O for a run, so reconnecting lives here too: when the stream breaks
+(a network error, a cut, or silence longer than `heartbeat_timeout`) the run shows
+`reconnecting`, and the task rejoins the run with `runs.join_stream(last_event_id=...)` so that
+what was missed is replayed (`run.resume` skips what had already arrived), for up to
+`reconnect_timeout` seconds of attempts. An embedded server that exited ends the run at once
+with its exit code and log tail.
 """
 
 from __future__ import annotations
@@ -10,17 +15,25 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import signal
+import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from langgraph_sdk.errors import NotFoundError
+import httpx
+from langgraph_sdk.errors import InternalServerError, NotFoundError, RateLimitError
 
-from lg_widgets.events import stateless_thread_id
+from lg_widgets import transport
+from lg_widgets.events import part_identity, stateless_thread_id
 from lg_widgets.failures import describe_failure
 from lg_widgets.loops import loop_for_new_run, running_loop
 from lg_widgets.reducers.status import SERVER_RUN_GONE, Outcome, settle
 from lg_widgets.run import registry
 from lg_widgets.run.model import Run
-from lg_widgets.transport import StreamRequest, open_parts
+from lg_widgets.run.resume import AMBIGUOUS, NEW, REPLAY_ALL, Reconnect, ResumeCursor
+from lg_widgets.secret import redact_url
+from lg_widgets.server import running_servers
+from lg_widgets.transport import StreamRequest, StreamWatch, active_run, open_parts
 
 if TYPE_CHECKING:
     from langgraph_sdk.client import LangGraphClient
@@ -29,6 +42,41 @@ if TYPE_CHECKING:
 
 _CANCEL_GRACE_S = 5.0
 _SERVER_QUESTION_S = 10.0
+_FIRST_BACKOFF_S = 0.25  # reconnect attempts: at once, then 0.25, 0.5, 1, 2, 2, ... s apart
+_MAX_BACKOFF_S = 2.0
+# A resumed connection re-sends what was published while the server set it up (it subscribes
+# before it replays): such repeats come right after the replay, within this many seconds.
+_OVERLAP_WINDOW_S = 2.0
+_STORE_IDLE_S = 0.3  # reading the stored events: they come at once, so silence means the end
+
+
+class _Ended(Exception):
+    """The stream cannot go on; the message is the one sentence that becomes `run.error`."""
+
+
+def _transient(exc: BaseException) -> bool:
+    """A break worth reconnecting after: the network, a timeout, or an overloaded server."""
+    return isinstance(
+        exc, httpx.TransportError | asyncio.TimeoutError | RateLimitError | InternalServerError
+    )
+
+
+def _cause(exc: BaseException, heartbeat_timeout: float | None) -> str:
+    if isinstance(exc, httpx.ReadTimeout) and heartbeat_timeout is not None:
+        return (
+            f"nothing received for {heartbeat_timeout:g} s, not even the server's heartbeat "
+            "(sent every 5 s)"
+        )
+    if isinstance(exc, asyncio.TimeoutError):
+        return "the server did not answer in time"
+    text = getattr(exc, "message", None) or str(exc)
+    if not text:
+        return f"the connection was closed or reset ({type(exc).__name__})"
+    return f"{type(exc).__name__}: {text.splitlines()[0]}"
+
+
+def _clock(epoch: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(epoch)) + f".{int(epoch % 1 * 1000):03d}"
 
 
 def start_run(
@@ -39,7 +87,7 @@ def start_run(
         assistant_id=request.assistant_id,
         thread_id=None if request.thread_id == "new" else request.thread_id,
         run_id=request.run_id,
-        url=connection.url,
+        url=redact_url(connection.url),
         stream_mode=request.modes,
         input=request.input,
         request=request,
@@ -62,6 +110,8 @@ class RunTask:
         self.run = run
         self.request = request
         self.connection = connection
+        # the embedded server behind the URL, if this process started it: its exit ends the run
+        self._server = next((s for s in running_servers() if s.url == connection.url), None)
         self._client = client
         self._owns_client = client is None
         self._cancel_requested = False
@@ -69,6 +119,11 @@ class RunTask:
         self._task: asyncio.Task[None] | None = None
         self._run_created: asyncio.Event | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        self._reconnecting: Reconnect | None = None
+        self._backoff = 0.0  # seconds before the next reconnect attempt (0: at once)
+        self._run_info: dict[str, Any] | None = None  # the server's last answer about the run
+        self._stored_group: tuple[str, list[tuple[str, Any]] | None] | None = None
+        self._ask_until = float("-inf")  # loop time until which re-sent parts are checked
         run.attach(self)
 
     # ---- Control ----------------------------------------------------------------------------
@@ -146,33 +201,34 @@ class RunTask:
         request, run = self.request, self.run
         client = self._client or self.connection.client()
         self._client = client
+        transport.watch(client, StreamWatch(request.heartbeat_timeout, self._on_stream_open))
         cancelled = False
         failure: str | None = None
+        server_status: str | None = None
         try:
             if request.kind == "stream" and request.thread_id == "new":
                 thread = await client.threads.create()
                 request.thread_id = thread["thread_id"]
                 run.identify(thread_id=request.thread_id)
-            async for part in open_parts(client, request, self._on_run_created):
-                run.add(part)
+            if request.kind == "join" and request.run_id is None:
+                await self._find_active_run(client)
+            server_status = await self._stream(client)
         except asyncio.CancelledError:
             cancelled = True
             if not self._cancel_requested:  # cancelled from outside: do not orphan the server run
                 self._cancel_requested = True
                 with contextlib.suppress(BaseException):
                     await asyncio.wait_for(self._cancel_on_server(), 3)
+        except _Ended as ended:
+            failure = str(ended)
         except Exception as exc:  # noqa: BLE001 - every failure becomes run.error
-            failure = describe_failure(
-                exc,
-                url=run.url or "",
-                assistant_id=run.assistant_id,
-                thread_id=request.thread_id,
-                run_id=run.run_id,
-                stream_mode=request.stream_mode,
-            )
+            failure = self._describe(exc)
         finally:
+            self._close_reconnect()
             try:
-                await self._settle(client, cancelled or self._cancel_requested, failure)
+                await self._settle(
+                    client, cancelled or self._cancel_requested, failure, server_status
+                )
             finally:
                 if self._owns_client:
                     with contextlib.suppress(Exception):
@@ -180,14 +236,304 @@ class RunTask:
                     self._client = None
                 registry.release(run)
 
+    def _describe(self, exc: BaseException) -> str:
+        run, request = self.run, self.request
+        return describe_failure(
+            exc,
+            url=run.url or "",
+            assistant_id=run.assistant_id,
+            thread_id=request.thread_id,
+            run_id=run.run_id,
+            stream_mode=request.stream_mode,
+        )
+
+    async def _stream(self, client: LangGraphClient) -> str | None:
+        """Consume the run's stream, rejoining it after each break; returns the server's status
+        of the run when it was asked (after a clean end of a thread run), else None."""
+        request = self.request
+        cursor = ResumeCursor(start=request.last_event_id)
+        if cursor.resumed:  # a join that replays meets the same overlap as a rejoin
+            self._ask_until = asyncio.get_running_loop().time() + _OVERLAP_WINDOW_S
+        budget = request.reconnect_timeout
+        while True:
+            try:
+                async for part in open_parts(client, request, self._on_run_created):
+                    verdict = cursor.accept(part)
+                    if verdict == AMBIGUOUS:
+                        verdict = cursor.decide(
+                            part, await self._stored_count(client, part, cursor)
+                        )
+                    if verdict == NEW:
+                        self.run.add(part)
+                        budget, self._backoff = self.request.reconnect_timeout, 0.0
+                    elif self.run.reconnects:
+                        self.run.reconnects[-1].duplicates += 1
+                    self._close_reconnect()
+            except httpx.HTTPError as exc:
+                if not _transient(exc) or not self._can_rejoin():
+                    raise self._unresumable(exc) from exc
+                cause = _cause(exc, request.heartbeat_timeout)
+            else:
+                if self._cancel_requested or not self._can_rejoin() or self._graph_failed():
+                    return None
+                try:
+                    status = await self._ask_run(client)
+                except (httpx.HTTPError, asyncio.TimeoutError) as exc:
+                    if not _transient(exc):
+                        return None
+                    cause = _cause(exc, request.heartbeat_timeout)
+                else:
+                    if status not in ("pending", "running"):
+                        return status
+                    cause = "the stream ended while the run was still running"
+            rejoin, budget, status = await self._reconnect(client, cause, cursor, budget)
+            if rejoin is None:
+                return status
+            request = rejoin
+            cursor.new_connection()
+            self._stored_group = None
+            self._ask_until = asyncio.get_running_loop().time() + _OVERLAP_WINDOW_S
+
+    async def _stored_count(
+        self, client: LangGraphClient, part: Any, cursor: ResumeCursor
+    ) -> int | None:
+        """How many parts equal to `part` (id and content) the server stored; None when it is
+        too late for a re-sent part (see `_OVERLAP_WINDOW_S`) or the server cannot say."""
+        if asyncio.get_running_loop().time() > self._ask_until:
+            return None
+        event_id, name, data = part_identity(part)
+        if self._stored_group is None or self._stored_group[0] != event_id:
+            stored = await self._read_stored(client, event_id, cursor.before_last)  # type: ignore[arg-type]
+            self._stored_group = (event_id, stored)
+        keys = self._stored_group[1]
+        return None if keys is None else keys.count((name, data))
+
+    async def _read_stored(
+        self, client: LangGraphClient, event_id: str, before: str | None
+    ) -> list[tuple[str, Any]] | None:
+        """The stored parts with id `event_id` (read from a second, replay-only join)."""
+        await asyncio.sleep(0.002)  # that millisecond is over: all of its events are stored
+        request = StreamRequest(
+            "join",
+            self.run.thread_id,
+            run_id=self.run.run_id,
+            stream_mode=self._rejoin_modes(),
+            last_event_id=before or REPLAY_ALL,
+            heartbeat_timeout=self.request.heartbeat_timeout,
+        )
+        keys: list[tuple[str, Any]] = []
+        parts = open_parts(client, request, lambda _meta: None)
+        try:
+            while True:
+                part_id, name, data = part_identity(
+                    await asyncio.wait_for(anext(parts), _STORE_IDLE_S)  # type: ignore[arg-type]
+                )
+                if part_id is None:
+                    continue
+                if part_id > event_id:
+                    break
+                if part_id == event_id:
+                    keys.append((name, data))
+        except (StopAsyncIteration, asyncio.TimeoutError):
+            pass  # the stored events end there
+        except httpx.HTTPError:
+            return None
+        finally:
+            with contextlib.suppress(Exception):
+                await parts.aclose()  # type: ignore[attr-defined]
+        return keys
+
+    def _rejoin_modes(self) -> str | Sequence[str] | None:
+        """A join narrows its modes; a stream's own join takes all the run's modes."""
+        return self.request.stream_mode if self.request.kind == "join" else None
+
+    def _can_rejoin(self) -> bool:
+        """Only a thread run whose id is known can be joined again (stateless runs have no
+        stream to come back to)."""
+        return bool(self.run.thread_id and self.run.run_id) and not self._cancel_requested
+
+    def _graph_failed(self) -> bool:
+        return self.run.state.status.status == "error"
+
+    def _unresumable(self, exc: BaseException) -> _Ended:
+        sentence = self._describe(exc)
+        if self.run.run_id and not self.run.thread_id and _transient(exc):
+            sentence = sentence.rstrip(".") + (
+                ". A stateless run (thread_id=None) cannot be resumed after a broken connection:"
+                " stream it on a thread (thread_id='new') to survive one."
+            )
+        self._check_server_alive()
+        return _Ended(sentence)
+
+    async def _ask_run(self, client: LangGraphClient) -> str | None:
+        answer = await asyncio.wait_for(
+            client.runs.get(self.run.thread_id, self.run.run_id),  # type: ignore[arg-type]
+            _SERVER_QUESTION_S,
+        )
+        self._run_info = answer
+        return answer.get("status")
+
+    # ---- reconnecting -----------------------------------------------------------------------
+    async def _reconnect(
+        self, client: LangGraphClient, cause: str, cursor: ResumeCursor, budget: float
+    ) -> tuple[StreamRequest | None, float, str | None]:
+        """Wait until the server answers again (within `budget` seconds), then return the join
+        that resumes the stream, the budget left, and the run's status; a None join when the
+        run ended meanwhile and there is nothing to replay."""
+        run, loop = self.run, asyncio.get_running_loop()
+        self._check_server_alive()
+        record = self._reconnecting
+        if record is None:
+            record = Reconnect(time.time(), cause, run.event_count - 1, None)
+            self._reconnecting = record
+            run.begin_reconnect(record)
+        started, last_error = loop.time(), cause
+        while True:
+            if self._backoff:
+                await asyncio.sleep(min(self._backoff, max(0.0, budget - (loop.time() - started))))
+            self._backoff = min(max(self._backoff * 2, _FIRST_BACKOFF_S), _MAX_BACKOFF_S)
+            self._check_server_alive()
+            left = budget - (loop.time() - started)
+            if left <= 0:
+                raise _Ended(self._gave_up(record, last_error))
+            record.attempts += 1
+            run.notify()
+            try:
+                status = await asyncio.wait_for(
+                    self._ask_run(client), min(left, _SERVER_QUESTION_S)
+                )
+                break
+            except NotFoundError as exc:
+                raise _Ended(
+                    f"After the connection broke ({cause}), {run.url} no longer knows run "
+                    f"{run.run_id} (a restarted in-memory server forgets its runs); the "
+                    f"{run.event_count} events received are kept."
+                ) from exc
+            except (httpx.HTTPError, asyncio.TimeoutError) as exc:
+                if not _transient(exc):
+                    raise
+                last_error = _cause(exc, None)
+        budget -= loop.time() - started
+        resumable = self.request.resumable
+        if resumable is None:
+            kwargs = (self._run_info or {}).get("kwargs") or {}
+            resumable = bool(kwargs.get("resumable")) or cursor.seen_ids
+        resume_from = cursor.resume_from(resumable)
+        record.last_event_id, record.replayed = resume_from, resume_from is not None
+        if resume_from is None:
+            self._warn_gap(record, status)
+            if status not in ("pending", "running"):
+                self._close_reconnect()
+                return None, budget, status
+        rejoin = StreamRequest(
+            "join",
+            run.thread_id,
+            run_id=run.run_id,
+            stream_mode=self._rejoin_modes(),
+            last_event_id=resume_from,
+            cancel_on_disconnect=self.request.cancel_on_disconnect
+            or self.request.sdk_kwargs.get("on_disconnect") == "cancel",
+            reconnect_timeout=self.request.reconnect_timeout,
+            heartbeat_timeout=self.request.heartbeat_timeout,
+        )
+        return rejoin, budget, status
+
+    def _on_stream_open(self) -> None:
+        """A stream answered: a reconnect in progress has succeeded."""
+        self._close_reconnect()
+
+    def _close_reconnect(self) -> None:
+        record = self._reconnecting
+        if record is None:
+            return
+        self._reconnecting = None
+        record.duration = max(0.0, time.time() - record.at)
+        self.run.end_reconnect(record)
+
+    def _warn_gap(self, record: Reconnect, status: str | None) -> None:
+        after = f"after event #{record.after_seq}" if record.after_seq >= 0 else "before any event"
+        ended = "" if status in ("pending", "running") else f" The run ended ({status}) meanwhile."
+        self.run.warn(
+            f"Events sent while the connection was down (from {_clock(record.at)}, {after}) "
+            "were not received: the run was not created with stream_resumable=True, so the "
+            f"server kept nothing to replay.{ended} run.values is read from the thread after "
+            "the run."
+        )
+
+    def _gave_up(self, record: Reconnect, last_error: str) -> str:
+        run = self.run
+        return (
+            f"Lost the connection to {run.url} at {_clock(record.at)} ({record.cause}) and could "
+            f"not reconnect within {self.request.reconnect_timeout:g} s ({record.attempts} "
+            f"attempt{'' if record.attempts == 1 else 's'}; last: {last_error}); "
+            f"the {run.event_count} events received are kept. "
+            f"If the run is still going on the server, lg_widgets.join({run.thread_id!r}, "
+            f"{run.run_id!r}, replay=True) rejoins it."
+        )
+
+    def _check_server_alive(self) -> None:
+        """An embedded server that exited ends the run at once, saying how and why."""
+        server = self._server
+        if server is None or server.running:
+            return
+        code = server.process.returncode
+        how = f"exited with code {code}"
+        if code is not None and code < 0:
+            with contextlib.suppress(ValueError):
+                how += f" (killed by {signal.Signals(-code).name})"
+        tail = server.log_tail(6).strip()
+        raise _Ended(
+            f"The embedded LangGraph server ({server.url}) {how} while the run was streaming; "
+            f"the {self.run.event_count} events received are kept."
+            + (f" Its log ({server.log_path}) ends with:\n{tail}" if tail else "")
+        )
+
+    async def _find_active_run(self, client: LangGraphClient) -> None:
+        """`join(thread_id)` without a run id: the thread's active run, replayed if resumable."""
+        request, run = self.request, self.run
+        thread_id = request.thread_id
+        active, latest = await asyncio.wait_for(active_run(client, thread_id), _SERVER_QUESTION_S)  # type: ignore[arg-type]
+        if active is None:
+            if latest is None:
+                raise _Ended(f"Nothing to join: thread {thread_id} has no runs.")
+            raise _Ended(
+                f"Nothing is running on thread {thread_id}: its latest run "
+                f"{latest['run_id']} ended {latest.get('status')}. lg_widgets.join("
+                f"{thread_id!r}, {latest['run_id']!r}, replay=True) replays it if it was "
+                "created with stream_resumable=True."
+            )
+        kwargs = active.get("kwargs") or {}
+        request.run_id = active["run_id"]
+        if kwargs.get("resumable"):
+            if request.last_event_id is None and request.replay is not False:
+                request.last_event_id = REPLAY_ALL
+        else:
+            run.warn(
+                f"Joined run {active['run_id']} while it was {active.get('status')}: it was not "
+                "created with stream_resumable=True, so the events before now cannot be replayed."
+            )
+        modes = kwargs.get("stream_mode") or []
+        graph = (active.get("metadata") or {}).get("graph_id")
+        run.identify(
+            run_id=request.run_id,
+            assistant_id=graph or active.get("assistant_id"),
+            stream_mode=[modes] if isinstance(modes, str) else list(modes),
+        )
+
     def _on_run_created(self, meta: dict[str, Any]) -> None:
-        self.run.identify(run_id=meta.get("run_id"), thread_id=meta.get("thread_id"), started=True)
+        self.run.identify(run_id=meta.get("run_id"), thread_id=meta.get("thread_id"))
         if self._run_created is not None:
             self._run_created.set()
         if self._cancel_requested:
             self._spawn(self._cancel_on_server())
 
-    async def _settle(self, client: LangGraphClient, cancelled: bool, failure: str | None) -> None:
+    async def _settle(
+        self,
+        client: LangGraphClient,
+        cancelled: bool,
+        failure: str | None,
+        server_status: str | None,
+    ) -> None:
         """Ask the server what the stream cannot show, then let `settle` decide."""
         run, kwargs = self.run, self.request.sdk_kwargs
         outcome = Outcome(
@@ -199,8 +545,10 @@ class RunTask:
             joined_with_replay=self.request.kind == "join" and bool(self.request.last_event_id),
             breakpoints=bool(kwargs.get("interrupt_before") or kwargs.get("interrupt_after")),
             has_root_values=run.state.timeline.root_values() is not None,
+            gap=any(not r.replayed for r in run.reconnects),
         )
-        server_status = await self._server_status(client) if outcome.ask_server_run else None
+        if server_status is None and outcome.ask_server_run:
+            server_status = await self._server_status(client)
         provisional = settle(outcome, server_status).status
         thread_state = None
         if outcome.ask_thread_state(provisional):
@@ -214,15 +562,11 @@ class RunTask:
     async def _server_status(self, client: LangGraphClient) -> str | None:
         """The server's status of the run; SERVER_RUN_GONE after a rollback; None if unknown."""
         try:
-            answer = await asyncio.wait_for(
-                client.runs.get(self.run.thread_id, self.run.run_id),  # type: ignore[arg-type]
-                _SERVER_QUESTION_S,
-            )
+            return await self._ask_run(client)
         except NotFoundError:
             return SERVER_RUN_GONE
         except Exception:  # noqa: BLE001 - the stream already told us enough
             return None
-        return answer.get("status")
 
     # ---- cancelling -------------------------------------------------------------------------
     async def _cancel(self) -> None:

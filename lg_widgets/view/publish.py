@@ -18,6 +18,12 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+def current_request_context() -> contextvars.Context:
+    """A context with no variables set: what runs in it sends on behalf of the current request
+    (for loop callbacks: `loop.call_at(..., context=current_request_context())`)."""
+    return contextvars.Context()
+
+
 def as_current_request(send: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Call `send(*args, **kwargs)` with no context variables set (see the module's docstring)."""
-    return contextvars.Context().run(send, *args, **kwargs)
+    return current_request_context().run(send, *args, **kwargs)

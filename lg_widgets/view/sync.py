@@ -98,6 +98,7 @@ class RunSync:
             "live": not run.done and run.ended_at is None,
             # e.g. a failed server-side cancel or a view listener that raised: shown, not lost
             "warnings": list(run.warnings),
+            "reconnect_attempt": run.reconnect_attempt,
         }
 
     def _new_rows(self) -> list[TimelineRow]:

@@ -1,21 +1,24 @@
 """`RunView`: the anywidget that shows a `Run` live.
 
 Nothing is sent per event (see `view.sync`): `Flusher` sends at most one delta per
-`flush_interval` from a `loop.call_later` timer. The full data also lives in the `snapshot`
-trait: set when the view is created and at the end of the run, and in between at most once a
-second and only while the periodic snapshots stay under SNAPSHOT_SHARE of the delta bytes. A
-snapshot carries the whole text, so for token-heavy runs that budget admits none mid-run: total
-bytes stay about 2.5x the text instead of growing as O(n^2). A second view, a reloaded page and a
-notebook saved after the run are complete; a view that missed deltas asks for a fresh snapshot.
+`flush_interval`, from the loop's one `FlushScheduler` timer, which holds all views of the
+kernel together to MESSAGES_PER_S (ten views send no more than one could). The full
+data also lives in the `snapshot` trait: set when the view is created and at the end of the
+run, and in between at most once a second and only while the periodic snapshots stay under
+SNAPSHOT_SHARE of the delta bytes. A snapshot carries the whole text, so for token-heavy runs
+that budget admits none mid-run: total bytes stay about 2.5x the text instead of growing as
+O(n^2). A second view, a reloaded page and a notebook saved after the run are complete; a view
+that missed deltas asks for a fresh snapshot.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import anywidget
 import orjson
@@ -23,15 +26,21 @@ import traitlets
 
 from lg_widgets.events import Event
 from lg_widgets.loops import running_loop
-from lg_widgets.view.publish import as_current_request
+from lg_widgets.view.publish import as_current_request, current_request_context
 from lg_widgets.view.queries import RunQueries
 from lg_widgets.view.sync import RunSync
+from lg_widgets.view.wire import dumps
 
 if TYPE_CHECKING:
     from lg_widgets.run.model import Run
 
 STATIC = Path(__file__).parent.parent / "static"
 FLUSH_INTERVAL_S = 0.05  # <= 20 deltas/s per widget, far below jupyter_server's IOPub limit
+# All views of a kernel together: jupyter_server drops IOPub messages above 1000/s (its default,
+# averaged over 3 s; comm bytes are not limited). Stay at a tenth of that, whatever the views.
+MESSAGES_PER_S = 100
+BURST = 20  # messages that may go at once (views ending together), within MESSAGES_PER_S a second
+_MESSAGES_PER_FLUSH = 2  # a delta and a snapshot
 SNAPSHOT_INTERVAL_S = 1.0
 SNAPSHOT_SHARE = 0.4  # periodic snapshots add at most this share of the delta bytes
 _NOT_BUILT_ESM = """export default { render({ el }) {
@@ -42,37 +51,126 @@ _NOT_BUILT_ESM = """export default { render({ el }) {
 class Flusher:
     """Calls `flush()` at most once per `interval` seconds, however often it is poked.
 
-    The first poke after a quiet period flushes after at most one interval (bounded latency);
-    further pokes before then ride along. Runs on the loop that pokes it.
+    The first poke after a quiet period flushes at the next turn of the loop (bounded latency);
+    further pokes before the interval is over ride along. Flushes run from the loop's one
+    `FlushScheduler`, which also holds every view of the kernel to one message budget.
+    `flush()` may return how many messages it sent; None counts as one.
     """
 
-    def __init__(self, flush: Callable[[], None], interval: float = FLUSH_INTERVAL_S) -> None:
+    def __init__(self, flush: Callable[[], int | None], interval: float = FLUSH_INTERVAL_S) -> None:
         self._flush = flush
         self.interval = interval
-        self._handle: asyncio.TimerHandle | None = None
         self._last = float("-inf")
+        self._scheduler: FlushScheduler | None = None
+
+    @property
+    def ready_at(self) -> float:
+        return self._last + self.interval
 
     def poke(self) -> None:
-        if self._handle is not None:
-            return
         loop = running_loop()
         if loop is None:  # notified outside the run's loop (not the streaming path): no timer
             self.flush_now()
             return
-        delay = max(0.0, self._last + self.interval - loop.time())
-        self._handle = loop.call_later(delay, self.flush_now)
+        self._scheduler = FlushScheduler.of(loop)
+        self._scheduler.add(self)
 
     def flush_now(self) -> None:
+        """Flush at once, whatever the budget (which it is charged to all the same)."""
         self.cancel()
         loop = running_loop()
         if loop is not None:
             self._last = loop.time()
-        self._flush()
+        sent = self._flush()
+        if loop is not None:
+            FlushScheduler.of(loop).charge(1 if sent is None else sent)
+
+    def flush_soon(self) -> None:
+        """Flush now if the kernel's budget allows, else as soon as it does (the end of a run:
+        ten views ending together must not burst past the budget)."""
+        loop = running_loop()
+        if loop is None or FlushScheduler.of(loop).affordable():
+            self.flush_now()
+            return
+        self._last = float("-inf")
+        self.poke()
 
     def cancel(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
+        if self._scheduler is not None:
+            self._scheduler.discard(self)
+
+
+class FlushScheduler:
+    """One per event loop: flushes every poked view from one timer, with one message budget for
+    the whole kernel, so that ten views send no more than one could.
+
+    The budget is a token bucket: BURST messages at most, refilled at MESSAGES_PER_S - BURST a
+    second, so that no second ever sees more than MESSAGES_PER_S messages, however many views
+    stream at once. A view flushes only when a whole flush (a delta and a snapshot: 2 messages)
+    is affordable; views wait their turn in poke order; each sends everything new when it
+    flushes, so nothing is dropped, only coalesced.
+    """
+
+    _by_loop: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, FlushScheduler]] = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._due: dict[Flusher, None] = {}  # an ordered set: views flush in poke order
+        self._handle: asyncio.TimerHandle | None = None
+        self._tokens = float(BURST)
+        self._tokens_at = loop.time()
+
+    @classmethod
+    def of(cls, loop: asyncio.AbstractEventLoop) -> FlushScheduler:
+        scheduler = cls._by_loop.get(loop)
+        if scheduler is None:
+            scheduler = cls._by_loop[loop] = cls(loop)
+        return scheduler
+
+    def add(self, flusher: Flusher) -> None:
+        self._due[flusher] = None
+        self._schedule()
+
+    def discard(self, flusher: Flusher) -> None:
+        self._due.pop(flusher, None)
+
+    def _refill(self) -> float:
+        now = self._loop.time()
+        rate = MESSAGES_PER_S - BURST
+        self._tokens = min(float(BURST), self._tokens + (now - self._tokens_at) * rate)
+        self._tokens_at = now
+        return self._tokens
+
+    def affordable(self) -> bool:
+        return self._refill() >= _MESSAGES_PER_FLUSH
+
+    def charge(self, messages: int) -> None:
+        self._refill()
+        self._tokens -= messages
+
+    def _schedule(self) -> None:
+        if self._handle is not None or not self._due:
+            return
+        shortfall = max(0.0, _MESSAGES_PER_FLUSH - self._refill())
+        at = max(
+            self._loop.time() + shortfall / (MESSAGES_PER_S - BURST),
+            min(f.ready_at for f in self._due),
+        )
+        # flushes go out for the kernel's current request, not the cell that poked first
+        self._handle = self._loop.call_at(at, self._round, context=current_request_context())
+
+    def _round(self) -> None:
+        self._handle = None
+        now = self._loop.time()
+        for flusher in list(self._due):
+            if flusher.ready_at > now + 1e-3:
+                continue
+            if not self.affordable():
+                break
+            flusher.flush_now()
+        self._schedule()
 
 
 class RunView(anywidget.AnyWidget):
@@ -123,7 +221,7 @@ class RunView(anywidget.AnyWidget):
             self._note(event)
         if run.ended_at is not None:  # set once, by the run's final settlement
             as_current_request(self._flush_all)  # a saved notebook keeps the final snapshot
-            self._detach()
+            self._detach(keep_final_flush=True)
         else:
             self._flusher.poke()
 
@@ -131,13 +229,16 @@ class RunView(anywidget.AnyWidget):
         self._sync.note(event.mode)
         self._queries.note(event.mode, event.seq)
 
-    def _flush(self) -> None:
+    def _flush(self) -> int:
+        """Send what is new; returns how many messages that took (for the kernel's budget)."""
+        messages = self.messages_sent
         delta = self._sync.delta(self._seq + 1)
         if delta is not None:
             self._seq += 1
             self._push(delta)
         if self._snapshot_forced or self._periodic_snapshot_due():
             self._publish_snapshot()
+        return self.messages_sent - messages
 
     def _periodic_snapshot_due(self) -> bool:
         """Once a second, while the periodic snapshots stay within SNAPSHOT_SHARE of the deltas.
@@ -154,17 +255,12 @@ class RunView(anywidget.AnyWidget):
         return self.snapshot_bytes + estimate <= SNAPSHOT_SHARE * self.custom_bytes
 
     def _flush_all(self) -> None:
-        """Send what is pending, then a fresh snapshot (at the end, or on a view's request)."""
-        self._flusher.cancel()
+        """Send what is pending, then a fresh snapshot (at the end of the run)."""
         self._snapshot_forced = True
-        self._flush()
+        self._flusher.flush_soon()
 
     def _publish_snapshot(self) -> None:
-        raw = orjson.dumps(
-            self._sync.snapshot(self._seq),
-            default=repr,
-            option=orjson.OPT_NON_STR_KEYS,
-        )
+        raw = dumps(self._sync.snapshot(self._seq))
         data = orjson.loads(raw)
         if data != self.snapshot:
             self.snapshot_bytes += len(raw)
@@ -176,7 +272,7 @@ class RunView(anywidget.AnyWidget):
         self._next_snapshot = time.monotonic() + self._snapshot_interval
 
     def _push(self, content: dict[str, Any]) -> None:
-        raw = orjson.dumps(content, default=repr, option=orjson.OPT_NON_STR_KEYS)
+        raw = dumps(content)
         self.custom_messages_sent += 1
         self.custom_bytes += len(raw)
         self.send(orjson.loads(raw))
@@ -216,9 +312,10 @@ class RunView(anywidget.AnyWidget):
     def bytes_sent(self) -> int:
         return self.custom_bytes + self.snapshot_bytes
 
-    def _detach(self) -> None:
+    def _detach(self, *, keep_final_flush: bool = False) -> None:
         flusher, unsubscribe = getattr(self, "_flusher", None), getattr(self, "_unsubscribe", None)
-        if flusher is not None:  # absent when __init__ failed (ipywidgets closes in __del__)
+        # absent when __init__ failed (ipywidgets closes in __del__)
+        if flusher is not None and not keep_final_flush:
             flusher.cancel()
         if unsubscribe is not None:
             unsubscribe()

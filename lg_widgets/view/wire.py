@@ -28,7 +28,14 @@ KEY_PREVIEW_CHARS = 60  # one state key's value in a timeline row's preview
 ROLES = ("human", "ai", "tool", "system")
 
 RunStatus = Literal[
-    "pending", "running", "cancelling", "success", "error", "cancelled", "interrupted"
+    "pending",
+    "running",
+    "reconnecting",
+    "cancelling",
+    "success",
+    "error",
+    "cancelled",
+    "interrupted",
 ]
 TreeStatus = Literal["running", "success", "error", "cancelled", "interrupted"]
 
@@ -45,6 +52,7 @@ class Header(TypedDict):
     stream_mode: list[str]
     live: bool
     warnings: list[str]
+    reconnect_attempt: int | None  # while "reconnecting": the attempt under way
 
 
 MessageRole = Literal["human", "ai", "tool", "system", "other"]
@@ -268,9 +276,37 @@ def preview(value: Any, limit: int = PREVIEW_CHARS) -> str:
     return text
 
 
+def dumps(value: Any) -> bytes:
+    """JSON bytes for the comm, whatever the value: anything odd becomes its repr, and what
+    JSON cannot carry (a lone surrogate, a tuple as a key: possible in a run built in Python)
+    is shown escaped instead of failing the send."""
+    try:
+        return orjson.dumps(value, default=repr, option=orjson.OPT_NON_STR_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return orjson.dumps(_plain(value), default=repr)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_plain_key(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _plain_key(key: Any) -> str:
+    if isinstance(key, str):
+        return _plain(key)
+    if key is None or isinstance(key, bool | int | float):
+        return orjson.dumps(key).decode()
+    return repr(key)
+
+
 def jsonable(value: Any) -> Any:
     """Plain JSON data for the comm (anything odd becomes its repr instead of failing a send)."""
-    return orjson.loads(orjson.dumps(value, default=repr, option=orjson.OPT_NON_STR_KEYS))
+    return orjson.loads(dumps(value))
 
 
 def event_row(event: Event) -> EventRow:

@@ -93,7 +93,8 @@ async def test_join_non_uuid_run(server):
 
 
 async def test_replay_of_a_non_resumable_run_explains_why_nothing_came(server):
-    first = await lg_widgets.stream("agent", {"topic": "x"}, thread_id="new")
+    first = lg_widgets.stream("agent", {"topic": "x"}, thread_id="new", stream_resumable=False)
+    await first
     again = await lg_widgets.join(first.thread_id, first.run_id, replay=True)
     assert again.events == []
     assert again.status == "success"

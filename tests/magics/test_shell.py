@@ -199,6 +199,34 @@ def test_lgjoin_joins_a_background_run_and_replays_it(cell, sdk, ns):
     assert {e.mode for e in replayed.events} <= {"metadata", "updates"}
 
 
+def test_lgjoin_thread_joins_its_active_run_from_the_start(cell, sdk, ns, usage_error):
+    """After a kernel restart only the thread id is known: `%lgjoin THREAD` finds its run."""
+    thread_id = sdk.threads.create()["thread_id"]
+    created = sdk.runs.create(
+        thread_id,
+        "slow",
+        input={"topic": "r", "delay": 0.3, "tokens": 4},
+        stream_mode=["updates", "custom"],
+        stream_resumable=True,
+    )
+    wait_until(
+        lambda: sdk.runs.get(thread_id, created["run_id"])["status"] == "running",
+        what="the background run to start",
+    )
+    cell(f"%lgjoin {thread_id} --wait -o rejoined")
+    rejoined = ns["rejoined"]
+    assert rejoined.run_id == created["run_id"] and rejoined.status == "success"
+    assert rejoined.events[0].mode == "metadata"  # replayed from its first event
+    assert [next(iter(e.data)) for e in rejoined.events if e.mode == "updates"] == [
+        "slow_a",
+        "slow_llm",
+        "slow_c",
+    ]
+    shown = usage_error(f"%lgjoin {thread_id}")
+    assert shown.startswith(f"Nothing is running on thread {thread_id}: its latest run ")
+    assert f"%lgjoin {thread_id} {created['run_id']} --replay" in shown
+
+
 def test_lgjoin_returns_at_once_without_wait(cell, sdk, displayed, ns):
     thread_id = sdk.threads.create()["thread_id"]
     created = sdk.runs.create(thread_id, "agent", input={"topic": "bg"})
