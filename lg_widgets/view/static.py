@@ -42,6 +42,7 @@ STATUS_COLORS = {
     "cancelling": "#9a6700",
     "interrupted": "#9a6700",
     "running": "#0969da",
+    "reconnecting": "#9a6700",
     "pending": "#59636e",
 }
 ROLE_COLORS = {"human": "#0969da", "ai": "#8250df", "tool": "#1a7f37", "system": "#59636e"}
