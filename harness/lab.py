@@ -97,6 +97,16 @@ def start_jupyterlab(root: Path, home: Path, server_url: str, timeout: float = 9
 
     Raises RuntimeError with the end of JupyterLab's log when it exits or does not answer.
     """
+    return _start("lab", root, home, server_url, timeout)
+
+
+def start_notebook7(root: Path, home: Path, server_url: str, timeout: float = 90) -> JupyterLab:
+    """The same with Jupyter Notebook 7 (built on JupyterLab's components, its own shell):
+    notebooks open at `/notebooks/<path>`, `window.jupyterapp` is exposed as in the lab."""
+    return _start("notebook", root, home, server_url, timeout)
+
+
+def _start(app: str, root: Path, home: Path, server_url: str, timeout: float) -> JupyterLab:
     port, token = free_port(), secrets.token_hex(16)
     settings = home / "settings"
     _write_settings(settings)
@@ -109,12 +119,27 @@ def start_jupyterlab(root: Path, home: Path, server_url: str, timeout: float = 9
         "JUPYTERLAB_SETTINGS_DIR": str(settings),
         "IPYTHONDIR": str(home / "ipython"),
     }
-    log = home / "jupyterlab.log"
+    if app == "lab":
+        options = [
+            "-m",
+            "jupyterlab",
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            f"--LabApp.workspaces_dir={home / 'workspaces'}",
+        ]
+    else:
+        options = [
+            "-m",
+            "notebook",
+            "--JupyterNotebookApp.expose_app_in_browser=True",
+            f"--JupyterNotebookApp.workspaces_dir={home / 'workspaces'}",
+        ]
+    log = home / f"{app}.log"
     process = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "jupyterlab",
+            *options,
             "--no-browser",
             "--allow-root",
             "--ServerApp.terminals_enabled=False",
@@ -123,10 +148,6 @@ def start_jupyterlab(root: Path, home: Path, server_url: str, timeout: float = 9
             "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={root}",
-            "--LabApp.expose_app_in_browser=True",
-            "--LabApp.news_url=",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            f"--LabApp.workspaces_dir={home / 'workspaces'}",
         ],
         cwd=root,
         env=env,
@@ -137,7 +158,7 @@ def start_jupyterlab(root: Path, home: Path, server_url: str, timeout: float = 9
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited:\n{log.read_text()[-3000:]}")
+            raise RuntimeError(f"Jupyter ({app}) exited:\n{log.read_text()[-3000:]}")
         try:
             request = urllib.request.Request(
                 f"{lab.url}/api/status", headers={"Authorization": f"token {token}"}
@@ -149,4 +170,4 @@ def start_jupyterlab(root: Path, home: Path, server_url: str, timeout: float = 9
             pass
         time.sleep(0.2)  # readiness poll of another process, not test synchronisation
     lab.stop()
-    raise RuntimeError(f"JupyterLab did not start in {timeout} s:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"Jupyter ({app}) did not start in {timeout} s:\n{log.read_text()[-3000:]}")

@@ -7,6 +7,7 @@ Public API::
     stream()     start a run and stream it -> Run
     join()       join a run that is already going -> Run
     load()       rebuild a saved Run offline
+    compare()    align two runs step by step and say what differs -> Comparison
     runs()       every run of this process, in start order
     RunView      the live widget of a run (`run.view()`; displaying a run shows it)
     graph()      an assistant's graph drawn without a run (a GraphView)
@@ -16,6 +17,7 @@ In a notebook, `%load_ext lg_widgets` adds the magics (lg_widgets.magics).
 
 from typing import Any
 
+from lg_widgets.compare import Comparison, compare
 from lg_widgets.connection import Connection
 from lg_widgets.defaults import connect, current_connection, disconnect, serve
 from lg_widgets.errors import (
@@ -78,6 +80,7 @@ def unload_ipython_extension(ipython: object) -> None:
 
 
 __all__ = [
+    "Comparison",
     "Connection",
     "EmbeddedServer",
     "Event",
@@ -88,6 +91,7 @@ __all__ = [
     "Run",
     "RunView",
     "ServerStartError",
+    "compare",
     "connect",
     "current_connection",
     "disconnect",

@@ -256,6 +256,28 @@ def token_text(event: Event, message_id: str) -> str:
     return content_text(chunk.get("content"))
 
 
+def checkpoint_info(event: Event) -> dict[str, Any] | None:
+    """`{id, parent, step, source}` of a checkpoint (`checkpoints` event, `debug` checkpoint)."""
+    if event.mode not in ("checkpoints", "debug"):  # before `data`: tokens rebuild theirs
+        return None
+    data = event.data if isinstance(event.data, dict) else None
+    if data is None:
+        return None
+    if event.mode == "debug":
+        if data.get("type") != "checkpoint" or not isinstance(data.get("payload"), dict):
+            return None
+        data = data["payload"]
+    configurable = (data.get("config") or {}).get("configurable") or {}
+    parent = (data.get("parent_config") or {}).get("configurable") or {}
+    metadata = data.get("metadata") or {}
+    return {
+        "id": configurable.get("checkpoint_id"),
+        "parent": parent.get("checkpoint_id"),
+        "step": metadata.get("step"),
+        "source": metadata.get("source"),
+    }
+
+
 def part_identity(part: Any) -> tuple[str | None, str, Any]:
     """`(id, event name, data)` of an SDK part as it came off the wire (v1 name, v2 data).
 

@@ -60,4 +60,6 @@ export interface Context {
   store: RunStore;
   kernel: Kernel;
   selection: Selection;
+  /** A saved copy (`run.to_html()`): no kernel behind the view, nothing to cancel. */
+  readOnly?: boolean;
 }

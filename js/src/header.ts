@@ -41,6 +41,7 @@ export function headerPanel(ctx: Context): HeaderPanel {
       elapsed,
       counts,
       h("span", { class: "lgw-spacer" }),
+      ctx.readOnly ? h("span", { class: "lgw-muted", testid: "read-only" }, "saved copy (read-only)") : null,
       cancel,
     ),
     error,
@@ -68,7 +69,7 @@ export function headerPanel(ctx: Context): HeaderPanel {
       replace(ids, copyable("thread", header.thread_id), copyable("run", header.run_id));
     }
     const final = FINAL.has(status);
-    cancel.hidden = final || !header.live;
+    cancel.hidden = final || !header.live || !!ctx.readOnly;
     if (status !== "cancelling" && !final) {
       cancel.disabled = false;
       cancel.textContent = "Cancel";

@@ -8,13 +8,16 @@ import { h } from "./dom";
 import { eventsPanel } from "./events";
 import { graphPanel } from "./graph";
 import { headerPanel } from "./header";
+import type { Kernel } from "./kernel";
 import { createKernel } from "./kernel";
+import { createLocalKernel } from "./local";
+import { choicesOf } from "./memory";
 import { messagesPanel } from "./messages";
 import type { Panel } from "./panel";
 import { RunStore } from "./store";
 import { timelinePanel } from "./timeline";
 import { treePanel } from "./tree";
-import type { Delta, GraphInfo, Response, Snapshot } from "./types";
+import type { Delta, EmbeddedRun, GraphInfo, Response, Snapshot } from "./types";
 
 /** RunView's synced traits (Python: `RunView.snapshot`, `{}` until the first one is published). */
 interface Traits {
@@ -28,14 +31,23 @@ interface GraphTraits {
 }
 
 const RESYNC_EVERY_MS = 1000;
-type Tab = "messages" | "timeline" | "graph" | "events";
+export type Tab = "messages" | "timeline" | "graph" | "events";
 const TABS: Tab[] = ["messages", "timeline", "graph", "events"];
+
+/** What the view reads of its model: a widget's, or a saved file's stand-in (renderStatic). */
+type ViewModel = Pick<RenderProps<Traits>["model"], "get" | "on" | "off">;
+
+interface MountOptions {
+  kernel: Kernel & { receive?(msg: Response): boolean; dispose(): void };
+  /** A saved copy: nothing to cancel, no kernel behind it. */
+  readOnly?: boolean;
+}
 
 function render(props: Pick<RenderProps<Traits>, "model" | "el">): () => void {
   const kind = (props.model as unknown as { get(name: "kind"): unknown }).get("kind");
   if (kind === "graph")
     return renderGraph(props as unknown as Pick<RenderProps<GraphTraits>, "model" | "el">);
-  return renderRun(props);
+  return mount(props.model, props.el, { kernel: createKernel(props.model) });
 }
 
 function renderGraph({ model, el }: Pick<RenderProps<GraphTraits>, "model" | "el">): () => void {
@@ -67,10 +79,17 @@ function renderGraph({ model, el }: Pick<RenderProps<GraphTraits>, "model" | "el
   };
 }
 
-function renderRun({ model, el }: Pick<RenderProps<Traits>, "model" | "el">): () => void {
+/** The same view over a run embedded in a standalone page (`run.to_html()`), read-only. */
+export function renderStatic(el: HTMLElement, run: EmbeddedRun): () => void {
+  if (run?.format !== "lg_widgets.html/1") throw new Error("not a run saved by lg_widgets");
+  const model = { get: () => run.snapshot, on() {}, off() {} } as unknown as ViewModel;
+  return mount(model, el, { kernel: createLocalKernel(run), readOnly: true });
+}
+
+function mount(model: ViewModel, el: HTMLElement, options: MountOptions): () => void {
   const store = new RunStore();
-  const kernel = createKernel(model);
-  const ctx: Context = { store, kernel, selection: new Selection() };
+  const kernel = options.kernel;
+  const ctx: Context = { store, kernel, selection: new Selection(), readOnly: options.readOnly };
   let lastResync = 0;
 
   const header = headerPanel(ctx);
@@ -88,7 +107,7 @@ function renderRun({ model, el }: Pick<RenderProps<Traits>, "model" | "el">): ()
       }
     };
   const onMessage = guarded("applying an update", (msg: Delta | Response) => {
-    if (msg.type === "response") kernel.receive(msg);
+    if (msg.type === "response") kernel.receive?.(msg);
     else if (msg.type === "delta" && store.applyDelta(msg) === "gap") {
       const now = Date.now();
       if (now - lastResync > RESYNC_EVERY_MS) {
@@ -111,6 +130,7 @@ function renderRun({ model, el }: Pick<RenderProps<Traits>, "model" | "el">): ()
   const tabs = h("div", { class: "lgw-tabs", role: "tablist" });
   const buttons = new Map<Tab, HTMLButtonElement>();
   const show = (tab: Tab) => {
+    memory.tab = tab;
     for (const name of TABS) {
       panels[name].el.hidden = name !== tab;
       buttons.get(name)?.setAttribute("aria-selected", String(name === tab));
@@ -143,7 +163,15 @@ function renderRun({ model, el }: Pick<RenderProps<Traits>, "model" | "el">): ()
   header.shown();
   tree.shown();
   const modes = store.header?.stream_mode ?? [];
-  show(modes.some((m) => m.startsWith("messages")) || store.messages.size ? "messages" : "timeline");
+  const memory = choicesOf(store.header);
+  if (memory.namespace !== undefined) ctx.selection.set(memory.namespace);
+  ctx.selection.subscribe(() => {
+    memory.namespace = ctx.selection.namespace;
+  });
+  show(
+    memory.tab ??
+      (modes.some((m) => m.startsWith("messages")) || store.messages.size ? "messages" : "timeline"),
+  );
 
   return () => {
     model.off("msg:custom", onMessage);

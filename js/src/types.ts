@@ -260,3 +260,43 @@ export interface ResponseEnvelope {
 export type Answer = RowDetail | EventsPage | EventDetail | RequestError;
 
 export type Response = ResponseEnvelope & Answer;
+
+// ---- a run embedded in a standalone HTML file (view/export.py; answered by local.ts) ---------
+
+// what a message's token events share: chunk = keys zipped with values, content replaced
+export interface EmbeddedFrame {
+  keys: string[];
+  values: unknown[];
+  metadata: unknown;
+}
+
+// one array per event: [time - started_at, mode, namespace, node, preview, id, data, frame]
+// (mode/namespace/node index the lists; preview null: the token's content; frame >= 0: a token
+// event whose data is its content)
+export type EmbeddedEventRow = [
+  number,
+  number,
+  number,
+  number,
+  string | null,
+  string | null,
+  unknown,
+  number,
+];
+
+export interface EmbeddedEvents {
+  started_at: number;
+  modes: string[];
+  namespaces: string[];
+  nodes: (string | null)[];
+  frames: EmbeddedFrame[];
+  rows: EmbeddedEventRow[];
+}
+
+export interface EmbeddedRun {
+  format: "lg_widgets.html/1";
+  snapshot: Snapshot;
+  // the answer to a RowRequest, per timeline row
+  row_details: (RowDetail | RequestError)[];
+  events: EmbeddedEvents;
+}

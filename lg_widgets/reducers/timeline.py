@@ -74,13 +74,17 @@ class TimelineReducer:
         return 0
 
     def _note_step(self, namespace: str, event: Event) -> None:
+        """The super-step of the rows that follow. A checkpoint is written after its step, so
+        what comes after a checkpoint of step s runs in step s + 1 (a `debug` task event says
+        so itself; with `checkpoints` alone the checkpoint is all there is)."""
         data = event.data if isinstance(event.data, dict) else {}
+        checkpoint = event.mode == "checkpoints" or data.get("type") == "checkpoint"
         step = data.get("step")
         if step is None:
             payload = data.get("payload") if event.mode == "debug" else data
             step = ((payload or {}).get("metadata") or {}).get("step")
         if isinstance(step, int):
-            self._step[namespace] = step
+            self._step[namespace] = step + 1 if checkpoint else step
 
     def _add_row(
         self,

@@ -10,6 +10,7 @@ ended.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -54,6 +55,10 @@ class ViewHooks(Protocol):
     def view(self, run: Run, **options: Any) -> Any: ...
 
     def mimebundle(self, run: Run, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]: ...
+
+    def show(self, run: Run) -> None: ...
+
+    def html(self, run: Run) -> str: ...
 
 
 class Run:
@@ -469,6 +474,27 @@ class Run:
         if Run._view_hooks is None:
             return {"text/plain": repr(self)}, {}
         return Run._view_hooks.mimebundle(self, **kwargs)
+
+    def _ipython_display_(self) -> None:
+        """IPython calls this before `_repr_mimebundle_`: the view publishes the run itself, so
+        that it can replace the output with the final result when the run ends."""
+        if Run._view_hooks is None:
+            from IPython.display import display
+
+            display({"text/plain": repr(self)}, raw=True)
+            return
+        Run._view_hooks.show(self)
+
+    def to_html(self, path: str | os.PathLike[str] | None = None) -> str:
+        """One self-contained HTML file showing this run's view read-only in any browser (no
+        kernel, server or network): returns the document, and writes it to `path` if given."""
+        if Run._view_hooks is None:
+            raise RuntimeError("lg_widgets.view is not loaded; `import lg_widgets` loads it")
+        document = Run._view_hooks.html(self)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(document)
+        return document
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -2,6 +2,13 @@
 
 Displaying a run in a Jupyter kernel shows a new live `RunView`; a terminal IPython or a script
 has no front end for the widget, and would print the widget's repr instead of the run's.
+
+Next to the widget, the output carries a static copy (`view.static`: text/html and a text/plain
+summary) for whoever opens the notebook file without a kernel or widget state: GitHub, nbviewer,
+nbconvert. Front ends with a widget manager rank the widget's mimetype above text/html
+(JupyterLab, Notebook 7, VS Code), so the copy never shows next to the live view there. The
+output is published with a display id and replaced in place when the run ends, so the file keeps
+the final result rather than what the run looked like when its cell ran.
 """
 
 from __future__ import annotations
@@ -9,6 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from lg_widgets.run.model import Run
+from lg_widgets.view.publish import as_current_request
+from lg_widgets.view.static import run_html, run_text
 
 
 class _RunViews:
@@ -18,11 +27,45 @@ class _RunViews:
         return RunView(run, **options)
 
     def mimebundle(self, run: Run, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        text = {"text/plain": repr(run)}
+        """For callers that ask for a bundle: the widget and the static copy as of now."""
         if not _in_kernel():
-            return text, {}
+            return {"text/plain": repr(run)}, {}
         data, metadata = self.view(run)._repr_mimebundle_(**kwargs)
-        return {**data, **text}, metadata
+        return {**data, **static_bundle(run)}, metadata
+
+    def show(self, run: Run) -> None:
+        """`display(run)` and a cell ending with `run`: the widget and its static copy, under
+        a display id, updated once with the final copy when the run ends."""
+        from IPython.display import display
+
+        if not _in_kernel():
+            display({"text/plain": repr(run)}, raw=True)
+            return
+        data, metadata = self.view(run)._repr_mimebundle_()
+        handle = display(
+            {**data, **static_bundle(run)}, metadata=metadata, raw=True, display_id=True
+        )
+        if run.ended_at is not None or handle is None:
+            return
+
+        def on_change(changed: Run, _event: Any) -> None:
+            if changed.ended_at is None:  # set once, by the run's final settlement
+                return
+            unsubscribe()
+            bundle = {**data, **static_bundle(changed)}
+            as_current_request(handle.update, bundle, metadata=metadata, raw=True)
+
+        unsubscribe = run.on_change(on_change)
+
+    def html(self, run: Run) -> str:
+        from lg_widgets.view.export import run_document
+
+        return run_document(run)
+
+
+def static_bundle(run: Run) -> dict[str, str]:
+    """The static copy of the run for a notebook output."""
+    return {"text/html": run_html(run), "text/plain": run_text(run)}
 
 
 def _in_kernel() -> bool:

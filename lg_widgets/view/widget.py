@@ -26,6 +26,7 @@ import traitlets
 
 from lg_widgets.events import Event
 from lg_widgets.loops import running_loop
+from lg_widgets.view.publish import as_current_request, current_request_context
 from lg_widgets.view.queries import RunQueries
 from lg_widgets.view.sync import RunSync
 from lg_widgets.view.wire import dumps
@@ -157,7 +158,8 @@ class FlushScheduler:
             self._loop.time() + shortfall / (MESSAGES_PER_S - BURST),
             min(f.ready_at for f in self._due),
         )
-        self._handle = self._loop.call_at(at, self._round)
+        # flushes go out for the kernel's current request, not the cell that poked first
+        self._handle = self._loop.call_at(at, self._round, context=current_request_context())
 
     def _round(self) -> None:
         self._handle = None
@@ -218,7 +220,7 @@ class RunView(anywidget.AnyWidget):
         if event is not None:
             self._note(event)
         if run.ended_at is not None:  # set once, by the run's final settlement
-            self._flush_all()
+            as_current_request(self._flush_all)  # a saved notebook keeps the final snapshot
             self._detach(keep_final_flush=True)
         else:
             self._flusher.poke()

@@ -274,6 +274,40 @@ class ResponseEnvelope(TypedDict):
     req: str
 
 
+# ---- a run embedded in a standalone HTML file (view/export.py, js/src/local.ts) ------------------
+# No kernel answers there: the file carries the snapshot and what the requests above would fetch.
+
+
+class EmbeddedFrame(TypedDict):
+    """What a message's token events share (`events.ChunkFrame.to_json`): its chunk is `keys`
+    zipped with `values`, the event's own content in place of `content`; then the metadata."""
+
+    keys: list[str]
+    values: list[Any]
+    metadata: Any
+
+
+class EmbeddedEvents(TypedDict):
+    """The event log as a table. `rows` holds one array per event: `[time - started_at, mode,
+    namespace, node, preview, id, data, frame]` where mode, namespace and node index the lists
+    below, `preview` is null when it is the token's content, and a token event (`frame` >= 0)
+    stores its content as `data`."""
+
+    started_at: float
+    modes: list[str]
+    namespaces: list[str]
+    nodes: list[str | None]
+    frames: list[EmbeddedFrame]
+    rows: list[list[Any]]
+
+
+class EmbeddedRun(TypedDict):
+    format: Literal["lg_widgets.html/1"]
+    snapshot: Snapshot
+    row_details: list[RowDetail | RequestError]  # the answer to a RowRequest, per timeline row
+    events: EmbeddedEvents
+
+
 # ---- builders ---------------------------------------------------------------------------------
 
 _short = reprlib.Repr()

@@ -52,6 +52,15 @@ def test_debug_steps_fill_the_step_column():
     assert frame["step"].tolist() == [1, 2]
 
 
+def test_checkpoints_give_the_same_steps_as_debug():
+    """A node runs in the step after the checkpoint before it (it was one less than debug's)."""
+    frame = load("agent.multi").timeline
+    updates = frame.query("mode == 'updates'")
+    assert updates["step"].tolist() == load("agent.debug+updates").timeline["step"].tolist()
+    # each values row: the state after that step; the input's after step 0
+    assert frame.query("mode == 'values'")["step"].tolist() == [0, 1, 2]
+
+
 def test_subgraph_tree_and_namespaced_rows():
     run = load("subgraph.updates.subgraphs")
     tree = run.tree

@@ -46,6 +46,9 @@ RECORDS = [
     wire.GraphEdge,
     wire.GraphInfo,
     wire.NodeActivity,
+    wire.EmbeddedFrame,
+    wire.EmbeddedEvents,
+    wire.EmbeddedRun,
 ]
 LITERALS = {
     "RunStatus": wire.RunStatus,

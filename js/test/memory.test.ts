@@ -1,0 +1,62 @@
+// JupyterLab re-creates a widget's view when its output is replaced (once per run, with the
+// run's final copy): the new view opens where the user left the old one.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import widget from "../src/index";
+import { FakeModel, header, snapshot } from "./fixtures";
+
+let el: HTMLElement;
+let dispose: () => void;
+beforeEach(() => {
+  el = document.createElement("div");
+  document.body.appendChild(el);
+});
+afterEach(() => {
+  dispose?.();
+  el.remove();
+});
+
+const tree = {
+  namespace: "",
+  name: "chat",
+  task_id: null,
+  status: "success" as const,
+  events: 2,
+  nodes: { review: 1 },
+  first_time: 1000,
+  last_time: 1001,
+  children: [
+    {
+      namespace: "review:1",
+      name: "review",
+      task_id: "1",
+      status: "success" as const,
+      events: 1,
+      nodes: {},
+      first_time: 1000,
+      last_time: 1001,
+      children: [],
+    },
+  ],
+};
+
+describe("a view re-created for the same run", () => {
+  it("keeps the tab and the namespace the user chose", () => {
+    const model = new FakeModel(snapshot({ header: header({ status: "success", live: false }), tree }));
+    dispose = widget.render({ model: model as never, el });
+    (el.querySelector('[data-testid="tab-events"]') as HTMLElement).click();
+    (el.querySelectorAll('[data-testid="tree-namespace"]')[1] as HTMLElement).click();
+    dispose();
+    el.replaceChildren();
+
+    dispose = widget.render({ model: new FakeModel(model.current) as never, el }); // a new proxy
+    expect(el.querySelector('[data-testid="tab-events"]')?.getAttribute("aria-selected")).toBe("true");
+    const selected = el.querySelector('[data-testid="tree-namespace"].lgw-selected') as HTMLElement;
+    expect(selected?.dataset.namespace).toBe("review:1");
+
+    const other = document.createElement("div"); // another run: its own defaults
+    const another = new FakeModel(snapshot({ header: header({ started_at: 2000 }) }));
+    const fresh = widget.render({ model: another as never, el: other });
+    expect(other.querySelector('[data-testid="tab-events"]')?.getAttribute("aria-selected")).toBe("false");
+    fresh();
+  });
+});
