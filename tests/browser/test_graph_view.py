@@ -74,11 +74,11 @@ async def test_subgraph_demo_nests_its_nodes_and_a_click_filters_the_timeline(op
             RESULT_CELL,
             # the same demo in the middle of a run: the first 8 events of a recorded run of it
             # (subgraph_node_1 running inside node_2), with the graph the server draws
-            "from langgraph_sdk import get_client\n"
             f"recorded = lg_widgets.load({str(TRANSCRIPTS / SUBGRAPH_RUN)!r}).events[:8]\n"
             'half = lg_widgets.Run.from_log(recorded, assistant_id="subgraph",\n'
             '                               stream_mode=["values", "tasks"])\n'
-            "half.set_graph(await get_client(url=run.url).assistants.get_graph(\n"
+            "client = lg_widgets.current_connection(run.url).client()\n"
+            "half.set_graph(await client.assistants.get_graph(\n"
             '    "subgraph", xray=True))\n'
             "half",
             'lg_widgets.graph("subgraph")  # the graph without a run',

@@ -7,7 +7,6 @@ import asyncio
 from typing import Any
 
 import pytest
-from langgraph_sdk import get_client
 
 import lg_widgets
 from lg_widgets.run import graph_cache
@@ -47,7 +46,7 @@ class CountingGraphs:
 
 async def test_ten_runs_of_one_assistant_fetch_its_graph_once(server):
     graph_cache.clear()
-    client = get_client(url=server.url)
+    client = server.client()
     counting = CountingGraphs(client)
     runs = [
         lg_widgets.stream("subgraph", {"foo": str(i)}, stream_mode="updates", client=client)
@@ -83,7 +82,7 @@ async def test_ten_runs_of_one_assistant_fetch_its_graph_once(server):
 
 async def test_the_stream_does_not_wait_for_the_graph(server):
     graph_cache.clear()
-    client = get_client(url=server.url)
+    client = server.client()
     gate = asyncio.Event()
     CountingGraphs(client, gate)
     run = lg_widgets.stream("agent", {"topic": "x"}, stream_mode="updates", client=client)
@@ -102,7 +101,7 @@ async def test_the_stream_does_not_wait_for_the_graph(server):
 
 async def test_a_missing_graph_endpoint_is_one_sentence_and_the_run_goes_on(server):
     graph_cache.clear()
-    client = get_client(url=server.url)
+    client = server.client()
 
     async def missing(assistant_id: str, **_kwargs: Any) -> Any:
         return await client.http.get(f"/assistants/{assistant_id}/no-such-graph-endpoint")
