@@ -15,6 +15,7 @@ import os
 import tempfile
 import time
 import tracemalloc
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,7 @@ def _toolcall_payloads(n: int) -> list[tuple[str, bytes]]:
     metadata = recorded_toolcall_parts()[1]
     out = []
     for message in range(-(-n // EVENTS_PER_MESSAGE)):
-        message_id = f"lc_run--bench-{message:08d}"
+        message_id = f"lc_run--{uuid.UUID(int=message)}"  # as long as langchain-core's ids
         for chunk in tool_call_chunks(message):
             chunk.id = message_id
             out.append(("messages", orjson.dumps([chunk.model_dump(), metadata])))
