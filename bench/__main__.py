@@ -2,7 +2,8 @@
 
 Sections: 1 throughput and client CPU vs the raw SDK, 2 front-end traffic, 3 browser (with the
 graph panel's layout and highlight costs), 4 retained memory, 5 offline load and timeline, 6
-scaling. Live sections use the embedded in-memory server with `bench/langgraph.json`; all
+scaling. Live sections use the embedded in-memory server with `bench/langgraph.json` (graphs
+`tokens`, `custom`, `toolcalls`, `document`, `agent`); all
 traffic is loopback.
 """
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 import bench.offline as offline
 from bench import browser, graph_layout, live
+from bench.graphs import calls_for
 from bench.sinks import ENVELOPE_BYTES, VIEW_NOTE, CountingComm
 from bench.table import Figure, Row, check, figure, render
 
@@ -34,10 +36,14 @@ class Sizes:
     offline_repeats: int
     browser_tokens: int
     timeline_rows: int = 10_000
+    toolcalls: int = 41_500  # chunks of the tool-call run (1,000 calls of 200 JSON characters)
+    toolcall_repeats: int = 2  # (raw, lg_widgets) pairs for it
 
 
 FULL = Sizes(100_000, 20_000, 3, 5, 100_000, (1_000, 10_000, 100_000), 3, 20_000)
-QUICK = Sizes(10_000, 5_000, 2, 2, 10_000, (1_000, 10_000), 2, 2_000)
+QUICK = Sizes(10_000, 5_000, 2, 2, 10_000, (1_000, 10_000), 2, 2_000, toolcalls=10_000)
+# what the front end must receive at least: the model's text, and its tool calls' arguments
+STREAMED = {"tokens": "token text", "toolcalls": "text + tool-call arguments"}
 
 
 def log(message: str) -> None:
@@ -107,15 +113,16 @@ def traffic_rows(graph: str, samples: list[live.Sample]) -> list[Row]:
         Row("2", f"{label}: payload to the front end", payload.text()),
         Row("2", f"{label}: payload by kind (first repeat)", _kinds(sinks[0])),
     ]
-    if graph == "tokens":
+    if graph in STREAMED:
+        what = STREAMED[graph]
         text = [max(s.text_bytes, 1) for s in samples]
         ratio = figure([c.bytes / t for c, t in zip(sinks, text, strict=True)], "× text", 2)
         envelopes = [c.bytes + ENVELOPE_BYTES * c.messages for c in sinks]
         wire = figure([b / t for b, t in zip(envelopes, text, strict=True)], "× text", 2)
         rows += [
-            Row("2", "tokens: token text size", f"{text[0] / 1e3:,.1f} KB"),
-            goal("2", "tokens: payload bytes / token text", ratio, "≤ 3×", at_most(3)),
-            goal("2", f"tokens: + {ENVELOPE_BYTES} B envelope/msg", wire, "≤ 3×", at_most(3)),
+            Row("2", f"{graph}: {what} size", f"{text[0] / 1e3:,.1f} KB"),
+            goal("2", f"{graph}: payload bytes / {what}", ratio, "≤ 3×", at_most(3)),
+            goal("2", f"{graph}: + {ENVELOPE_BYTES} B envelope/msg", wire, "≤ 3×", at_most(3)),
         ]  # fmt: skip
     return rows
 
@@ -130,10 +137,14 @@ async def live_sections(url: str, sizes: Sizes) -> list[Row]:
     await live.with_view(client, "tokens", 500)
     token_pairs = await live.pairs(client, "tokens", sizes.tokens, sizes.token_repeats, log)
     custom_pairs = await live.pairs(client, "custom", sizes.custom, sizes.repeats, log)
+    calls = calls_for(sizes.toolcalls)
+    toolcall_pairs = await live.pairs(client, "toolcalls", calls, sizes.toolcall_repeats, log)
     rows += throughput_rows("tokens", token_pairs)
     rows += throughput_rows("custom", custom_pairs)
+    rows += throughput_rows("toolcalls", toolcall_pairs)
     rows += traffic_rows("tokens", [p[1] for p in token_pairs])
     rows += traffic_rows("custom", [p[1] for p in custom_pairs])
+    rows += traffic_rows("toolcalls", [p[1] for p in toolcall_pairs])
     await client.http.client.aclose()
     return rows
 
@@ -195,19 +206,23 @@ def graph_rows() -> list[Row]:
 async def memory_sections(url: str, sizes: Sizes, folder: str) -> tuple[list[Row], str]:
     rows = []
     path = os.path.join(folder, "live-tokens.jsonl")
-    for graph in ("tokens", "custom"):
-        log(f"memory: {graph} n={sizes.memory_n}")
+    for graph in ("tokens", "custom", "toolcalls"):
+        n = calls_for(sizes.memory_n) if graph == "toolcalls" else sizes.memory_n
+        log(f"memory: {graph} n={n}")
         sample, run = await live.retained(
-            url, graph, sizes.memory_n, save_to=path if graph == "tokens" else None
+            url, graph, n, save_to=path if graph == "tokens" else None
         )
         if graph == "tokens":
             offline.save_token_part(run)
+        if graph == "toolcalls":
+            offline.save_toolcall_parts(run)
         per_event = figure([sample.retained_bytes / sample.events], "B")
         intact = "all parts equal" if sample.intact else "PARTS DIFFER"
         kept = f"{per_event.text()} ({sample.retained_bytes / 1e6:.1f} MB; {intact})"
-        if graph == "tokens":
+        if graph in ("tokens", "toolcalls"):
+            what = "token events" if graph == "tokens" else f"tool-call chunks ({n:,} calls)"
             rows.append(Row(
-                "4", f"retained/event after a live run, {sample.events:,} token events + view",
+                "4", f"retained/event after a live run, {sample.events:,} {what} + view",
                 kept, "≤ 600 B, nothing lost",
                 "met" if sample.intact and per_event.median <= 600 else "MISSED",
             ))  # fmt: skip
@@ -260,7 +275,7 @@ def offline_sections(sizes: Sizes, folder: str, live_tokens: str | None) -> list
         "5", f"run.timeline, {timings[0][1]:,} rows (first call)",
         seconds.text(), "≤ 1 s", check(seconds, at_most(1.0)),
     ))  # fmt: skip
-    for kind in ("tokens", "custom"):
+    for kind in ("tokens", "custom", "toolcalls"):
         for size in sizes.scaling:
             log(f"scaling: {kind} n={size}")
             raw = offline.payloads(kind, size)

@@ -7,6 +7,8 @@ than the streaming path; never awaiting would bunch every event at the end of th
 `custom` writes `n` small custom events with `get_stream_writer`, yielding to the loop per event.
 `document` and `agent` run `n` steps in `values` mode, re-sending the whole state each step: a
 2 MB document plus a growing list, and a conversation growing by one message a step.
+`toolcalls` makes `n` tool calls: `n / 2` model calls of one AI message with 2 tool calls each,
+streamed the way providers stream them (83 chunks per message, so `n=1000` is ~41.5k events).
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any, TypedDict
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
+from langchain_core.language_models.chat_models import generate_from_stream
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    ToolCallChunk,
+)
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
@@ -65,6 +74,83 @@ class NativeAsyncFakeChat(BaseChatModel):
             await asyncio.sleep(0)
 
 
+ARGS_CHARS = 200  # JSON arguments per tool call
+ARGS_PIECE = 5  # providers send the arguments in small pieces that carry only the call's index
+CALLS_PER_MESSAGE = 2
+EVENTS_PER_MESSAGE = CALLS_PER_MESSAGE * (1 + ARGS_CHARS // ARGS_PIECE) + 1  # 83
+
+
+def calls_for(events: int) -> int:
+    """The `toolcalls` input `n` that streams about `events` chunks."""
+    return max(1, events // EVENTS_PER_MESSAGE) * CALLS_PER_MESSAGE
+
+
+def tool_args(message: int, call: int) -> str:
+    """The arguments of one call: a JSON object of exactly `ARGS_CHARS` characters."""
+    head = f'{{"query": "call {message}-{call}", "note": "'
+    filler = "".join(WORDS[(message + i) % len(WORDS)] + " " for i in range(ARGS_CHARS))
+    return head + filler[: ARGS_CHARS - len(head) - 2] + '"}'
+
+
+def tool_call_chunks(message: int) -> list[AIMessageChunk]:
+    """One AI message calling `CALLS_PER_MESSAGE` tools, chunked as providers stream it.
+
+    Per call a first chunk with `name`, `id` and `index` (empty arguments), then the JSON
+    arguments in `ARGS_PIECE`-character pieces with only the `index`; the finish reason, model
+    name and usage on a last chunk (`chunk_position="last"`, so langchain-core adds no empty one).
+    """
+    chunks = []
+    for call in range(CALLS_PER_MESSAGE):
+        first = ToolCallChunk(name="search", args="", id=f"call_{message}_{call}", index=call)
+        chunks.append(AIMessageChunk(content="", tool_call_chunks=[first]))
+        args = tool_args(message, call)
+        for start in range(0, len(args), ARGS_PIECE):
+            piece = ToolCallChunk(
+                name=None, args=args[start : start + ARGS_PIECE], id=None, index=call
+            )
+            chunks.append(AIMessageChunk(content="", tool_call_chunks=[piece]))
+    out = len(chunks)
+    chunks.append(
+        AIMessageChunk(
+            content="",
+            response_metadata={"finish_reason": "tool_calls", "model_name": "bench-tool-caller"},
+            usage_metadata={"input_tokens": 12, "output_tokens": out, "total_tokens": 12 + out},
+            chunk_position="last",
+        )
+    )
+    return chunks
+
+
+class NativeAsyncToolCaller(BaseChatModel):
+    """Streams `tool_call_chunks(message)`; like `NativeAsyncFakeChat`, awaits per chunk."""
+
+    message: int = 0
+
+    @property
+    def _llm_type(self) -> str:
+        return "native-async-tool-caller"
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        return generate_from_stream(self._stream(messages))
+
+    def _stream(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> Iterator[ChatGenerationChunk]:
+        for message in tool_call_chunks(self.message):
+            yield ChatGenerationChunk(message=message)
+
+    async def _astream(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        # langchain-core's streaming path reports each chunk to the callbacks itself (it calls
+        # `_astream` without a run manager)
+        for message in tool_call_chunks(self.message):
+            yield ChatGenerationChunk(message=message)
+            await asyncio.sleep(0)
+
+
 class BenchState(TypedDict, total=False):
     n: int
     done: int
@@ -83,6 +169,14 @@ async def write(state: BenchState) -> dict[str, Any]:
         writer({"i": i, "t": "x"})
         await asyncio.sleep(0)
     return {"done": n}
+
+
+async def call_tools(state: BenchState) -> dict[str, Any]:
+    calls = 0
+    for message in range(state.get("n", 100) // CALLS_PER_MESSAGE):
+        reply = await NativeAsyncToolCaller(message=message).ainvoke("go")
+        calls += len(reply.tool_calls)
+    return {"done": calls}
 
 
 tokens = StateGraph(BenchState).add_node(llm).add_edge(START, "llm").add_edge("llm", END).compile()
@@ -143,5 +237,14 @@ agent = (
     .add_node(agent_step)
     .add_edge(START, "agent_step")
     .add_conditional_edges("agent_step", _again("agent_step"), ["agent_step", END])
+    .compile()
+)
+
+
+toolcalls = (
+    StateGraph(BenchState)
+    .add_node(call_tools)
+    .add_edge(START, "call_tools")
+    .add_edge("call_tools", END)
     .compile()
 )

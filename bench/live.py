@@ -28,6 +28,7 @@ GRAPH_MODE = {
     "custom": "custom",
     "document": "values",
     "agent": "values",
+    "toolcalls": "messages-tuple",
 }
 
 
@@ -40,7 +41,7 @@ class Sample:
     steady_eps: float  # data events/s between the first and the last data event
     cpu_us: float  # client process CPU per data event over the whole call
     sink: CountingComm | None = None
-    text_bytes: int = 0
+    text_bytes: int = 0  # the streamed LLM text plus the tool calls' argument strings
     stream_s: float = 0.0  # first to last data event
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -81,19 +82,26 @@ async def with_view(client: LangGraphClient, graph: str, n: int) -> Sample:
         raise RuntimeError(f"bench run failed: {run.status} {run.error}")
     data = [e for e in run.events_between(0) if e.mode != "metadata"]
     first, last = (data[0].time, data[-1].time) if data else (None, None)
-    text = "".join(run.tokens.values())
     sample = Sample(
         len(data),
         wall,
         _steady(first, last, len(data)),
         cpu / max(len(data), 1) * 1e6,
         sink,
-        len(text.encode()),
+        streamed_bytes(run),
         (last - first) if data else 0.0,  # type: ignore[operator]
     )
     if view is not None:
         view.close()
     return sample
+
+
+def streamed_bytes(run: Run) -> int:
+    """What the model streamed that the front end must show: text and tool-call arguments."""
+    text = "".join(run.tokens.values()).encode()
+    calls = run.tool_calls
+    args = sum(len(a.encode()) for a in calls["args_text"]) if len(calls) else 0
+    return len(text) + args
 
 
 async def pairs(

@@ -3,7 +3,9 @@
 Parts are the SDK's own `StreamPart`s decoded with orjson from real payload bytes (a token part
 recorded from the embedded server, with its content varied), so the objects are shaped and
 allocated as in a live run; the decoding is timed separately and subtracted, since the SDK pays
-it with or without lg_widgets.
+it with or without lg_widgets. Tool-call parts are the bench model's chunks as langchain-core
+serializes them (`model_dump`, which is what the server sends: tests/unit/test_bench_helpers.py
+compares them with parts recorded from a live `toolcalls` run) with the recorded metadata.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import tempfile
 import time
 import tracemalloc
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +24,12 @@ import orjson
 from langgraph_sdk.schema import StreamPart
 
 import lg_widgets
-from bench.graphs import token_text
+from bench.graphs import EVENTS_PER_MESSAGE, token_text, tool_call_chunks
 from lg_widgets.run import Run
 
 RECORDED = Path(__file__).with_name("token_part.json")
+RECORDED_TOOL_CALLS = Path(__file__).with_name("toolcall_parts.json")
+TOOL_CALL_SAMPLES = (0, 1, 41, 42, EVENTS_PER_MESSAGE - 1)  # first chunks, pieces, the last
 
 
 def _token_template() -> dict:
@@ -43,8 +48,43 @@ def save_token_part(run: Run) -> None:
             return
 
 
+def save_toolcall_parts(run: Run) -> None:
+    """Keep a few real chunks of a live `toolcalls` run's first message and their metadata
+    (once, like `save_token_part`): the metadata shapes the offline parts, the chunks check that
+    the bench model's `model_dump` is what the server sends."""
+    if RECORDED_TOOL_CALLS.exists():
+        return
+    parts = [e.data for e in run.events_between(0) if e.mode == "messages"][:EVENTS_PER_MESSAGE]
+    if len(parts) == EVENTS_PER_MESSAGE:
+        record = {
+            "event": "messages",
+            "metadata": parts[0][1],
+            "chunks": {str(i): parts[i][0] for i in TOOL_CALL_SAMPLES},
+        }
+        RECORDED_TOOL_CALLS.write_bytes(orjson.dumps(record) + b"\n")
+
+
+def recorded_toolcall_parts() -> tuple[dict[int, dict], dict]:
+    """`({position in its message: chunk}, metadata)` as recorded from the embedded server."""
+    record = orjson.loads(RECORDED_TOOL_CALLS.read_bytes())
+    chunks = {int(position): chunk for position, chunk in record["chunks"].items()}
+    return chunks, record["metadata"]
+
+
+def _toolcall_payloads(n: int) -> list[tuple[str, bytes]]:
+    metadata = recorded_toolcall_parts()[1]
+    out = []
+    for message in range(-(-n // EVENTS_PER_MESSAGE)):
+        message_id = f"lc_run--{uuid.UUID(int=message)}"  # as long as langchain-core's ids
+        for chunk in tool_call_chunks(message):
+            chunk.id = message_id
+            out.append(("messages", orjson.dumps([chunk.model_dump(), metadata])))
+    return out[:n]
+
+
 def payloads(kind: str, n: int) -> list[tuple[str, bytes]]:
-    """`n` (event name, SSE data bytes) pairs of one kind: tokens, custom or updates."""
+    """`n` (event name, SSE data bytes) pairs of one kind: tokens, custom, updates or toolcalls
+    (`n` chunks of replies that call 2 tools each)."""
     if kind == "tokens":
         template = _token_template()
         chunk, metadata = template["data"]
@@ -57,6 +97,8 @@ def payloads(kind: str, n: int) -> list[tuple[str, bytes]]:
         return [("custom", orjson.dumps({"i": i, "t": "x"})) for i in range(n)]
     if kind == "updates":
         return [("updates", orjson.dumps({"step": {"i": i, "note": "x"}})) for i in range(n)]
+    if kind == "toolcalls":
+        return _toolcall_payloads(n)
     raise ValueError(kind)
 
 

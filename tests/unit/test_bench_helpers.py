@@ -3,9 +3,23 @@ that it computes them right)."""
 
 from __future__ import annotations
 
+import orjson
+from langgraph_sdk.schema import StreamPart
+
 from bench.browser import latencies
+from bench.graphs import (
+    ARGS_CHARS,
+    ARGS_PIECE,
+    EVENTS_PER_MESSAGE,
+    calls_for,
+    tool_args,
+    tool_call_chunks,
+)
+from bench.live import streamed_bytes
+from bench.offline import payloads, recorded_toolcall_parts
 from bench.sinks import CountingComm
 from bench.table import Row, figure, render
+from lg_widgets.run import Run
 
 
 def test_latency_is_first_paint_that_contains_the_token() -> None:
@@ -34,3 +48,33 @@ def test_figure_and_table_text() -> None:
     assert figure([0.5], "×", 2).text() == "0.50 ×"
     table = render([Row("1", "metric", "2 [1–3]", "≤ 3", "met")])
     assert table.splitlines()[2].startswith("| 1 | metric")
+
+
+def test_toolcall_model_streams_what_the_server_sent() -> None:
+    """Offline tool-call parts are the bench model's `model_dump`s: equal, key order included,
+    to the chunks recorded from a live `toolcalls` run on the embedded server."""
+    recorded, metadata = recorded_toolcall_parts()
+    assert metadata["graph_id"] == "toolcalls"
+    chunks = tool_call_chunks(0)
+    assert len(chunks) == EVENTS_PER_MESSAGE
+    for position, chunk in recorded.items():
+        mine = chunks[position]
+        mine.id = chunk["id"]
+        assert orjson.dumps(mine.model_dump()) == orjson.dumps(chunk), position
+
+
+def test_toolcall_payloads_stream_whole_arguments() -> None:
+    """`n` parts; folded by a run they give 2 calls per reply with 200-character JSON arguments."""
+    raw = payloads("toolcalls", 2 * EVENTS_PER_MESSAGE + 5)
+    assert len(raw) == 2 * EVENTS_PER_MESSAGE + 5
+    run = Run.from_log(assistant_id="bench")
+    for name, data in raw:
+        run.add(StreamPart(name, orjson.loads(data), None))
+    calls = run.streamed_messages[0].tool_calls
+    assert [c["id"] for c in calls] == ["call_0_0", "call_0_1"]
+    assert [c["args_text"] for c in calls] == [tool_args(0, 0), tool_args(0, 1)]
+    assert all(len(c["args_text"]) == ARGS_CHARS and c["valid_args"] for c in calls)
+    assert run.streamed_messages[0].complete and not run.streamed_messages[2].complete
+    # the third reply so far: its first call's opening chunk and 4 argument pieces
+    assert streamed_bytes(run) == 4 * ARGS_CHARS + 4 * ARGS_PIECE
+    assert calls_for(41_500) == 1000
