@@ -205,8 +205,37 @@ class _FoldedList:
             else:
                 target.merge({k: v for k, v in element.items() if k != "type"})
 
+    def add_args(self, element: Any) -> bool:
+        """Merge the commonest tool-call chunk, only more `args` text for a known call, without
+        the generic merge (its copies and lookups cost more than the piece itself); False when
+        `element` is anything else, left for `merge`, which would do the same to it."""
+        if (
+            type(element) is not dict
+            or element.get("name") is not None
+            or element.get("id") is not None
+            or not element.keys() <= _ARGS_ONLY_KEYS
+        ):
+            return False
+        index, args = element.get("index"), element.get("args")
+        if type(index) is not int or type(args) is not str:
+            return False
+        nodes = self._by_index.get(index)
+        if not nodes:
+            return False
+        fields = nodes[0].fields
+        pieces = fields.get("args")
+        if type(pieces) is not _Pieces or not all(
+            key in fields for key in element if key != "type"
+        ):
+            return False
+        pieces.add(args)
+        return True
+
     def value(self) -> list[Any]:
         return [_unfold(node) for node in self.items]
+
+
+_ARGS_ONLY_KEYS = frozenset(("name", "args", "id", "index", "type"))
 
 
 # --- JSON arguments -------------------------------------------------------------------------
@@ -616,12 +645,17 @@ class StreamedMessage:
             if self._given_calls is not None:  # parsed calls, then chunks: merge as chunks
                 self._calls = _FoldedList([_as_chunk(call) for call in self._given_calls])
                 self._given_calls = None
-            self._calls.merge(tool_call_chunks)
+            calls = self._calls
+            for element in tool_call_chunks:
+                if not calls.add_args(element):
+                    calls.merge([element])
             self._note_call_times(tool_call_chunks, event.time)
-        if isinstance(chunk.get("response_metadata"), dict):
-            self._response_metadata.merge(chunk["response_metadata"])
-        if isinstance(chunk.get("additional_kwargs"), dict):
-            self._additional_kwargs.merge(chunk["additional_kwargs"])
+        metadata = chunk.get("response_metadata")
+        if isinstance(metadata, dict) and metadata:  # merging {} changes nothing
+            self._response_metadata.merge(metadata)
+        kwargs = chunk.get("additional_kwargs")
+        if isinstance(kwargs, dict) and kwargs:
+            self._additional_kwargs.merge(kwargs)
         if isinstance(chunk.get("usage_metadata"), dict):
             self.usage = _add_usage(self.usage, chunk["usage_metadata"])
         if chunk.get("chunk_position") == "last":
@@ -632,8 +666,12 @@ class StreamedMessage:
         """When each call began and when its arguments last grew (the latency's start)."""
         for chunk in chunks:
             if isinstance(chunk, dict):
-                times = self._call_times.setdefault(chunk.get("index"), [when, when])
-                times[1] = when
+                index = chunk.get("index")
+                times = self._call_times.get(index)
+                if times is None:
+                    self._call_times[index] = [when, when]
+                else:
+                    times[1] = when
 
     def _take_snapshot(self, chunk: dict[str, Any], event: Event) -> None:
         """Take a message as it is now (accumulated, or whole)."""
