@@ -22,58 +22,168 @@ import orjson
 Namespace = tuple[str, ...]
 
 
-class ChunkFrame:
-    """What consecutive token chunks of one message share: key order, every value but content.
+_ARG_LISTS = ("tool_call_chunks", "invalid_tool_calls")
 
-    Only frames whose shared values are None, strings or empty containers are reused: for those,
-    `==` implies the same JSON (unlike `1 == 1.0 == True`), so a rebuilt chunk is identical.
+
+def _plain(value: Any) -> bool:
+    """For these values `==` implies the same JSON (unlike `1 == 1.0 == True`)."""
+    return value is None or type(value) is str or (type(value) in (dict, list) and not value)
+
+
+def _plain_call(call: Any) -> bool:
+    """A tool-call (chunk) whose `args` is text and whose other values are exact-typed scalars."""
+    return (
+        type(call) is dict
+        and type(call.get("args")) is str
+        and all(v is None or type(v) in (str, int) for v in call.values())
+    )
+
+
+def frame_slots(chunk: dict[str, Any]) -> tuple[tuple[int, int], ...] | None:
+    """Where a token chunk's tool-call `args` texts are, as (value position, call position),
+    or None when the chunk cannot share a frame (checked before building one: a tool-call run
+    would otherwise build and drop a frame per chunk)."""
+    slots: list[tuple[int, int]] = []
+    others = 0
+    for position, (key, value) in enumerate(chunk.items()):
+        if key == "content":
+            continue
+        if key in _ARG_LISTS and type(value) is list and value:
+            if not all(_plain_call(call) for call in value):
+                return None
+            slots.extend((position, i) for i in range(len(value)))
+        elif _plain(value):
+            others += 1
+        else:
+            return None
+    return tuple(slots) if others > 1 else None
+
+
+class ChunkFrame:
+    """What consecutive token chunks of one message share: key order, every value but content
+    and the tool-call `args` pieces.
+
+    Only frames whose shared values are None, strings or empty containers (or, in a tool-call
+    list, exact-typed scalars) are reused: for those, `==` implies the same JSON, so a rebuilt
+    chunk is identical. A frame with `slots` stores each event as `(content, *args)`.
     """
 
-    __slots__ = ("keys", "metadata", "_content_at", "_values", "_fresh", "_others", "_shared")
+    __slots__ = (
+        "keys",
+        "metadata",
+        "slots",
+        "_content_at",
+        "_values",
+        "_fresh",
+        "_others",
+        "_shared",
+        "_calls",
+    )
 
-    def __init__(self, chunk: dict[str, Any], metadata: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        chunk: dict[str, Any],
+        metadata: dict[str, Any],
+        slots: tuple[tuple[int, int], ...] = (),
+    ) -> None:
         self.keys = tuple(chunk)
         self.metadata = metadata
+        self.slots = slots
         self._content_at = self.keys.index("content")
         values = list(chunk.values())
         values[self._content_at] = None
+        call_lists = sorted({position for position, _ in slots})
+        for position in call_lists:  # the calls as templates, `args` left null
+            values[position] = [{**call, "args": None} for call in values[position]]
         self._values = tuple(values)
+        # per call list: its position, and each call's keys and (type, value) of the others
+        self._calls = tuple(
+            (
+                position,
+                self.keys[position],
+                tuple(
+                    (tuple(call), tuple((type(v), v) for k, v in call.items() if k != "args"))
+                    for call in values[position]
+                ),
+            )
+            for position in call_lists
+        )
         # empty containers are rebuilt fresh per read so that a caller mutating one read of
         # `event.data` does not change the others
         self._fresh = tuple(
-            (i, type(v)) for i, v in enumerate(values) if isinstance(v, (dict, list))
+            (i, type(v))
+            for i, v in enumerate(values)
+            if isinstance(v, (dict, list)) and i not in call_lists
         )
-        others = [k for k in self.keys if k != "content"]
+        varied = {self.keys[position] for position in call_lists}
+        others = [k for k in self.keys if k != "content" and k not in varied]
         self._others = itemgetter(*others) if len(others) > 1 else None
         self._shared = self._others(chunk) if self._others else None
 
-    @property
-    def reusable(self) -> bool:
-        return self._others is not None and all(
-            v is None or type(v) is str or (type(v) in (dict, list) and not v) for v in self._shared
-        )
-
     def matches(self, chunk: dict[str, Any], metadata: dict[str, Any]) -> bool:
-        return (
+        if not (
             metadata is self.metadata
             and tuple(chunk) == self.keys
             and self._others(chunk) == self._shared  # type: ignore[misc]
-        )
+        ):
+            return False
+        for _, key, calls in self._calls:
+            given = chunk[key]
+            if type(given) is not list or len(given) != len(calls):
+                return False
+            for call, (keys, others) in zip(given, calls, strict=True):
+                if (
+                    type(call) is not dict
+                    or tuple(call) != keys
+                    or type(call["args"]) is not str
+                    or tuple((type(v), v) for k, v in call.items() if k != "args") != others
+                ):
+                    return False
+        return True
+
+    def stored(self, chunk: dict[str, Any]) -> Any:
+        """What an event on this frame keeps of `chunk`: its content, and its args if any."""
+        content = chunk["content"]
+        if not self.slots:
+            return content
+        return (content, *(chunk[self.keys[p]][i]["args"] for p, i in self.slots))
+
+    def join(self, content: Any, args: list[str] | tuple[str, ...] = ()) -> Any:
+        """`stored` from its saved parts (see `content` and `args`)."""
+        return (content, *args) if self.slots else content
+
+    def content(self, stored: Any) -> Any:
+        return stored[0] if self.slots else stored
+
+    def args(self, stored: Any) -> list[str]:
+        return list(stored[1:]) if self.slots else []
 
     def to_json(self) -> dict[str, Any]:
-        """The frame as saved once per file (`content` is null); see `from_json`."""
-        return {"keys": list(self.keys), "values": list(self._values), "metadata": self.metadata}
+        """The frame as saved once per file (`content` is null; so are varying `args`, and
+        `args` lists where they are, a field older readers ignore); see `from_json`."""
+        record = {"keys": list(self.keys), "values": list(self._values), "metadata": self.metadata}
+        if self.slots:
+            record["args"] = [list(slot) for slot in self.slots]
+        return record
 
     @classmethod
     def from_json(cls, record: dict[str, Any]) -> ChunkFrame:
         chunk = dict(zip(record["keys"], record["values"], strict=True))
-        return cls(chunk, record["metadata"])
+        slots = tuple((position, i) for position, i in record.get("args", ()))
+        return cls(chunk, record["metadata"], slots)
 
-    def rebuild(self, content: Any) -> list[Any]:
+    def rebuild(self, stored: Any) -> list[Any]:
         values = list(self._values)
-        values[self._content_at] = content
         for index, factory in self._fresh:
             values[index] = factory()
+        if not self.slots:
+            values[self._content_at] = stored
+            return [dict(zip(self.keys, values, strict=True)), self.metadata]
+        values[self._content_at] = stored[0]
+        for position in {position for position, _ in self.slots}:
+            values[position] = [dict(call) for call in values[position]]
+        for (position, i), args in zip(self.slots, stored[1:], strict=True):
+            values[position][i]["args"] = args
         return [dict(zip(self.keys, values, strict=True)), self.metadata]
 
 
@@ -124,10 +234,18 @@ class Event:
     @property
     def content(self) -> Any:
         """A compacted token event's content, without rebuilding `data`."""
-        return self._data if self._frame is not None else None
+        frame = self._frame
+        return frame.content(self._data) if frame is not None else None
+
+    @property
+    def args(self) -> list[str]:
+        """A compacted event's tool-call `args` pieces, in its frame's `slots` order."""
+        frame = self._frame
+        return frame.args(self._data) if frame is not None else []
 
     def use_frame(self, frame: ChunkFrame, content: Any) -> None:
-        """Store this event compactly; `data` must equal `frame.rebuild(content)` (not checked).
+        """Store this event compactly; `data` must equal `frame.rebuild(content)` (not checked;
+        `content` is what `frame.stored` keeps).
 
         Only for an event nobody else can read yet: a reader on another thread could see the
         two slots half-changed. `MetadataInterner.compact` makes a new event instead.
@@ -356,11 +474,12 @@ class MetadataInterner:
         if frame is None or frame.metadata is not metadata:  # not interned by `normalize`
             metadata = self.intern(metadata)
         if frame is None or not frame.matches(chunk, metadata):
-            frame = ChunkFrame(chunk, metadata)
-            if not frame.reusable:
+            slots = frame_slots(chunk)
+            if slots is None:
                 return None
+            frame = ChunkFrame(chunk, metadata, slots)
             self._frames[key] = frame
-        return event.compacted_copy(frame, chunk["content"])
+        return event.compacted_copy(frame, frame.stored(chunk))
 
 
 def _same_json(a: Any, b: Any) -> bool:

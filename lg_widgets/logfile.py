@@ -3,7 +3,9 @@
 Format 2 (written): a header line, then one line per event as in format 1
 (`{"seq", "t", "event", "data", "id"}`), except that a compacted token event is written as
 `{"seq", "t", "event", "c": content, "f": frame, "id"}` after one `{"frame": n, "keys", "values",
-"metadata"}` line holding what its message's tokens share. A 100k-token run then takes ~10 MB
+"metadata"}` line holding what its message's tokens share. A tool-call chunk's frame also has
+`"args": [[value position, call position], ...]` (its templates hold null there) and its events an
+`"a": [args pieces]` field; files without them read as before. A 100k-token run then takes ~10 MB
 instead of ~110 MB and loads several times faster. Format 1 files still load.
 
 It knows events and nothing of `Run`, so the run can save itself without importing the layer
@@ -44,7 +46,10 @@ def write_log(
                 number = frames[id(frame)] = len(frames)
                 out.write(_dumps({"frame": number, **frame.to_json()}))
             record = {"seq": event.seq, "t": event.time, "event": event.event}
-            out.write(_dumps({**record, "c": event.content, "f": number, "id": event.id}))
+            record.update(c=event.content, f=number, id=event.id)
+            if frame.slots:
+                record["a"] = event.args
+            out.write(_dumps(record))
 
 
 def read_log(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Iterator[Event]]:
@@ -76,5 +81,6 @@ def _read_events(lines: list[bytes]) -> Iterator[Event]:
             continue
         mode, namespace = split(record["event"])
         event = Event(record["seq"], record["t"], mode, namespace, None, record["id"])
-        event.use_frame(frames[record["f"]], record["c"])  # not published yet: nobody reads it
+        frame = frames[record["f"]]  # not published yet: nobody reads it
+        event.use_frame(frame, frame.join(record["c"], record.get("a", ())))
         yield event

@@ -107,8 +107,8 @@ def _events(run: Run) -> EmbeddedEvents:
     for event in run.events_between(0):
         frame = event.frame
         summary = preview(event_summary_source(event))
-        if frame is None:
-            data, frame_index = event.data, -1
+        if frame is None or frame.slots:  # the page rebuilds content-only frames
+            data, frame_index, frame = event.data, -1, None
         else:
             frame_index = frames.get(id(frame), -1)
             if frame_index < 0:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -207,3 +208,48 @@ def test_an_event_already_handed_out_is_never_changed() -> None:
     run.add(copy.deepcopy(part))
     assert not seen[0].compacted and seen[0].data == part["data"]
     assert run.events[0].compacted and run.events[0] == seen[0]
+
+
+def _call_part(i: int, index: Any = 0, **call_extra: Any) -> dict:
+    """A tool-call chunk: one args piece, repeated in `invalid_tool_calls` as langchain does."""
+    piece = {"name": None, "args": f'"a{i}', "id": None, "index": index, **call_extra}
+    invalid = {"name": None, "args": f'"a{i}', "id": None, "error": None, "type": "invalid"}
+    return _token_part(
+        i,
+        content="",
+        tool_call_chunks=[{**piece, "type": "tool_call_chunk"}],
+        invalid_tool_calls=[invalid],
+    )
+
+
+def test_tool_call_chunks_share_a_frame_and_keep_their_args() -> None:
+    parts = [_call_part(i) for i in range(50)]
+    run = _ingest(parts)
+    assert all(e.compacted for e in run.events)
+    assert len({id(e.frame) for e in run.events}) == 1
+    assert run.events[7].args == ['"a7', '"a7']
+    for event, part in zip(run.events, parts, strict=True):
+        assert orjson.dumps(event.data) == orjson.dumps(part["data"])
+    first = run.events[0].data
+    first[0]["tool_call_chunks"][0]["args"] = "changed"
+    assert run.events[0].data == parts[0]["data"]
+
+
+def test_tool_call_values_that_only_compare_equal_start_a_new_frame() -> None:
+    """`1 == True == 1.0`: a call's index is shared only when its type is the same."""
+    parts = [_call_part(0, 1), _call_part(1, 1), _call_part(2, True), _call_part(3, 1.0)]
+    run = _ingest(parts)
+    assert [e.compacted for e in run.events] == [True, True, False, False]
+    assert run.events[0].frame is run.events[1].frame
+    for event, part in zip(run.events, parts, strict=True):
+        assert orjson.dumps(event.data) == orjson.dumps(part["data"])
+
+
+def test_save_and_load_round_trip_tool_call_chunks(tmp_path: Path) -> None:
+    parts = [_token_part(0)] + [_call_part(i) for i in range(1, 20)]
+    run = _ingest(parts)
+    run.save(tmp_path / "calls.jsonl")
+    loaded = lg_widgets.load(tmp_path / "calls.jsonl")
+    assert all(e.compacted for e in loaded.events)
+    for event, part in zip(loaded.events, parts, strict=True):
+        assert orjson.dumps(event.data) == orjson.dumps(part["data"])

@@ -67,7 +67,9 @@ def test_token_events_are_stored_once_per_frame() -> None:
     run = lg_widgets.load(TRANSCRIPTS / "react.messages-tuple.jsonl")
     events = export.embedded_run(run)["events"]
     tokens = [row for row in events["rows"] if row[7] >= 0]
-    assert len(tokens) == sum(1 for e in run.events_between(0) if e.compacted) > 20
+    # tool-call chunks (frames with args slots) are written whole: the page rebuilds content only
+    framed = [e for e in run.events_between(0) if e.compacted and not e.frame.slots]
+    assert len(tokens) == len(framed) > 20
     assert len(events["frames"]) < len(tokens) / 5
     assert all(row[4] is None for row in tokens if isinstance(row[6], str) and len(row[6]) < 100)
 
