@@ -146,7 +146,12 @@ class ChunkFrame:
         content = chunk["content"]
         if not self.slots:
             return content
-        return (content, *(chunk[self.keys[p]][i]["args"] for p, i in self.slots))
+        stored = [content]
+        for position, i in self.slots:
+            args = chunk[self.keys[position]][i]["args"]
+            # langchain repeats a piece in `invalid_tool_calls`: keep one string for both
+            stored.append(stored[-1] if len(stored) > 1 and stored[-1] == args else args)
+        return tuple(stored)
 
     def join(self, content: Any, args: list[str] | tuple[str, ...] = ()) -> Any:
         """`stored` from its saved parts (see `content` and `args`)."""
