@@ -59,6 +59,13 @@ def frame_slots(chunk: dict[str, Any]) -> tuple[tuple[int, int], ...] | None:
     return tuple(slots) if others > 1 else None
 
 
+def _call_template(call: dict[str, Any]) -> tuple[Any, ...]:
+    """A shared call's keys, its other keys than `args`, their values and their exact types."""
+    others = tuple(k for k in call if k != "args")
+    values = tuple(call[k] for k in others)
+    return tuple(call), others, values, tuple(map(type, values))
+
+
 class ChunkFrame:
     """What consecutive token chunks of one message share: key order, every value but content
     and the tool-call `args` pieces.
@@ -101,10 +108,7 @@ class ChunkFrame:
             (
                 position,
                 self.keys[position],
-                tuple(
-                    (tuple(call), tuple((type(v), v) for k, v in call.items() if k != "args"))
-                    for call in values[position]
-                ),
+                tuple(_call_template(call) for call in values[position]),
             )
             for position in call_lists
         )
@@ -131,13 +135,11 @@ class ChunkFrame:
             given = chunk[key]
             if type(given) is not list or len(given) != len(calls):
                 return False
-            for call, (keys, others) in zip(given, calls, strict=True):
-                if (
-                    type(call) is not dict
-                    or tuple(call) != keys
-                    or type(call["args"]) is not str
-                    or tuple((type(v), v) for k, v in call.items() if k != "args") != others
-                ):
+            for call, (keys, others, shared, types) in zip(given, calls, strict=True):
+                if type(call) is not dict or tuple(call) != keys or type(call["args"]) is not str:
+                    return False
+                values = tuple(map(call.__getitem__, others))
+                if values != shared or tuple(map(type, values)) != types:
                     return False
         return True
 
