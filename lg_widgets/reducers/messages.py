@@ -209,25 +209,24 @@ class _FoldedList:
         """Merge the commonest tool-call chunk, only more `args` text for a known call, without
         the generic merge (its copies and lookups cost more than the piece itself); False when
         `element` is anything else, left for `merge`, which would do the same to it."""
-        if (
-            type(element) is not dict
-            or element.get("name") is not None
-            or element.get("id") is not None
-            or not element.keys() <= _ARGS_ONLY_KEYS
-        ):
+        if type(element) is not dict or not element.keys() <= _ARGS_ONLY_KEYS:
             return False
-        index, args = element.get("index"), element.get("args")
-        if type(index) is not int or type(args) is not str:
+        get = element.get
+        index, args = get("index"), get("args")
+        if (
+            type(index) is not int
+            or type(args) is not str
+            or get("name") is not None
+            or get("id") is not None
+        ):
             return False
         nodes = self._by_index.get(index)
         if not nodes:
             return False
         fields = nodes[0].fields
         pieces = fields.get("args")
-        if type(pieces) is not _Pieces or not all(
-            key in fields for key in element if key != "type"
-        ):
-            return False
+        if type(pieces) is not _Pieces or not fields.keys() >= _CALL_FIELDS:
+            return False  # the merge would add the missing field
         pieces.add(args)
         return True
 
@@ -235,7 +234,8 @@ class _FoldedList:
         return [_unfold(node) for node in self.items]
 
 
-_ARGS_ONLY_KEYS = frozenset(("name", "args", "id", "index", "type"))
+_CALL_FIELDS = frozenset(("name", "args", "id", "index"))
+_ARGS_ONLY_KEYS = _CALL_FIELDS | {"type"}
 
 
 # --- JSON arguments -------------------------------------------------------------------------
