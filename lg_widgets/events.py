@@ -72,7 +72,7 @@ class ChunkFrame:
 
     Only frames whose shared values are None, strings or empty containers (or, in a tool-call
     list, exact-typed scalars) are reused: for those, `==` implies the same JSON, so a rebuilt
-    chunk is identical. A frame with `slots` stores each event as `(content, *args)`.
+    chunk is identical. A frame with `slots` stores each event as `join(content, args)`.
     """
 
     __slots__ = (
@@ -148,22 +148,29 @@ class ChunkFrame:
         content = chunk["content"]
         if not self.slots:
             return content
-        stored = [content]
-        for position, i in self.slots:
-            args = chunk[self.keys[position]][i]["args"]
-            # langchain repeats a piece in `invalid_tool_calls`: keep one string for both
-            stored.append(stored[-1] if len(stored) > 1 and stored[-1] == args else args)
-        return tuple(stored)
+        keys = self.keys
+        return self.join(content, [chunk[keys[position]][i]["args"] for position, i in self.slots])
 
     def join(self, content: Any, args: list[str] | tuple[str, ...] = ()) -> Any:
-        """`stored` from its saved parts (see `content` and `args`)."""
-        return (content, *args) if self.slots else content
+        """`stored` from its parts: `(content, *args)`, or only the piece when the content is
+        empty and every slot holds that piece (langchain repeats it in `invalid_tool_calls`),
+        which spares a tuple per chunk."""
+        if not self.slots:
+            return content
+        first = args[0]
+        if content == "" and type(content) is str and all(piece == first for piece in args):
+            return first
+        return (content, *args)
 
     def content(self, stored: Any) -> Any:
-        return stored[0] if self.slots else stored
+        if not self.slots:
+            return stored
+        return "" if type(stored) is str else stored[0]
 
     def args(self, stored: Any) -> list[str]:
-        return list(stored[1:]) if self.slots else []
+        if not self.slots:
+            return []
+        return [stored] * len(self.slots) if type(stored) is str else list(stored[1:])
 
     def to_json(self) -> dict[str, Any]:
         """The frame as saved once per file (`content` is null; so are varying `args`, and
@@ -186,10 +193,10 @@ class ChunkFrame:
         if not self.slots:
             values[self._content_at] = stored
             return [dict(zip(self.keys, values, strict=True)), self.metadata]
-        values[self._content_at] = stored[0]
+        values[self._content_at] = self.content(stored)
         for position in {position for position, _ in self.slots}:
             values[position] = [dict(call) for call in values[position]]
-        for (position, i), args in zip(self.slots, stored[1:], strict=True):
+        for (position, i), args in zip(self.slots, self.args(stored), strict=True):
             values[position][i]["args"] = args
         return [dict(zip(self.keys, values, strict=True)), self.metadata]
 

@@ -247,7 +247,10 @@ def test_tool_call_values_that_only_compare_equal_start_a_new_frame() -> None:
 
 def test_save_and_load_round_trip_tool_call_chunks(tmp_path: Path) -> None:
     parts = [_token_part(0)] + [_call_part(i) for i in range(1, 20)]
+    for i in (5, 6):  # text with the piece: kept as (content, *args)
+        parts[i]["data"][0]["content"] = f"text {i}"
     run = _ingest(parts)
+    assert run.events[5].frame is run.events[7].frame
     run.save(tmp_path / "calls.jsonl")
     loaded = lg_widgets.load(tmp_path / "calls.jsonl")
     assert all(e.compacted for e in loaded.events)
