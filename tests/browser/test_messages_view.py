@@ -35,7 +35,9 @@ def agent_cell(configurable: dict) -> str:
 async def test_a_tool_card_names_its_tool_while_arguments_stream_then_shows_the_result(
     open_notebook,
 ):
-    notebook = await open_notebook([agent_cell({"delay": 0.15, "city": EVIL}), RESULT_CELL])
+    # ~0.3 s a chunk: the first call's ~16 argument pieces take ~5 s, long enough to see them
+    # streaming even when the machine is busy
+    notebook = await open_notebook([agent_cell({"delay": 0.3, "city": EVIL}), RESULT_CELL])
     await notebook.run_all()
     view = notebook.view()
     first = view.get_by_test_id("tool-card").first
@@ -43,7 +45,7 @@ async def test_a_tool_card_names_its_tool_while_arguments_stream_then_shows_the_
     await expect(first.get_by_test_id("tool-name")).to_have_text("get_weather", timeout=30_000)
     assert await first.get_attribute("data-state") == "pending"
     partial = await first.get_by_test_id("tool-args").text_content()
-    assert partial is not None and '"city"' not in partial.replace(" ", "")[-8:]
+    assert partial is not None and not partial.rstrip().endswith("}")  # still streaming
     await notebook.screenshot("tool_card_streaming")
 
     result = await notebook.result()
