@@ -32,6 +32,14 @@ def server() -> Iterator[lg_widgets.EmbeddedServer]:
             os.environ.pop(TOKEN_ENV, None)
 
 
+@pytest.fixture(autouse=True)
+def _server_is_the_default(request: pytest.FixtureRequest) -> None:
+    """A test that uses the session's server gets it as the default connection again: a test
+    before it may have connected elsewhere or disconnected (the fault suite does both)."""
+    if "server" in request.fixturenames:
+        lg_widgets.connect(request.getfixturevalue("server"))
+
+
 @contextmanager
 def started_kernel(server_url: str) -> Iterator[tuple[KernelManager, BlockingKernelClient]]:
     """A real ipykernel whose default LangGraph server is `server_url`."""
