@@ -18,6 +18,7 @@ export function headerPanel(ctx: Context): HeaderPanel {
   const ids = h("span", { class: "lgw-ids" });
   const elapsed = h("span", { class: "lgw-elapsed", testid: "elapsed" });
   const counts = h("span", { class: "lgw-counts", testid: "counts" });
+  const reconnects = h("span", { class: "lgw-muted", testid: "reconnects", hidden: true });
   const cancel = h("button", { class: "lgw-button", testid: "cancel", type: "button" }, "Cancel");
   const error = h("div", { class: "lgw-error", testid: "error", hidden: true });
   const interrupts = h("div", { class: "lgw-interrupts", testid: "interrupts", hidden: true });
@@ -40,6 +41,7 @@ export function headerPanel(ctx: Context): HeaderPanel {
       ids,
       elapsed,
       counts,
+      reconnects,
       h("span", { class: "lgw-spacer" }),
       ctx.readOnly ? h("span", { class: "lgw-muted", testid: "read-only" }, "saved copy (read-only)") : null,
       cancel,
@@ -62,6 +64,9 @@ export function headerPanel(ctx: Context): HeaderPanel {
         ? `reconnecting (attempt ${header.reconnect_attempt})`
         : status;
     badge.dataset.status = status;
+    // a break resumed within one flush never shows as "reconnecting": the count says it happened
+    reconnects.hidden = !header.reconnects;
+    reconnects.textContent = header.reconnects ? `reconnected ×${header.reconnects}` : "";
     title.textContent = header.assistant_id ?? "run";
     const idKey = `${header.thread_id}|${header.run_id}`;
     if (idKey !== shownIds) {

@@ -26,6 +26,7 @@ export interface Header {
   live: boolean;
   warnings: string[];
   reconnect_attempt: number | null;
+  reconnects: number;
 }
 
 export type MessageRole = "human" | "ai" | "tool" | "system" | "other";

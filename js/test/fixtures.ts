@@ -13,6 +13,7 @@ export const header = (over: Partial<Header> = {}): Header => ({
   live: true,
   warnings: [],
   reconnect_attempt: null,
+  reconnects: 0,
   ...over,
 });
 

@@ -184,8 +184,12 @@ describe("RunView front end", () => {
     expect(badge()?.textContent).toBe("reconnecting (attempt 3)");
     expect(badge()?.dataset.status).toBe("reconnecting");
     expect(el.querySelector<HTMLElement>('[data-testid="cancel"]')?.hidden).toBe(false);
-    model.custom(delta(2, { header: header({ status: "running" }) }));
+    const count = () => el.querySelector<HTMLElement>('[data-testid="reconnects"]');
+    expect(count()?.hidden).toBe(true);
+    model.custom(delta(2, { header: header({ status: "running", reconnects: 1 }) }));
     expect(badge()?.textContent).toBe("running");
+    expect(count()?.hidden).toBe(false);
+    expect(count()?.textContent).toBe("reconnected ×1");
   });
 
   it("pages the event log from the kernel and opens a payload as JSON", async () => {

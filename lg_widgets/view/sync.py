@@ -108,6 +108,8 @@ class RunSync:
             # e.g. a failed server-side cancel or a view listener that raised: shown, not lost
             "warnings": list(run.warnings),
             "reconnect_attempt": run.reconnect_attempt,
+            # a break resumed within one flush never shows as "reconnecting": the count stays
+            "reconnects": len(run.reconnects),
         }
 
     def _new_rows(self) -> list[TimelineRow]:

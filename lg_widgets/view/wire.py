@@ -56,6 +56,7 @@ class Header(TypedDict):
     live: bool
     warnings: list[str]
     reconnect_attempt: int | None  # while "reconnecting": the attempt under way
+    reconnects: int  # breaks of the stream so far (each resumed or ended the run)
 
 
 MessageRole = Literal["human", "ai", "tool", "system", "other"]

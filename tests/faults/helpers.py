@@ -97,14 +97,6 @@ class Recorder:
         self.messages.append(content)
 
     @property
-    def statuses(self) -> list[str]:
-        return [
-            m["header"]["status"]
-            for m in self.messages
-            if m.get("type") == "delta" and "header" in m
-        ]
-
-    @property
     def headers(self) -> list[dict[str, Any]]:
         return [m["header"] for m in self.messages if m.get("type") == "delta" and "header" in m]
 

@@ -41,7 +41,9 @@ async def test_cuts_are_resumed_with_nothing_lost_or_duplicated(proxy: FaultProx
     assert sum(r.duplicates for r in run.reconnects) > 0  # replays overlapped: skipped
     assert identities(run) == await replayed(run, fault_server)  # every event, once, in order
     assert run.values["count"] == PACED["steps"] and run.warnings == []
-    assert "reconnecting" in recorder.statuses and view.snapshot["header"]["status"] == "success"
+    # a resume may take less than one flush, so the view is held to the count, not the status
+    assert [h["reconnects"] for h in recorder.headers][-1] == 4
+    assert view.snapshot["header"]["status"] == "success"
     assert loop.worst < 0.5
 
 
