@@ -586,6 +586,13 @@ class RunTask:
                     client.threads.get_state(run.thread_id),  # type: ignore[arg-type]
                     _SERVER_QUESTION_S,
                 )
+        if outcome.on_thread and run.state.timeline.rows and not run.state.timeline.checkpoints:
+            with contextlib.suppress(Exception):
+                history = await asyncio.wait_for(
+                    transport.run_checkpoints(client, run.thread_id, run.run_id),  # type: ignore[arg-type]
+                    _SERVER_QUESTION_S,
+                )
+                run.state.timeline.match_history(history, run.run_id)  # type: ignore[arg-type]
         run.finish(settle(outcome, server_status, thread_state))
 
     async def _server_status(self, client: LangGraphClient) -> str | None:
