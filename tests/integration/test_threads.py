@@ -12,7 +12,7 @@ import pytest
 
 import lg_widgets
 from lg_widgets.defaults import current_connection
-from lg_widgets.threads import not_a_root_checkpoint, subgraph_checkpoint
+from lg_widgets.threads import not_a_root_checkpoint, subgraph_checkpoint, travel_refusal
 
 pytestmark = pytest.mark.integration
 
@@ -251,6 +251,9 @@ async def test_subgraph_checkpoints_are_refused_with_a_sentence(server):
     inner = next(
         (cid, ns) for cid, ns in run.state.timeline.checkpoints.items() if ns.startswith("node_2")
     )
+    root = run.timeline.query("namespace == ''")["checkpoint_id"].dropna().iloc[0]
+    assert travel_refusal(run, root, "fork") is None
+    assert travel_refusal(run, inner[0], "replay") == str(subgraph_checkpoint(*inner))
     before = len(lg_widgets.runs())
     with pytest.raises(lg_widgets.LgWidgetsError) as refused:
         run.fork(inner[0], values={"bar": "edited"})
