@@ -41,6 +41,7 @@ const row = (i: number, over: Partial<TimelineRow> = {}): TimelineRow => ({
   step: i,
   changed: ["topic"],
   preview: `topic='t${i}'`,
+  checkpoint_id: null,
   ...over,
 });
 
