@@ -23,7 +23,7 @@ import pandas as pd
 from langgraph_sdk.client import LangGraphClient
 
 from lg_widgets import transport
-from lg_widgets.connection import Connection
+from lg_widgets.connection import copy_client
 from lg_widgets.defaults import current_connection
 from lg_widgets.errors import LgWidgetsError
 from lg_widgets.interrupts import DECISIONS, INBOX_TYPES, InterruptInfo, answer
@@ -325,19 +325,21 @@ Run.register_threads(_Hooks())
 
 
 # ---- history and state --------------------------------------------------------------------------
-def _connection(client: LangGraphClient | None, url: str | None, key: str | None) -> Connection:
-    """A client given is used for its URL and headers (its own pool belongs to its loop)."""
-    if client is not None:
-        http = client.http.client
-        return Connection(str(http.base_url).rstrip("/"), headers=dict(http.headers))
-    return current_connection(url, api_key_env=key)
+def _client_factory(
+    client: LangGraphClient | None, url: str | None, key: str | None
+) -> Callable[[], LangGraphClient]:
+    """Where the requests go. A client given is copied: its own HTTP pool belongs to the loop
+    that uses it, and these requests run on the background loop."""
+    if client is None:
+        return current_connection(url, api_key_env=key).client
+    return lambda: copy_client(client)
 
 
-def _call(connection: Connection, work: Callable[[LangGraphClient], Awaitable[T]]) -> T:
+def _call(make_client: Callable[[], LangGraphClient], work: Callable[[Any], Awaitable[T]]) -> T:
     """Run `work` with a fresh client on the background loop and wait for its answer."""
 
     async def call() -> T:
-        client = connection.client()
+        client = make_client()
         try:
             return await work(client)
         finally:
@@ -365,7 +367,7 @@ def history(
         raise ValueError(f"limit must be a positive number of checkpoints, not {limit!r}")
     if page_size < 1:
         raise ValueError(f"page_size must be >= 1, not {page_size!r}")
-    connection = _connection(client, url, api_key_env)
+    make_client = _client_factory(client, url, api_key_env)
 
     async def fetch(sdk: LangGraphClient) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
@@ -379,7 +381,7 @@ def history(
             before = page[-1]["checkpoint"]["checkpoint_id"]
         return found
 
-    return history_frame(_call(connection, fetch))
+    return history_frame(_call(make_client, fetch))
 
 
 def history_frame(checkpoints: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -431,5 +433,5 @@ def thread_state(
 ) -> dict[str, Any]:
     """The thread's state now, or at a checkpoint: `values`, `next`, `tasks`, `checkpoint`,
     `parent_checkpoint`, `metadata`, `interrupts`, `created_at` (as `threads.get_state`)."""
-    connection = _connection(client, url, api_key_env)
-    return _call(connection, lambda sdk: transport.get_state(sdk, thread_id, checkpoint_id))
+    make_client = _client_factory(client, url, api_key_env)
+    return _call(make_client, lambda sdk: transport.get_state(sdk, thread_id, checkpoint_id))

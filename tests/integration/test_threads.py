@@ -162,6 +162,8 @@ async def test_history_pages_through_get_history(server):
     assert set(frame["run_id"]) == {run.run_id, done.run_id}
     assert frame["next"].iloc[0] == ["__start__"] and frame["next"].iloc[-1] == []
     assert any("tools" in w for w in frame["writes"].iloc[-3])  # the tools step wrote
+    given = lg_widgets.history(run.thread_id, client=client)  # its URL and key headers
+    assert given["checkpoint_id"].tolist() == frame["checkpoint_id"].tolist()
     newest = lg_widgets.history(run.thread_id, limit=3, page_size=2)
     assert newest["checkpoint_id"].tolist() == frame["checkpoint_id"].tolist()[-3:]
     middle = frame["checkpoint_id"].iloc[2]
