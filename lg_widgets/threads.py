@@ -27,7 +27,7 @@ from lg_widgets.connection import copy_client
 from lg_widgets.defaults import current_connection
 from lg_widgets.errors import LgWidgetsError
 from lg_widgets.interrupts import DECISIONS, INBOX_TYPES, InterruptInfo, answer
-from lg_widgets.loops import background_loop
+from lg_widgets.loops import background_loop, running_loop
 from lg_widgets.run.model import Run
 from lg_widgets.run.task import start_run
 from lg_widgets.streaming import (
@@ -345,7 +345,13 @@ def _call(make_client: Callable[[], LangGraphClient], work: Callable[[Any], Awai
         finally:
             await client.http.client.aclose()
 
-    return asyncio.run_coroutine_threadsafe(call(), background_loop()).result()
+    loop = background_loop()
+    if running_loop() is loop:  # waiting here would stop the loop that must answer
+        raise LgWidgetsError(
+            "history() and thread_state() wait for the server: call them from a cell or a "
+            "script, not from a run's listener."
+        )
+    return asyncio.run_coroutine_threadsafe(call(), loop).result()
 
 
 def history(
