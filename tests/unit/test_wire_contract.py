@@ -22,6 +22,9 @@ TRANSCRIPTS = ROOT / "tests" / "transcripts"
 WIRE_FIXTURE = ROOT / "js" / "test" / "wire.fixture.json"
 
 RECORDS = [
+    wire.InterruptAction,
+    wire.InterruptInfo,
+    wire.ThreadRun,
     wire.Header,
     wire.Usage,
     wire.ToolCallInfo,
@@ -36,8 +39,13 @@ RECORDS = [
     wire.RowRequest,
     wire.EventsRequest,
     wire.EventRequest,
+    wire.ResumeRequest,
+    wire.ForkRequest,
+    wire.ReplayRequest,
     wire.StateChange,
+    wire.RowActions,
     wire.RowDetail,
+    wire.Continued,
     wire.EventsPage,
     wire.EventDetail,
     wire.ResponseEnvelope,
@@ -57,6 +65,8 @@ LITERALS = {
     "ToolStatus": wire.ToolStatus,
     "NodeStatus": wire.NodeStatus,
     "GraphNodeKind": wire.GraphNodeKind,
+    "InterruptKind": wire.InterruptKind,
+    "DecisionType": wire.DecisionType,
 }
 # what the embedded server answers for the `chat` demo's graph with xray=True
 CHAT_GRAPH = {
