@@ -122,6 +122,8 @@ export interface TimelineRow {
   step: number | null;
   changed: string[];
   preview: string;
+  /** the checkpoint written after this row's step, once known */
+  checkpoint_id: string | null;
 }
 
 export interface TreeNode {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lg_widgets import threads
 from lg_widgets.reducers.timeline import row_values
 from lg_widgets.view.sync import Chain
 from lg_widgets.view.wire import (
@@ -68,6 +69,8 @@ class RunQueries:
             for key, kind in _diff_keys(before, state)
         ]
         checkpoint_id = row.get("checkpoint_id")
+        namespace = (run.state.timeline.checkpoint_ns(checkpoint_id) if checkpoint_id else None)
+        checkpoint_ns = row["namespace"] if namespace is None else namespace
         return jsonable(
             {
                 "index": index,
@@ -78,8 +81,8 @@ class RunQueries:
                 "approximate": approximate,
                 "diff": diff,
                 "checkpoint_id": checkpoint_id,
-                "checkpoint_ns": row["namespace"],
-                "actions": self._actions(run, row, checkpoint_id),
+                "checkpoint_ns": checkpoint_ns,
+                "actions": self._actions(run, checkpoint_id, checkpoint_ns),
             }
         )
 
@@ -95,20 +98,26 @@ class RunQueries:
             return None, {}
         return bases[position] + previous, runs[position].state_at(previous)[0]
 
-    def _actions(self, run: Run, row: dict[str, Any], checkpoint_id: Any) -> RowActions:
+    def _actions(self, run: Run, checkpoint_id: Any, namespace: str) -> RowActions:
         """The Python lines that fork or replay from the row, or why that cannot be done."""
         refused = None
         if run.thread_id is None:
-            refused = "A stateless run (no thread) keeps no checkpoints to fork or replay from."
-        elif row["namespace"]:
             refused = (
-                "This row is inside a subgraph; fork or replay from a row of the parent graph "
-                "(the server re-runs a subgraph only from its parent's checkpoint)."
+                "This run has no thread, so it kept no checkpoint to fork or replay from: "
+                "start it with thread_id='new'."
             )
         elif not isinstance(checkpoint_id, str):
-            refused = "No checkpoint is known for this row (stream the run with a thread)."
+            refused = (
+                "No checkpoint is known for this row: stream with the 'checkpoints' or 'debug' "
+                "mode, or wait for the run's end (rows are matched from the thread's history)."
+            )
+        elif namespace:
+            refused = str(threads.subgraph_checkpoint(checkpoint_id, namespace))
         elif not self.run.done:
-            refused = "The thread is still running; fork or replay once its run has ended."
+            refused = (
+                f"Run {self.run.run_id} is still {self.run.status} on this thread: fork or "
+                "replay once it has ended (or cancel it)."
+            )
         if refused is not None:
             return {"fork": None, "replay": None, "refused": refused}
         return {

@@ -185,7 +185,7 @@ class RunSync:
             "run_id": run.run_id,
             "status": run.status,  # type: ignore[typeddict-item]
             "error": run.error,
-            "interrupts": jsonable(run.interrupts),
+            "interrupts": jsonable(run.interrupt_info),
             "started_at": run.started_at,
             "ended_at": run.ended_at,
             "stream_mode": list(run.stream_mode or []),

@@ -374,13 +374,12 @@ class RunView(anywidget.AnyWidget):
         task.add_done_callback(self._requests.discard)
 
     def _start_next(self, kind: str, content: dict[str, Any]) -> Run:
-        from lg_widgets import threads  # the view's requests only: threads sits below the view
-
         if kind == "resume":
             answers = content.get("answers")
             if not isinstance(answers, dict) or not answers:
                 raise LgWidgetsError("Answer at least one interrupt before resuming.")
-            return threads.resume(self.run, answers)
+            # an interrupt without an id is answered under "": its value is the resume value
+            return self.run.resume(answers[""] if list(answers) == [""] else answers)
         found = self._queries.locate_row(int(content.get("index", -1)))
         if found is None:
             raise LgWidgetsError(f"There is no timeline row {content.get('index')!r} to start from.")
@@ -392,8 +391,8 @@ class RunView(anywidget.AnyWidget):
             values = content.get("values")
             if values is not None and not isinstance(values, dict):
                 raise LgWidgetsError("The state to fork with must be a JSON object (or null).")
-            return threads.fork(run, row["checkpoint_id"], values=values)
-        return threads.replay(run, row["checkpoint_id"])
+            return run.fork(row["checkpoint_id"], values=values)
+        return run.replay(row["checkpoint_id"])
 
     async def _answer_when_created(self, request: Any, run: Run) -> None:
         """Wait (on the run's own notifications) for the server's run id or the run's end."""

@@ -15,6 +15,7 @@ from typing import Any, Literal, TypedDict
 import orjson
 
 from lg_widgets.events import Event, event_node, event_summary_source
+from lg_widgets.interrupts import InterruptAction, InterruptInfo
 from lg_widgets.reducers.graph import GraphModel
 from lg_widgets.reducers.timeline import BASE_COLUMNS, state_column
 
@@ -41,29 +42,8 @@ RunStatus = Literal[
 TreeStatus = Literal["running", "success", "error", "cancelled", "interrupted"]
 NodeStatus = Literal["running", "success", "error", "interrupted", "cancelled"]
 GraphNodeKind = Literal["start", "end", "node"]
-InterruptKind = Literal["hitl", "inbox", "value"]
-DecisionType = Literal["approve", "edit", "reject", "respond"]
-
-
-class InterruptAction(TypedDict):
-    """One action an interrupt asks about (a tool call to review) and the decisions allowed."""
-
-    name: str
-    args: Any
-    description: str | None
-    allowed: list[DecisionType]
-
-
-class InterruptInfo(TypedDict):
-    """A pending interrupt as the view offers it: `kind` says how to answer it ("hitl":
-    LangChain's HumanInTheLoopMiddleware, "inbox": the Agent Inbox schema, "value": any other
-    payload, answered with a text or JSON value)."""
-
-    id: str | None
-    kind: InterruptKind
-    value: Any
-    namespace: list[str]
-    actions: list[InterruptAction]
+InterruptKind = Literal["hitl", "inbox", "value"]  # `interrupts.InterruptInfo.kind`
+DecisionType = Literal["approve", "edit", "reject", "respond"]  # `interrupts.DECISIONS`
 
 
 class ThreadRun(TypedDict):
@@ -138,6 +118,7 @@ class TimelineRow(TypedDict):
     step: int | None
     changed: list[str]
     preview: str
+    checkpoint_id: str | None  # the checkpoint written after this row's step, once known
 
 
 class TreeNode(TypedDict):
@@ -473,6 +454,7 @@ def timeline_row(index: int, row: dict[str, Any], seq_base: int = 0) -> Timeline
         "step": row["step"],
         "changed": [str(k) for k in row["changed"]],
         "preview": preview(", ".join(shown)),
+        "checkpoint_id": row.get("checkpoint_id"),
     }
 
 

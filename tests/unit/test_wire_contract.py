@@ -10,7 +10,7 @@ import typing
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-from lg_widgets import load
+from lg_widgets import interrupts, load
 from lg_widgets.run import Run
 from lg_widgets.view import wire
 from lg_widgets.view.queries import RunQueries
@@ -124,6 +124,11 @@ def test_status_values_are_the_same_in_typescript() -> None:
     unions = ts_string_unions(TYPES_TS.read_text())
     for name, literal in LITERALS.items():
         assert unions.get(name) == set(get_args(literal)), name
+
+
+def test_interrupt_vocabulary_is_the_one_interrupts_reads() -> None:
+    assert set(get_args(wire.InterruptKind)) == set(get_args(interrupts.Kind))
+    assert get_args(wire.DecisionType) == interrupts.DECISIONS
 
 
 def test_the_request_union_lists_every_request() -> None:
