@@ -69,7 +69,7 @@ class RunQueries:
             for key, kind in _diff_keys(before, state)
         ]
         checkpoint_id = row.get("checkpoint_id")
-        namespace = (run.state.timeline.checkpoint_ns(checkpoint_id) if checkpoint_id else None)
+        namespace = run.state.timeline.checkpoint_ns(checkpoint_id) if checkpoint_id else None
         checkpoint_ns = row["namespace"] if namespace is None else namespace
         return jsonable(
             {

@@ -149,6 +149,7 @@ class RunSync:
     def __init__(self, run: Run) -> None:
         self.chain = Chain(run)
         self._seen: dict[str, _Sent] = {}
+        self._inputs: set[str] = set()  # earlier runs' input messages, by their state ids
         self._rows: list[TimelineRow] = []
         self._tree: Any = None
         self._tree_shape: Any = None
@@ -173,6 +174,7 @@ class RunSync:
         """Go on with `run` (the next run on the thread). Call it after the last delta of the
         run before: what that run has and was not sent yet is read from it no more."""
         self._new_rows()  # rows are numbered by what the front end has: none may be left out
+        self._inputs |= self.run.state.messages.input_ids
         self.chain.append(run)
         self._activity_version = -1  # a new run: its activity is diffed against what was sent
 
@@ -203,10 +205,7 @@ class RunSync:
         base, seq_base = chain.row_bases[-1], chain.event_bases[-1]
         rows = self.run.state.timeline.rows
         start = len(self._rows) - base
-        fresh = [
-            timeline_row(base + i, row, seq_base)
-            for i, row in enumerate(rows[start:], start)
-        ]
+        fresh = [timeline_row(base + i, row, seq_base) for i, row in enumerate(rows[start:], start)]
         self._rows.extend(fresh)
         return fresh
 
@@ -223,16 +222,20 @@ class RunSync:
             for message in self.run.streamed_messages:
                 self._message(message, position, True, changes)
             return changes
-        self._seen = {}
+        self._seen, self._inputs = {}, set()
         for position, run in enumerate(self.chain.runs):
             for message in run.streamed_messages:
                 self._message(message, position, False, changes)
+            if position < len(self.chain.runs) - 1:
+                self._inputs |= run.state.messages.input_ids
         return changes
 
     def _message(
         self, message: StreamedMessage, position: int, only_new: bool, changes: _MessageChanges
     ) -> None:
         wire_id = message.id
+        if message.id in self._inputs and message.source == "state":
+            return  # an earlier run's input, shown then as `input-<i>`
         seen = self._seen.get(wire_id)
         if seen is not None and seen.run < position:
             if message.source == "state":

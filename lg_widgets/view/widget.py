@@ -237,8 +237,9 @@ class RunView(anywidget.AnyWidget):
         replay, a run started elsewhere): what the view shows stays, and its messages and
         timeline go on with the new run's. While the run followed now has not ended, the new
         one waits its turn, so that the last delta of each run is sent before the next."""
-        if run is self.run or run in self._waiting:
-            return
+        shown = [*self._sync.chain.runs, *self._waiting]
+        if any(r is run or (run.run_id is not None and r.run_id == run.run_id) for r in shown):
+            return  # already shown (a follower and a resume from the view meet here)
         self._waiting.append(run)
         if self.run.ended_at is not None:
             self._advance()
@@ -380,11 +381,13 @@ class RunView(anywidget.AnyWidget):
                 raise LgWidgetsError("Answer at least one interrupt before resuming.")
             # an interrupt without an id is answered under "": its value is the resume value
             return self.run.resume(answers[""] if list(answers) == [""] else answers)
-        found = self._queries.locate_row(int(content.get("index", -1)))
+        index = content.get("index")
+        found = self._queries.locate_row(index) if isinstance(index, int) else None
         if found is None:
-            raise LgWidgetsError(f"There is no timeline row {content.get('index')!r} to start from.")
+            raise LgWidgetsError(f"There is no timeline row {index!r} to start from.")
         run, _local, row = found
-        refused = self._queries.row_detail(int(content["index"]))["actions"]["refused"]  # type: ignore[index]
+        detail = self._queries.row_detail(index)  # type: ignore[arg-type]
+        refused = detail["actions"]["refused"]  # type: ignore[typeddict-item]
         if refused is not None:
             raise LgWidgetsError(refused)
         if kind == "fork":

@@ -15,7 +15,7 @@ from typing import Any, Literal, TypedDict
 import orjson
 
 from lg_widgets.events import Event, event_node, event_summary_source
-from lg_widgets.interrupts import InterruptAction, InterruptInfo
+from lg_widgets.interrupts import InterruptAction, InterruptInfo  # noqa: F401 - wire records
 from lg_widgets.reducers.graph import GraphModel
 from lg_widgets.reducers.timeline import BASE_COLUMNS, state_column
 
