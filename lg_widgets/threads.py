@@ -84,6 +84,14 @@ def subgraph_checkpoint(checkpoint_id: str, namespace: str) -> LgWidgetsError:
     )
 
 
+def not_a_root_checkpoint(checkpoint_id: str, thread_id: str) -> LgWidgetsError:
+    return LgWidgetsError(
+        f"Checkpoint {checkpoint_id} is not one of the parent graph's checkpoints on thread "
+        f"{thread_id} (a subgraph's, or another thread's): pick one from "
+        "lg_widgets.history(thread_id)."
+    )
+
+
 # ---- resume -------------------------------------------------------------------------------------
 def resume(run: Run, value: Any = None, **kwargs: Any) -> Run:
     """Answer the run's pending interrupts (see `Run.resume`) and stream the next run."""
@@ -201,19 +209,28 @@ def replay(run: Run, checkpoint_id: str, **kwargs: Any) -> Run:
     return _next_run(run, "replay", prepare=prepare, **kwargs)
 
 
-def _check_travel(run: Run, checkpoint_id: str, action: str) -> None:
+def travel_refusal(run: Run, checkpoint_id: str | None, action: str) -> str | None:
+    """Why `run.fork`/`run.replay` (`action`) from this checkpoint would be refused before
+    anything is sent, as one sentence; None when it can be tried (the view shows the same)."""
     if run.thread_id is None:
-        raise _stateless(action)
+        return str(_stateless(action))
     if not isinstance(checkpoint_id, str) or not checkpoint_id:
-        raise LgWidgetsError(
+        return (
             f"{action} needs a checkpoint id: a row's checkpoint_id in run.timeline, or "
             "lg_widgets.history(thread_id).checkpoint_id."
         )
     if not run.done:
-        raise _still_going(run, action)
+        return str(_still_going(run, action))
     namespace = run.state.timeline.checkpoint_ns(checkpoint_id)
     if namespace:
-        raise subgraph_checkpoint(checkpoint_id, namespace)
+        return str(subgraph_checkpoint(checkpoint_id, namespace))
+    return None
+
+
+def _check_travel(run: Run, checkpoint_id: str, action: str) -> None:
+    refusal = travel_refusal(run, checkpoint_id, action)
+    if refusal is not None:
+        raise LgWidgetsError(refusal)
 
 
 async def _wait_idle(client: LangGraphClient, thread_id: str, checkpoint_id: str) -> None:
@@ -229,10 +246,11 @@ async def _wait_idle(client: LangGraphClient, thread_id: str, checkpoint_id: str
                 f"Thread {thread_id} is still busy with run {active['run_id']} after "
                 f"{IDLE_TIMEOUT_S:.0f} s: wait for it to end (or cancel it), then try again."
             ) from None
+    # The server looks the id up among the parent graph's checkpoints only: a subgraph's (or
+    # another thread's) comes back as an empty state without metadata.
     state = await transport.get_state(client, thread_id, checkpoint_id)
-    namespace = (state.get("checkpoint") or {}).get("checkpoint_ns") or ""
-    if namespace:
-        raise subgraph_checkpoint(checkpoint_id, namespace)
+    if not state.get("metadata"):
+        raise not_a_root_checkpoint(checkpoint_id, thread_id)
 
 
 # ---- the next run -------------------------------------------------------------------------------
