@@ -35,11 +35,14 @@ async def answered(view: Any, recorder: Recorder, request: dict[str, Any]) -> di
 
 
 def sent_rows(view: Any, recorder: Recorder, first: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every row the front end received: the first snapshot's, then the deltas' in order."""
-    rows = list(first)
+    """Every row the front end received: the first snapshot's, then the deltas' in order, with
+    the checkpoints rows got after they were sent."""
+    rows = [dict(r) for r in first]
     for message in recorder.messages:
         if message.get("type") == "delta":
-            rows.extend(message.get("rows", []))
+            rows.extend(dict(r) for r in message.get("rows", []))
+            for index, checkpoint_id in message.get("checkpoints", {}).items():
+                rows[int(index)]["checkpoint_id"] = checkpoint_id
     return rows
 
 
