@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import contextvars
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -212,13 +213,18 @@ class Follower:
         if run is None:
             run = self._join(run_id, record)
         self._runs.append(run)
+        # sent for the kernel's current request, not the cell that started following (whose
+        # messages headless executors drop once it has finished): an empty context
+        contextvars.Context().run(self._show, run)
+        self._changed.set()
+
+    def _show(self, run: Run) -> None:
         if self._view is None:
             self._view = run.view(**self._view_options)
             if self._box is not None:
                 self._box.children = (self._view,)
         else:
             self._view.continue_with(run)
-        self._changed.set()
 
     def _join(self, run_id: str, record: dict[str, Any]) -> Run:
         """Join the run (replayed from its first event when it keeps its events)."""
