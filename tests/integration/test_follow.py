@@ -131,3 +131,22 @@ async def test_follow_an_unknown_thread_stops_with_a_sentence(server):
     with pytest.raises(lg_widgets.LgWidgetsError, match="does not exist"):
         await follower.wait_for_run(0, timeout=30)
     assert not follower.running
+
+
+async def test_stop_leaves_a_joined_run_going_on_the_server(server):
+    client = server.client()
+    thread = (await client.threads.create())["thread_id"]
+    follower = lg_widgets.follow(thread)
+    created = await client.runs.create(thread, "slow", input={"topic": "z"}, stream_resumable=True)
+    try:
+        joined = await follower.wait_for_run(0, timeout=30)
+        assert joined.run_id == created["run_id"] and joined.origin == "follow"
+        await until(joined, lambda r: r.event_count > 0, 30, "the joined run streams")
+        await follower.stop()
+        assert joined.done and joined.status == "cancelled"
+        assert "goes on on the server" in joined.warnings[-1]
+        assert (await client.runs.get(thread, created["run_id"]))["status"] == "running"
+    finally:
+        await follower.stop()
+        await client.runs.cancel(thread, created["run_id"], wait=True)
+        await client.http.client.aclose()
