@@ -72,6 +72,7 @@ describe("RunStore", () => {
             step: 1,
             changed: ["k"],
             preview: "k=1",
+            checkpoint_id: null,
           },
         ],
       }),
