@@ -38,7 +38,7 @@ export interface InterruptInfo {
 
 // one run of the view's thread chain (oldest first); `origin` says how it started
 export interface ThreadRun {
-  run_id: string;
+  run_id: string | null;
   status: RunStatus;
   origin: string;
   started_at: number;
@@ -318,7 +318,7 @@ export interface EventDetail extends EventRow {
 // a resume / fork / replay started the next run on the thread; the view continues with it
 export interface Continued {
   ok: true;
-  run_id: string;
+  run_id: string | null;
 }
 
 export interface RequestError {
