@@ -9,6 +9,9 @@ Public API::
     load()       rebuild a saved Run offline
     compare()    align two runs step by step and say what differs -> Comparison
     runs()       every run of this process, in start order
+    history()    a thread's checkpoints as a DataFrame (oldest first)
+    thread_state()  a thread's state now or at a checkpoint
+    run.resume() / run.fork() / run.replay()   the thread goes on: answer interrupts, time travel
     RunView      the live widget of a run (`run.view()`; displaying a run shows it)
     graph()      an assistant's graph drawn without a run (a GraphView)
 
@@ -32,6 +35,7 @@ from lg_widgets.run.registry import runs
 from lg_widgets.server import EmbeddedServer
 from lg_widgets.storage import load_run as load
 from lg_widgets.streaming import join, stream
+from lg_widgets.threads import history, thread_state
 from lg_widgets.view import display as _display  # noqa: F401 - registers how runs display
 
 __version__ = "0.1.0"
@@ -96,9 +100,11 @@ __all__ = [
     "current_connection",
     "disconnect",
     "graph",
+    "history",
     "join",
     "load",
     "runs",
     "serve",
     "stream",
+    "thread_state",
 ]

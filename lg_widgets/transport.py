@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +42,9 @@ class StreamRequest:
     sdk_kwargs: dict[str, Any] = field(default_factory=dict)
     reconnect_timeout: float = 30.0  # seconds of reconnect attempts before giving up
     heartbeat_timeout: float | None = 20.0  # seconds without a byte: the connection is dead
+    # awaited by the run's task before it streams (a fork writes its values here); what it
+    # raises becomes the run's error
+    prepare: Callable[[LangGraphClient, StreamRequest], Awaitable[None]] | None = None
 
     @property
     def resumable(self) -> bool | None:
@@ -188,6 +191,53 @@ async def run_assistant(client: LangGraphClient, thread_id: str, run_id: str) ->
     """The assistant a run belongs to (a joined run may not say)."""
     found: Any = await client.runs.get(thread_id, run_id)
     return found.get("assistant_id")
+
+
+# ---- threads: history, state, waiting for idle --------------------------------------------------
+async def history_page(
+    client: LangGraphClient, thread_id: str, limit: int, before: str | None
+) -> list[dict[str, Any]]:
+    """One page of a thread's checkpoints, newest first, older than checkpoint `before`."""
+    page: Any = await client.threads.get_history(
+        thread_id,
+        limit=limit,
+        before={"configurable": {"checkpoint_id": before}} if before else None,
+    )
+    return list(page)
+
+
+async def get_state(
+    client: LangGraphClient, thread_id: str, checkpoint_id: str | None = None
+) -> dict[str, Any]:
+    """The thread's state now, or at a checkpoint."""
+    found: Any = await client.threads.get_state(thread_id, checkpoint_id=checkpoint_id)
+    return dict(found)
+
+
+async def update_state(
+    client: LangGraphClient,
+    thread_id: str,
+    values: Any,
+    *,
+    as_node: str | None = None,
+    checkpoint_id: str | None = None,
+) -> str | None:
+    """Write `values` at a checkpoint (a new checkpoint branches off it); returns its id."""
+    written: Any = await client.threads.update_state(
+        thread_id, values, as_node=as_node, checkpoint_id=checkpoint_id
+    )
+    return ((written or {}).get("checkpoint") or {}).get("checkpoint_id")
+
+
+async def thread_status(client: LangGraphClient, thread_id: str) -> str | None:
+    """idle, busy, interrupted or error."""
+    found: Any = await client.threads.get(thread_id)
+    return found.get("status")
+
+
+async def wait_for_run(client: LangGraphClient, thread_id: str, run_id: str) -> None:
+    """Until the run has ended (the server answers when it has)."""
+    await client.runs.join(thread_id, run_id)
 
 
 def _is_uuid(value: str) -> bool:

@@ -122,7 +122,7 @@ export interface TimelineRow {
   step: number | null;
   changed: string[];
   preview: string;
-  // the checkpoint written at this row (thread runs), null when unknown
+  /** the checkpoint written after this row's step, once known */
   checkpoint_id: string | null;
 }
 

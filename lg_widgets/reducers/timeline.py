@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from lg_widgets.events import Event
+from lg_widgets.events import Event, checkpoint_info
 
-BASE_COLUMNS = ("seq", "time", "mode", "namespace", "node", "step", "changed")
+BASE_COLUMNS = ("seq", "time", "mode", "namespace", "node", "step", "changed", "checkpoint_id")
 # what `run.timeline` adds to the rows: a state key may not take these names either
 RESERVED_COLUMNS = (*BASE_COLUMNS, "elapsed")
 
@@ -40,11 +40,15 @@ class TimelineReducer:
         self._step: dict[str, int] = {}
         self._nodes_since_values: dict[str, list[str]] = {}
         self._last_row: dict[str, int] = {}
+        self.checkpoints: dict[str, str] = {}  # checkpoint id -> its namespace, as streamed
+        self._unmatched: dict[str, list[int]] = {}  # rows per namespace awaiting a checkpoint
+        self._latest: dict[str, str] = {}  # the newest checkpoint streamed, per namespace
 
     def apply(self, event: Event) -> int:
         """Fold one event; returns how many rows it added."""
         mode, data = event.mode, event.data  # `data` is read once: compact events rebuild it
         if mode in ("debug", "checkpoints"):
+            self._note_checkpoint(event.namespace_str, event)
             self._note_step(event.namespace_str, event)
             return 0
         if mode == "messages":
@@ -86,6 +90,47 @@ class TimelineReducer:
         if isinstance(step, int):
             self._step[namespace] = step + 1 if checkpoint else step
 
+    def _note_checkpoint(self, namespace: str, event: Event) -> None:
+        """A checkpoint of step s is written after the rows of step s: they get its id."""
+        info = checkpoint_info(event)
+        if info is None or not info["id"]:
+            return
+        own = info["namespace"]
+        self.checkpoints[info["id"]] = own if own is not None else namespace
+        self._latest[namespace] = info["id"]
+        waiting = self._unmatched.get(namespace)
+        if not waiting:
+            return
+        step = info["step"]
+        keep = []
+        for index in waiting:
+            row_step = self.rows[index]["step"]
+            if row_step == step:
+                self.rows[index]["checkpoint_id"] = info["id"]
+            elif row_step is None or not isinstance(step, int) or row_step > step:
+                keep.append(index)
+        self._unmatched[namespace] = keep
+
+    def match_checkpoints(self, checkpoints: list[tuple[str, str, int | None]]) -> int:
+        """Rows still without a checkpoint get one from the thread's history after the run:
+        `(checkpoint_id, namespace, step)` of this run's checkpoints, matched by namespace and
+        step; returns how many rows were matched."""
+        by_key = {(ns, step): cid for cid, ns, step in checkpoints if step is not None}
+        for cid, ns, _ in checkpoints:
+            self.checkpoints.setdefault(cid, ns)
+        matched = 0
+        for row in self.rows:
+            if row["checkpoint_id"] is None and row["step"] is not None:
+                found = by_key.get((row["namespace"], row["step"]))
+                if found is not None:
+                    row["checkpoint_id"] = found
+                    matched += 1
+        return matched
+
+    def checkpoint_ns(self, checkpoint_id: str) -> str | None:
+        """The namespace of a checkpoint this run streamed or matched (None: not known)."""
+        return self.checkpoints.get(checkpoint_id)
+
     def _add_row(
         self,
         event: Event,
@@ -102,12 +147,17 @@ class TimelineReducer:
             "node": node,
             "step": self._step.get(namespace),
             "changed": changed,
+            "checkpoint_id": None,
         }
         for key, value in values.items():
             column = state_column(key)
             self.state_keys.setdefault(column, None)
             row[column] = value
         self._last_row[namespace] = len(self.rows)
+        if "__interrupt__" in values:  # no checkpoint follows: the state stays at the last one
+            row["checkpoint_id"] = self._latest.get(namespace)
+        else:
+            self._unmatched.setdefault(namespace, []).append(len(self.rows))
         self.rows.append(row)
 
     def root_values(self) -> dict[str, Any] | None:

@@ -24,6 +24,7 @@ import httpx
 from langgraph_sdk.errors import InternalServerError, NotFoundError, RateLimitError
 
 from lg_widgets import transport
+from lg_widgets.errors import LgWidgetsError
 from lg_widgets.events import part_identity, stateless_thread_id
 from lg_widgets.failures import describe_failure, describe_graph_failure
 from lg_widgets.loops import loop_for_new_run, running_loop
@@ -237,6 +238,8 @@ class RunTask:
                 run.identify(thread_id=request.thread_id)
             if request.kind == "join" and request.run_id is None:
                 await self._find_active_run(client)
+            if request.prepare is not None:
+                await request.prepare(client, request)
             server_status = await self._stream(client)
         except asyncio.CancelledError:
             cancelled = True
@@ -244,7 +247,7 @@ class RunTask:
                 self._cancel_requested = True
                 with contextlib.suppress(BaseException):
                     await asyncio.wait_for(self._cancel_on_server(), 3)
-        except _Ended as ended:
+        except (_Ended, LgWidgetsError) as ended:  # a sentence already
             failure = str(ended)
         except Exception as exc:  # noqa: BLE001 - every failure becomes run.error
             failure = self._describe(exc)

@@ -105,6 +105,7 @@ class TimelineRow(TypedDict):
     step: int | None
     changed: list[str]
     preview: str
+    checkpoint_id: str | None  # the checkpoint written after this row's step, once known
 
 
 class TreeNode(TypedDict):
@@ -386,6 +387,7 @@ def timeline_row(index: int, row: dict[str, Any]) -> TimelineRow:
         "step": row["step"],
         "changed": [str(k) for k in row["changed"]],
         "preview": preview(", ".join(shown)),
+        "checkpoint_id": row.get("checkpoint_id"),
     }
 
 
