@@ -12,6 +12,7 @@ Public API::
     history()    a thread's checkpoints as a DataFrame (oldest first)
     thread_state()  a thread's state now or at a checkpoint
     run.resume() / run.fork() / run.replay()   the thread goes on: answer interrupts, time travel
+    follow()     every run on a thread as it happens, in one view -> Follower
     RunView      the live widget of a run (`run.view()`; displaying a run shows it)
     graph()      an assistant's graph drawn without a run (a GraphView)
 
@@ -30,6 +31,7 @@ from lg_widgets.errors import (
     ServerStartError,
 )
 from lg_widgets.events import Event
+from lg_widgets.following import Follower, follow
 from lg_widgets.run import Run
 from lg_widgets.run.registry import runs
 from lg_widgets.server import EmbeddedServer
@@ -88,6 +90,7 @@ __all__ = [
     "Connection",
     "EmbeddedServer",
     "Event",
+    "Follower",
     "GraphView",
     "LgWidgetsError",
     "MissingServerExtra",
@@ -99,6 +102,7 @@ __all__ = [
     "connect",
     "current_connection",
     "disconnect",
+    "follow",
     "graph",
     "history",
     "join",

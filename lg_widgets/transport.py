@@ -142,6 +142,40 @@ def watch(client: LangGraphClient, settings: StreamWatch) -> None:
     _watch.set(settings)
 
 
+# ---- following a thread ----------------------------------------------------------------------
+
+LIFECYCLE_PARAMS = {"stream_modes": "lifecycle"}
+
+
+async def thread_lifecycle(
+    client: LangGraphClient, thread_id: str, last_event_id: str | None = None
+) -> AsyncIterator[Any]:
+    """The thread-level stream narrowed to its runs' starts and ends: per run a `metadata`
+    part `{run_id, attempt}` when it starts and `{status: "run_done", run_id}` when it ends.
+
+    The SDK names the query parameter `stream_mode`, which this server ignores (it reads
+    `stream_modes`, and would send every event of every run); the right name goes in `params`,
+    beside the SDK's own. The stream never ends by itself; every part has an id to resume from.
+    """
+    return await client.threads.join_stream(
+        thread_id, last_event_id=last_event_id, params=LIFECYCLE_PARAMS
+    )
+
+
+def run_started(part: Any) -> str | None:
+    """The run id of a lifecycle part that says a run started, else None."""
+    event, data = getattr(part, "event", None), getattr(part, "data", None)
+    if event != "metadata" or not isinstance(data, dict) or "status" in data:
+        return None
+    run_id = data.get("run_id")
+    return run_id if isinstance(run_id, str) else None
+
+
+async def run_record(client: LangGraphClient, thread_id: str, run_id: str) -> dict[str, Any]:
+    """The server's record of a run (`kwargs` says its modes and whether it is resumable)."""
+    return dict(await client.runs.get(thread_id, run_id))
+
+
 async def active_run(
     client: LangGraphClient, thread_id: str
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:

@@ -30,9 +30,10 @@ from lg_widgets.magics.server_magics import LgServerMagics
 from lg_widgets.run import Run
 from lg_widgets.run.registry import runs
 from lg_widgets.streaming import join, stream
+from lg_widgets.view.sync import PYTHON_ORIGIN
 
 MULTITASK = ("reject", "interrupt", "rollback", "enqueue")
-PYTHON_ORIGIN = "python"
+
 RUNS_COLUMNS = (
     "origin",
     "variable",

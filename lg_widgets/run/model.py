@@ -45,6 +45,8 @@ class Control(Protocol):
 
     def cancel(self) -> None: ...
 
+    def leave(self) -> None: ...
+
     async def wait(self) -> None: ...
 
     def wait_sync(self, timeout: float | None) -> None: ...
@@ -296,6 +298,12 @@ class Run:
         """Cancel the run on the server and stop streaming; returns at once, safe to repeat."""
         if self._control is not None:
             self._control.cancel()
+
+    def leave(self) -> None:
+        """Stop streaming the run but let it go on on the server (a follower that stops
+        watching someone else's run); it ends here as cancelled, with a warning saying so."""
+        if self._control is not None:
+            self._control.leave()
 
     @property
     def done(self) -> bool:

@@ -126,6 +126,7 @@ class RunTask:
         self._client = client
         self._owns_client = client is None
         self._cancel_requested = False
+        self._leaving = False  # stop streaming, leave the server's run alone (`leave`)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._run_created: asyncio.Event | None = None
@@ -170,6 +171,12 @@ class RunTask:
             self._spawn(self._cancel())
         else:
             asyncio.run_coroutine_threadsafe(self._cancel(), self._loop)
+
+    def leave(self) -> None:
+        if self.done or self._loop is None or self._task is None:
+            return
+        self._leaving = True
+        self._loop.call_soon_threadsafe(self._task.cancel)
 
     async def wait(self) -> None:
         task = self._task
@@ -243,7 +250,9 @@ class RunTask:
             server_status = await self._stream(client)
         except asyncio.CancelledError:
             cancelled = True
-            if not self._cancel_requested:  # cancelled from outside: do not orphan the server run
+            if self._leaving:
+                run.warn("Stopped following this run here; it goes on on the server.")
+            elif not self._cancel_requested:  # cancelled from outside: do not orphan the server run
                 self._cancel_requested = True
                 with contextlib.suppress(BaseException):
                     await asyncio.wait_for(self._cancel_on_server(), 3)
