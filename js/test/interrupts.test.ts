@@ -2,6 +2,7 @@
 // timeline row: the exact requests the kernel gets, what is refused before sending, and that
 // everything the server sent stays text.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { shortId } from "../src/dom";
 import widget, { renderStatic } from "../src/index";
 import type { EmbeddedRun, InterruptInfo, RowDetail, Snapshot, TimelineRow } from "../src/types";
 import { FakeModel, header, snapshot, tick } from "./fixtures";
@@ -371,6 +372,15 @@ const detail = (over: Partial<RowDetail> = {}): RowDetail => ({
     refused: null,
   },
   ...over,
+});
+
+describe("short ids", () => {
+  it("show a UUID's random tail: time-ordered ids made together share their head", () => {
+    expect(shortId("01a23559-1b2c-7d3e-8f40-a1b2c3d4e5f6")).toBe("c3d4e5f6");
+    expect(shortId("01a23559-1b2c-7d3e-8f40-0000aaaa1111")).toBe("aaaa1111");
+    expect(shortId("run-abcdefghij")).toBe("run-abcd");
+    expect(shortId(null)).toBe("–");
+  });
 });
 
 describe("time travel from a timeline row", () => {
