@@ -84,6 +84,14 @@ def subgraph_checkpoint(checkpoint_id: str, namespace: str) -> LgWidgetsError:
     )
 
 
+def not_a_root_checkpoint(checkpoint_id: str, thread_id: str) -> LgWidgetsError:
+    return LgWidgetsError(
+        f"Checkpoint {checkpoint_id} is not one of the parent graph's checkpoints on thread "
+        f"{thread_id} (a subgraph's, or another thread's): pick one from "
+        "lg_widgets.history(thread_id)."
+    )
+
+
 # ---- resume -------------------------------------------------------------------------------------
 def resume(run: Run, value: Any = None, **kwargs: Any) -> Run:
     """Answer the run's pending interrupts (see `Run.resume`) and stream the next run."""
@@ -229,10 +237,11 @@ async def _wait_idle(client: LangGraphClient, thread_id: str, checkpoint_id: str
                 f"Thread {thread_id} is still busy with run {active['run_id']} after "
                 f"{IDLE_TIMEOUT_S:.0f} s: wait for it to end (or cancel it), then try again."
             ) from None
+    # The server looks the id up among the parent graph's checkpoints only: a subgraph's (or
+    # another thread's) comes back as an empty state without metadata.
     state = await transport.get_state(client, thread_id, checkpoint_id)
-    namespace = (state.get("checkpoint") or {}).get("checkpoint_ns") or ""
-    if namespace:
-        raise subgraph_checkpoint(checkpoint_id, namespace)
+    if not state.get("metadata"):
+        raise not_a_root_checkpoint(checkpoint_id, thread_id)
 
 
 # ---- the next run -------------------------------------------------------------------------------

@@ -240,6 +240,23 @@ async def history_page(
     return list(page)
 
 
+async def run_checkpoints(
+    client: LangGraphClient, thread_id: str, run_id: str, page: int = 50, pages: int = 10
+) -> list[dict[str, Any]]:
+    """The thread's history, newest first, down to the checkpoint before the run's first (at
+    most `pages` pages): what is needed to tell which checkpoint each of its steps wrote."""
+    found: list[dict[str, Any]] = []
+    before: str | None = None
+    for _ in range(pages):
+        entries = await history_page(client, thread_id, page, before)
+        found.extend(entries)
+        seen = [(e.get("metadata") or {}).get("run_id") == run_id for e in found]
+        if len(entries) < page or (any(seen) and not seen[-1]):
+            break
+        before = entries[-1]["checkpoint"]["checkpoint_id"]
+    return found
+
+
 async def get_state(
     client: LangGraphClient, thread_id: str, checkpoint_id: str | None = None
 ) -> dict[str, Any]:

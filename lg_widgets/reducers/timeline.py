@@ -111,20 +111,62 @@ class TimelineReducer:
                 keep.append(index)
         self._unmatched[namespace] = keep
 
-    def match_checkpoints(self, checkpoints: list[tuple[str, str, int | None]]) -> int:
-        """Rows still without a checkpoint get one from the thread's history after the run:
-        `(checkpoint_id, namespace, step)` of this run's checkpoints, matched by namespace and
-        step; returns how many rows were matched."""
-        by_key = {(ns, step): cid for cid, ns, step in checkpoints if step is not None}
-        for cid, ns, _ in checkpoints:
-            self.checkpoints.setdefault(cid, ns)
-        matched = 0
+    def match_history(self, history: list[dict[str, Any]], run_id: str) -> int:
+        """Root rows get their checkpoint from the thread's history after a run that streamed
+        none (no `checkpoints`/`debug` mode): `history` is `threads.get_history` entries,
+        newest first, covering the run's checkpoints and the one before them. A step's
+        `updates` rows belong to the checkpoint its nodes wrote, a `values` row to the
+        checkpoint of the step that just ended (the first one of a resumed or forked run: the
+        checkpoint it started from). Returns how many rows were matched."""
+        if self.checkpoints:
+            return 0
+        by_id = {e["checkpoint"]["checkpoint_id"]: e for e in history}
+        ours = sorted(
+            (
+                e
+                for e in history
+                if (e.get("metadata") or {}).get("run_id") == run_id
+                and not e["checkpoint"].get("checkpoint_ns")
+                and (e.get("metadata") or {}).get("source") != "input"
+            ),
+            key=lambda e: e["metadata"].get("step") or 0,
+        )
+        if not ours:
+            return 0
+        writers = []
+        for entry in ours:
+            parent = by_id.get((entry.get("parent_checkpoint") or {}).get("checkpoint_id") or "")
+            tasks = (parent or {}).get("tasks") or []
+            writers.append([t.get("name") for t in tasks if t.get("result") is not None])
+        start = (ours[0].get("parent_checkpoint") or {}).get("checkpoint_id")
+        position, left, current, matched = 0, list(writers[0]), None, 0
         for row in self.rows:
-            if row["checkpoint_id"] is None and row["step"] is not None:
-                found = by_key.get((row["namespace"], row["step"]))
-                if found is not None:
-                    row["checkpoint_id"] = found
-                    matched += 1
+            if row["namespace"] != "":
+                continue
+            node = row["node"]
+            found: str | None = None
+            if "__interrupt__" in row or (node and "__interrupt__" in node):
+                found = current or start
+            elif row["mode"] == "updates":
+                while position < len(ours) and node not in left:
+                    position += 1
+                    left = list(writers[position]) if position < len(ours) else []
+                if position < len(ours):
+                    left.remove(node)
+                    found = current = ours[position]["checkpoint"]["checkpoint_id"]
+            elif current is None and node is None and writers[0] != ["__start__"]:
+                found = current = start  # the state a resumed/forked run starts from
+            elif position < len(ours):
+                found = current = ours[position]["checkpoint"]["checkpoint_id"]
+                position += 1
+                left = list(writers[position]) if position < len(ours) else []
+            if found is not None and row["checkpoint_id"] is None:
+                row["checkpoint_id"] = found
+                matched += 1
+        for entry in history:
+            self.checkpoints.setdefault(
+                entry["checkpoint"]["checkpoint_id"], entry["checkpoint"].get("checkpoint_ns") or ""
+            )
         return matched
 
     def checkpoint_ns(self, checkpoint_id: str) -> str | None:

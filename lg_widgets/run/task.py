@@ -595,7 +595,22 @@ class RunTask:
                     client.threads.get_state(run.thread_id),  # type: ignore[arg-type]
                     _SERVER_QUESTION_S,
                 )
+        if outcome.on_thread and failure is None and not cancelled:
+            await self._match_checkpoints(client)
         run.finish(settle(outcome, server_status, thread_state))
+
+    async def _match_checkpoints(self, client: LangGraphClient) -> None:
+        """Timeline rows learn their checkpoint from the thread's history when the stream had
+        no `checkpoints`/`debug` events (a quick question; nothing is lost if unanswered)."""
+        run = self.run
+        timeline = run.state.timeline
+        if not timeline.rows or timeline.checkpoints or not run.thread_id or not run.run_id:
+            return
+        with contextlib.suppress(Exception):
+            history = await asyncio.wait_for(
+                transport.run_checkpoints(client, run.thread_id, run.run_id), _SERVER_QUESTION_S
+            )
+            timeline.match_history(history, run.run_id)
 
     async def _server_status(self, client: LangGraphClient) -> str | None:
         """The server's status of the run; SERVER_RUN_GONE after a rollback; None if unknown."""

@@ -8,7 +8,10 @@ import lg_widgets
 
 pytestmark = pytest.mark.integration
 
-GRAPHS = "agent, chat, custom, error, fanout, interrupt, react, slow, subgraph, tool_loop"
+GRAPHS = (
+    "agent, chat, custom, error, fanout, hitl, hitl_per_call, interrupt, react, slow, subgraph, "
+    "tool_loop"
+)
 
 
 @pytest.fixture()

@@ -140,6 +140,26 @@ def test_resume_plain_word_is_a_string(cell, ns):
     assert ns["done"].values["result"] == "answer was 'yes'"
 
 
+def test_resume_answers_a_review_request(cell, ns):
+    """`--resume` sends its value as Command(resume=...): the middleware's decisions format."""
+    cell(
+        '%%lgstream hitl --wait -o ask\n{"messages": [{"role": "user", "content": '
+        '"What is the weather in Rome, and what is 10 divided by 2?"}]}'
+    )
+    ask = ns["ask"]
+    assert ask.status == "interrupted" and ask.interrupt_info[0]["kind"] == "hitl"
+    decisions = (
+        '{"decisions": [{"type": "edit", "edited_action": {"name": "get_weather", '
+        '"args": {"city": "Oslo"}}}, {"type": "reject"}]}'
+    )
+    cell(f"%lgstream hitl --thread $ask.thread_id --resume '{decisions}' --wait -o done")
+    done = ns["done"]
+    assert done.status == "success", done.error
+    tools = {m["name"]: m["content"] for m in done.values["messages"] if m["type"] == "tool"}
+    assert '"called_with": {"city": "Oslo"}' in tools["get_weather"]
+    assert "rejected" in tools["divide"]
+
+
 def test_resumable_multitask_and_on_disconnect_reach_the_sdk(cell, sdk, ns):
     cell('%%lgstream slow --resumable --wait -o first\n{"topic": "r", "delay": 0.01, "tokens": 2}')
     first = ns["first"]
