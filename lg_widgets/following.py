@@ -146,6 +146,11 @@ class Follower:
         opened = asyncio.Event()
         transport.watch(client, StreamWatch(HEARTBEAT_TIMEOUT_S, on_open=opened.set))
         try:
+            try:
+                await transport.thread_record(client, self.thread_id)
+            except NotFoundError:
+                self.error = f"Thread {self.thread_id} does not exist on {self.connection.url}."
+                return
             while True:
                 opened.clear()
                 catch_up = asyncio.ensure_future(self._join_active_once_open(client, opened))
@@ -157,9 +162,6 @@ class Follower:
                         if run_id is not None:
                             await self._start(client, run_id)
                         backoff = 0.0
-                except NotFoundError:
-                    self.error = f"Thread {self.thread_id} does not exist on {self.connection.url}."
-                    return
                 except (httpx.TransportError, asyncio.TimeoutError):
                     pass  # the connection broke: resume from the last event id
                 finally:
@@ -169,10 +171,10 @@ class Follower:
         except Exception as exc:  # noqa: BLE001 - said in `error`; waiting callers are woken
             self.error = str(exc) or type(exc).__name__
         finally:
-            self._changed.set()
             if self._client is None:
                 with contextlib.suppress(Exception):
                     await client.http.client.aclose()
+            self._changed.set()  # last, with no await after: waiters find the task done
 
     async def _join_active_once_open(self, client: LangGraphClient, opened: asyncio.Event) -> None:
         """Once the stream answers, a run that started before it did (or during a break) is

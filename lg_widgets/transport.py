@@ -162,6 +162,12 @@ async def thread_lifecycle(
     )
 
 
+async def thread_record(client: LangGraphClient, thread_id: str) -> dict[str, Any]:
+    """The server's record of a thread (NotFoundError when there is none: its thread stream
+    would wait forever instead of saying so)."""
+    return dict(await client.threads.get(thread_id))
+
+
 def run_started(part: Any) -> str | None:
     """The run id of a lifecycle part that says a run started, else None."""
     event, data = getattr(part, "event", None), getattr(part, "data", None)
