@@ -194,16 +194,17 @@ export function timelinePanel(ctx: Context): Panel {
     );
     if (refused) box.appendChild(h("div", { class: "lgw-field-error", testid: "refused" }, refused));
     const editable = !ctx.readOnly && !refused;
+    const stateText = JSON.stringify(d.state, null, 2);
     const field = h("textarea", {
       class: "lgw-field lgw-code",
       testid: "fork-values",
-      rows: "8",
+      rows: String(Math.min(8, stateText.split("\n").length)),
       title: "The state at this row: change it and fork to run from here with your values",
     });
-    field.value = JSON.stringify(d.state, null, 2);
+    field.value = stateText;
     field.disabled = !editable;
     const fieldError = h("div", { class: "lgw-field-error", testid: "fork-error", hidden: true });
-    const outcome = h("div", { class: "lgw-muted", testid: "time-travel-status" });
+    const outcome = h("span", { class: "lgw-muted", testid: "time-travel-status" });
     const fork = h(
       "button",
       { class: "lgw-button lgw-primary", type: "button", testid: "fork" },
@@ -270,15 +271,11 @@ export function timelinePanel(ctx: Context): Panel {
       go(ctx.kernel.request({ type: "replay", index: d.index }), "Replaying…", "Replayed"),
     );
 
-    if (!ctx.readOnly)
-      box.append(
-        h("div", { class: "lgw-subtitle" }, "Time travel: run again from this row's checkpoint"),
-        field,
-        fieldError,
-        h("div", { class: "lgw-decisions" }, fork, replay),
-        outcome,
-      );
+    // the buttons and the line first: the detail pane is short, the state field can be long
+    box.prepend(h("div", { class: "lgw-subtitle" }, "Time travel: run again from this row's checkpoint"));
+    if (!ctx.readOnly) box.append(h("div", { class: "lgw-decisions" }, fork, replay, outcome));
     box.appendChild(lines);
+    if (!ctx.readOnly) box.append(field, fieldError);
     return box;
   };
 

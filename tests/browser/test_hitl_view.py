@@ -32,14 +32,19 @@ CHAIN_JS = """async (code) => {
   await future.done;
   return out;
 }"""
+# a tool's result is its JSON, after the middleware's notice when a reviewer edited the call
 CHAIN_CODE = """
 import json
+def tool_result(content):
+    text = content if isinstance(content, str) else "".join(
+        b if isinstance(b, str) else b.get("text", "") for b in content)
+    return json.JSONDecoder().raw_decode(text[text.index('{"called_with"'):])[0]
 for r in view.runs:
     await r
 print(json.dumps({
-    "runs": [[r.status, getattr(r, "origin", None)] for r in view.runs],
+    "runs": [[r.status, r.origin] for r in view.runs],
     "same_thread": len({r.thread_id for r in view.runs}) == 1,
-    "tools": [json.loads(m["content"]) for m in (view.runs[-1].values or {}).get("messages", [])
+    "tools": [tool_result(m["content"]) for m in (view.runs[-1].values or {}).get("messages", [])
               if m.get("type") == "tool"],
 }))
 """
@@ -94,7 +99,9 @@ async def test_approve_in_the_view_continues_the_run_to_success(open_notebook):
 
 async def test_edited_arguments_reach_the_tool_and_invalid_json_is_refused(open_notebook):
     notebook, view = await open_hitl(open_notebook)
-    weather, divide = view.get_by_test_id("interrupt-action").all()[:2]
+    actions = view.get_by_test_id("interrupt-action")
+    await expect(actions).to_have_count(2)
+    weather, divide = actions.nth(0), actions.nth(1)
     await weather.get_by_test_id("decide-edit").click()
     field = weather.get_by_test_id("edit-args")
     await expect(field).to_have_value(json.dumps({"city": "Paris"}, indent=2))
@@ -148,6 +155,7 @@ async def test_a_fork_from_a_middle_row_runs_again_in_the_same_view(open_noteboo
     assert state["topic"] == "ice cream and cats", state
     await field.fill(json.dumps({**state, "topic": "dogs"}, indent=2))
     await expect(fork_line).to_contain_text('values={"topic": "dogs"})')
+    await detail.get_by_test_id("fork").scroll_into_view_if_needed()
     await notebook.screenshot("hitl_5_fork_edit")
     line = await fork_line.text_content()
     await detail.get_by_test_id("fork").click()
@@ -158,6 +166,7 @@ async def test_a_fork_from_a_middle_row_runs_again_in_the_same_view(open_noteboo
     await expect(view.get_by_test_id("status")).to_have_text("success", timeout=60_000)
     await expect(rows.last).to_contain_text("generate_joke")
     await expect(rows.last).to_contain_text("dogs")
+    await expect(detail.get_by_test_id("time-travel-status")).to_contain_text("Forked: run")
     await notebook.screenshot("hitl_6_forked")
 
     out = await notebook.page.evaluate(
