@@ -71,7 +71,9 @@ export function timelinePanel(ctx: Context): Panel {
     replace(layer, ...els);
   };
   const rowElement = (row: TimelineRow, isSelected: boolean): HTMLElement => {
-    const started = ctx.store.header?.started_at ?? row.time;
+    // times from the start of the view's first run: rows of a chain of runs stay in order
+    const header = ctx.store.header;
+    const started = header?.runs?.[0]?.started_at ?? header?.started_at ?? row.time;
     const el = h(
       "div",
       {

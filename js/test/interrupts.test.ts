@@ -374,6 +374,26 @@ const detail = (over: Partial<RowDetail> = {}): RowDetail => ({
   ...over,
 });
 
+describe("the timeline of a chain of runs", () => {
+  it("times rows from the start of the first run", async () => {
+    const runs = [
+      { run_id: "a", status: "success" as const, origin: "python", started_at: 1000 },
+      { run_id: "b", status: "success" as const, origin: "fork", started_at: 1010 },
+    ];
+    mount(
+      snapshot({
+        rows: [row(0), { ...row(1), time: 1012.5 }],
+        header: header({ status: "success", started_at: 1010, run_id: "b", runs, stream_mode: ["updates"] }),
+      }),
+    );
+    await tick();
+    const times = Array.from(el.querySelectorAll('[data-testid="timeline-row"] .lgw-c-time')).map(
+      (t) => t.textContent,
+    );
+    expect(times).toEqual(["+0.00s", "+12.50s"]);
+  });
+});
+
 describe("short ids", () => {
   it("show a UUID's random tail: time-ordered ids made together share their head", () => {
     expect(shortId("01a23559-1b2c-7d3e-8f40-a1b2c3d4e5f6")).toBe("c3d4e5f6");
