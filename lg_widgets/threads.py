@@ -209,19 +209,28 @@ def replay(run: Run, checkpoint_id: str, **kwargs: Any) -> Run:
     return _next_run(run, "replay", prepare=prepare, **kwargs)
 
 
-def _check_travel(run: Run, checkpoint_id: str, action: str) -> None:
+def travel_refusal(run: Run, checkpoint_id: str | None, action: str) -> str | None:
+    """Why `run.fork`/`run.replay` (`action`) from this checkpoint would be refused before
+    anything is sent, as one sentence; None when it can be tried (the view shows the same)."""
     if run.thread_id is None:
-        raise _stateless(action)
+        return str(_stateless(action))
     if not isinstance(checkpoint_id, str) or not checkpoint_id:
-        raise LgWidgetsError(
+        return (
             f"{action} needs a checkpoint id: a row's checkpoint_id in run.timeline, or "
             "lg_widgets.history(thread_id).checkpoint_id."
         )
     if not run.done:
-        raise _still_going(run, action)
+        return str(_still_going(run, action))
     namespace = run.state.timeline.checkpoint_ns(checkpoint_id)
     if namespace:
-        raise subgraph_checkpoint(checkpoint_id, namespace)
+        return str(subgraph_checkpoint(checkpoint_id, namespace))
+    return None
+
+
+def _check_travel(run: Run, checkpoint_id: str, action: str) -> None:
+    refusal = travel_refusal(run, checkpoint_id, action)
+    if refusal is not None:
+        raise LgWidgetsError(refusal)
 
 
 async def _wait_idle(client: LangGraphClient, thread_id: str, checkpoint_id: str) -> None:

@@ -43,6 +43,7 @@ class TimelineReducer:
         self.checkpoints: dict[str, str] = {}  # checkpoint id -> its namespace, as streamed
         self._unmatched: dict[str, list[int]] = {}  # rows per namespace awaiting a checkpoint
         self._latest: dict[str, str] = {}  # the newest checkpoint streamed, per namespace
+        self.matched = False  # rows got their checkpoints from the history, not the stream
 
     def apply(self, event: Event) -> int:
         """Fold one event; returns how many rows it added."""
@@ -167,7 +168,25 @@ class TimelineReducer:
             self.checkpoints.setdefault(
                 entry["checkpoint"]["checkpoint_id"], entry["checkpoint"].get("checkpoint_ns") or ""
             )
+        self.matched = True
         return matched
+
+    def matches(self) -> dict[str, Any] | None:
+        """What `match_history` found, to save beside the event log (which cannot replay it)."""
+        if not self.matched:
+            return None
+        return {
+            "rows": [[i, row["checkpoint_id"]] for i, row in enumerate(self.rows)],
+            "namespaces": dict(self.checkpoints),
+        }
+
+    def restore_matches(self, saved: dict[str, Any]) -> None:
+        """Put back what `matches()` saved (a run loaded from a file)."""
+        for index, checkpoint_id in saved.get("rows") or []:
+            if 0 <= index < len(self.rows) and checkpoint_id is not None:
+                self.rows[index]["checkpoint_id"] = checkpoint_id
+        self.checkpoints.update(saved.get("namespaces") or {})
+        self.matched = True
 
     def checkpoint_ns(self, checkpoint_id: str) -> str | None:
         """The namespace of a checkpoint this run streamed or matched (None: not known)."""

@@ -536,6 +536,7 @@ class Run:
             "reconnects": [r.to_json() for r in self.reconnects],
             "input": self.input,
             "graph": self._graph_source,
+            "checkpoints_matched": self._state.timeline.matches(),
         }
         write_log(path, header, self._events)
 

@@ -12,7 +12,7 @@ import pytest
 
 import lg_widgets
 from lg_widgets.defaults import current_connection
-from lg_widgets.threads import not_a_root_checkpoint, subgraph_checkpoint
+from lg_widgets.threads import not_a_root_checkpoint, subgraph_checkpoint, travel_refusal
 
 pytestmark = pytest.mark.integration
 
@@ -186,6 +186,25 @@ async def test_timeline_rows_know_their_checkpoint(server):
             ("updates", "__interrupt__", 1),
             ("values", "__interrupt__", 1),
         ]  # fmt: skip
+    # a resumed run's first state is the checkpoint it resumed from
+    done = run.resume(["approve", "approve"])
+    await done
+    history = lg_widgets.history(run.thread_id)
+    steps = dict(zip(history["checkpoint_id"], history["step"], strict=True))
+    timeline = done.timeline
+    assert [(n, steps[c]) for n, c in zip(
+        timeline["node"].fillna(""), timeline["checkpoint_id"], strict=True)
+    ] == [
+        ("", 1),
+        ("HumanInTheLoopMiddleware.after_model", 2),
+        ("HumanInTheLoopMiddleware.after_model", 2),
+        ("tools", 3),
+        ("tools", 3),
+        ("tools,tools", 3),
+        ("model", 4),
+        ("model", 4),
+        ("HumanInTheLoopMiddleware.after_model", 5),
+    ]  # fmt: skip
 
 
 async def test_fork_with_changed_values_changes_the_outcome(server):
@@ -232,6 +251,9 @@ async def test_subgraph_checkpoints_are_refused_with_a_sentence(server):
     inner = next(
         (cid, ns) for cid, ns in run.state.timeline.checkpoints.items() if ns.startswith("node_2")
     )
+    root = run.timeline.query("namespace == ''")["checkpoint_id"].dropna().iloc[0]
+    assert travel_refusal(run, root, "fork") is None
+    assert travel_refusal(run, inner[0], "replay") == str(subgraph_checkpoint(*inner))
     before = len(lg_widgets.runs())
     with pytest.raises(lg_widgets.LgWidgetsError) as refused:
         run.fork(inner[0], values={"bar": "edited"})
@@ -249,3 +271,23 @@ async def test_subgraph_checkpoints_are_refused_with_a_sentence(server):
     assert forked.status == "error"
     assert forked.error == str(not_a_root_checkpoint(inner[0], run.thread_id))
     assert lg_widgets.thread_state(run.thread_id)["values"] == state["values"]
+
+
+async def test_replay_waits_for_the_threads_active_run(server):
+    first = lg_widgets.stream(
+        "slow", {"topic": "a", "delay": 0.01, "tokens": 2}, thread_id="new",
+        stream_mode=["values", "checkpoints"],
+    )  # fmt: skip
+    await first
+    assert first.status == "success", first.error
+    start = first.timeline["checkpoint_id"].iloc[0]
+    client = current_connection().client()
+    busy = await client.runs.create(
+        first.thread_id, "slow", input={"topic": "b", "delay": 0.2, "tokens": 4}
+    )
+    # without waiting, the server would reject a second run on the busy thread
+    replayed = first.replay(start, multitask_strategy="reject")
+    await replayed
+    assert replayed.status == "success", replayed.error
+    assert (await client.runs.get(first.thread_id, busy["run_id"]))["status"] == "success"
+    assert replayed.values["topic"] == "a"
