@@ -73,7 +73,8 @@ def graph(
 
 
 def load_ipython_extension(ipython: object) -> None:
-    """`%load_ext lg_widgets`: the magics %%lgstream, %lgjoin, %lgconnect, %lgserve, %lgruns."""
+    """`%load_ext lg_widgets`: the magics %%lgstream, %lgjoin, %lgfollow, %lgconnect, %lgserve,
+    %lgruns."""
     from lg_widgets.magics import load_ipython_extension as load
 
     load(ipython)

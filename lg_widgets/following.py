@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import contextvars
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -82,7 +83,11 @@ class Follower:
         return self._task is not None and not self._task.done()
 
     async def wait_for_run(self, index: int, timeout: float | None = None) -> Run:
-        """The `index`-th run seen (0: the first), once it has started."""
+        """The `index`-th run seen (0: the first), once it has started; from any loop (the
+        follower lives on the notebook's, or on lg_widgets' background loop in a script)."""
+        if self._loop is not None and running_loop() is not self._loop:
+            future = asyncio.run_coroutine_threadsafe(self.wait_for_run(index, timeout), self._loop)
+            return await asyncio.wrap_future(future)
 
         async def reached() -> Run:
             while len(self._runs) <= index:
@@ -99,11 +104,15 @@ class Follower:
 
     def stop(self) -> asyncio.Future[None] | concurrent.futures.Future[None]:
         """Stop following: close the thread's stream and leave the runs being streamed (they go
-        on on the server). Returns at once; await the result to wait until all has closed."""
+        on on the server). Returns at once; await the result (or call its `.result()` outside
+        an event loop) to wait until all has closed."""
         assert self._loop is not None
-        if running_loop() is self._loop:
+        caller = running_loop()
+        if caller is self._loop:
             return asyncio.ensure_future(self._stop())
-        return asyncio.run_coroutine_threadsafe(self._stop(), self._loop)
+        future = asyncio.run_coroutine_threadsafe(self._stop(), self._loop)
+        # awaitable on the caller's loop; from synchronous code, `.result()` waits
+        return asyncio.wrap_future(future, loop=caller) if caller is not None else future
 
     def __repr__(self) -> str:
         state = "following" if self.running else "stopped"
@@ -111,8 +120,14 @@ class Follower:
 
     # ---- display ------------------------------------------------------------------------------
     def _ipython_display_(self) -> None:
+        """In a kernel, the view (in a box, so that it can appear with the first run); a
+        terminal IPython has no front end for widgets and shows the repr."""
+        from IPython import get_ipython
         from IPython.display import display
 
+        if getattr(get_ipython(), "kernel", None) is None:
+            display({"text/plain": repr(self)}, raw=True)
+            return
         display(self._container())
 
     def _container(self) -> Any:
@@ -198,13 +213,18 @@ class Follower:
         if run is None:
             run = self._join(run_id, record)
         self._runs.append(run)
+        # sent for the kernel's current request, not the cell that started following (whose
+        # messages headless executors drop once it has finished): an empty context
+        contextvars.Context().run(self._show, run)
+        self._changed.set()
+
+    def _show(self, run: Run) -> None:
         if self._view is None:
             self._view = run.view(**self._view_options)
             if self._box is not None:
                 self._box.children = (self._view,)
         else:
             self._view.continue_with(run)
-        self._changed.set()
 
     def _join(self, run_id: str, record: dict[str, Any]) -> Run:
         """Join the run (replayed from its first event when it keeps its events)."""

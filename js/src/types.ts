@@ -214,6 +214,8 @@ export interface Delta {
   // message id -> tool-call index (as a string) -> argument text appended since the last delta
   tool_args?: Record<string, Record<string, string>>;
   rows?: TimelineRow[];
+  /** row index -> the checkpoint the row got after it was sent */
+  checkpoints?: Record<string, string>;
   tree?: TreeNode | Record<string, never>;
   counts?: Record<string, number>;
   graph?: GraphInfo;

@@ -44,6 +44,9 @@ class TimelineReducer:
         self._unmatched: dict[str, list[int]] = {}  # rows per namespace awaiting a checkpoint
         self._latest: dict[str, str] = {}  # the newest checkpoint streamed, per namespace
         self.matched = False  # rows got their checkpoints from the history, not the stream
+        # rows that got their checkpoint after they were added, in that order (append-only: a
+        # view sends the ids from where it stopped, O(new) per flush)
+        self.named: list[int] = []
 
     def apply(self, event: Event) -> int:
         """Fold one event; returns how many rows it added."""
@@ -108,6 +111,7 @@ class TimelineReducer:
             row_step = self.rows[index]["step"]
             if row_step == step:
                 self.rows[index]["checkpoint_id"] = info["id"]
+                self.named.append(index)
             elif row_step is None or not isinstance(step, int) or row_step > step:
                 keep.append(index)
         self._unmatched[namespace] = keep
@@ -141,7 +145,7 @@ class TimelineReducer:
             writers.append([t.get("name") for t in tasks if t.get("result") is not None])
         start = (ours[0].get("parent_checkpoint") or {}).get("checkpoint_id")
         position, left, current, matched = 0, list(writers[0]), None, 0
-        for row in self.rows:
+        for index, row in enumerate(self.rows):
             if row["namespace"] != "":
                 continue
             node = row["node"]
@@ -163,6 +167,7 @@ class TimelineReducer:
                 left = list(writers[position]) if position < len(ours) else []
             if found is not None and row["checkpoint_id"] is None:
                 row["checkpoint_id"] = found
+                self.named.append(index)
                 matched += 1
         for entry in history:
             self.checkpoints.setdefault(

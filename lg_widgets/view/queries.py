@@ -82,7 +82,7 @@ class RunQueries:
                 "diff": diff,
                 "checkpoint_id": checkpoint_id,
                 "checkpoint_ns": checkpoint_ns,
-                "actions": self._actions(run, checkpoint_id, checkpoint_ns),
+                "actions": self._actions(run, checkpoint_id),
             }
         )
 
@@ -98,26 +98,12 @@ class RunQueries:
             return None, {}
         return bases[position] + previous, runs[position].state_at(previous)[0]
 
-    def _actions(self, run: Run, checkpoint_id: Any, namespace: str) -> RowActions:
-        """The Python lines that fork or replay from the row, or why that cannot be done."""
-        refused = None
-        if run.thread_id is None:
-            refused = (
-                "This run has no thread, so it kept no checkpoint to fork or replay from: "
-                "start it with thread_id='new'."
-            )
-        elif not isinstance(checkpoint_id, str):
-            refused = (
-                "No checkpoint is known for this row: stream with the 'checkpoints' or 'debug' "
-                "mode, or wait for the run's end (rows are matched from the thread's history)."
-            )
-        elif namespace:
-            refused = str(threads.subgraph_checkpoint(checkpoint_id, namespace))
-        elif not self.run.done:
-            refused = (
-                f"Run {self.run.run_id} is still {self.run.status} on this thread: fork or "
-                "replay once it has ended (or cancel it)."
-            )
+    def _actions(self, run: Run, checkpoint_id: Any) -> RowActions:
+        """The Python lines that fork or replay from the row, or the sentence `run.fork` /
+        `run.replay` would refuse it with (the thread's run shown now must have ended too)."""
+        refused = threads.travel_refusal(run, checkpoint_id, "fork or replay")
+        if refused is None and self.run is not run:
+            refused = threads.travel_refusal(self.run, checkpoint_id, "fork or replay")
         if refused is not None:
             return {"fork": None, "replay": None, "refused": refused}
         return {

@@ -150,6 +150,7 @@ class RunSync:
         self.chain = Chain(run)
         self._seen: dict[str, _Sent] = {}
         self._inputs: set[str] = set()  # earlier runs' input messages, by their state ids
+        self._named = 0  # how much of the run's `timeline.named` log was read
         self._rows: list[TimelineRow] = []
         self._tree: Any = None
         self._tree_shape: Any = None
@@ -175,6 +176,7 @@ class RunSync:
         run before: what that run has and was not sent yet is read from it no more."""
         self._new_rows()  # rows are numbered by what the front end has: none may be left out
         self._inputs |= self.run.state.messages.input_ids
+        self._named = 0
         self.chain.append(run)
         self._activity_version = -1  # a new run: its activity is diffed against what was sent
 
@@ -208,6 +210,20 @@ class RunSync:
         fresh = [timeline_row(base + i, row, seq_base) for i, row in enumerate(rows[start:], start)]
         self._rows.extend(fresh)
         return fresh
+
+    def _checkpoints(self) -> dict[str, str]:
+        """Rows sent before they got their checkpoint (streamed after them, or matched from the
+        history at the run's end): `{index: checkpoint_id}`; the rows kept are updated too."""
+        timeline, base = self.run.state.timeline, self.chain.row_bases[-1]
+        named = timeline.named
+        out: dict[str, str] = {}
+        for local in named[self._named :]:
+            index, checkpoint_id = base + local, timeline.rows[local]["checkpoint_id"]
+            if index < len(self._rows) and self._rows[index]["checkpoint_id"] != checkpoint_id:
+                self._rows[index]["checkpoint_id"] = checkpoint_id
+                out[str(index)] = checkpoint_id
+        self._named = len(named)
+        return out
 
     def _messages(self, only_new: bool) -> _MessageChanges:
         """What changed in the messages: infos (new or changed) and appended text pieces.
@@ -282,6 +298,9 @@ class RunSync:
         rows = self._new_rows()
         if rows:
             out["rows"] = rows
+        checkpoints = self._checkpoints()
+        if checkpoints:
+            out["checkpoints"] = checkpoints
         tree = self._tree_update()
         if tree is not None:
             out["tree"] = tree
@@ -349,6 +368,7 @@ class RunSync:
             for call in info["tool_calls"]:
                 call["args_text"] = args.get(str(call["index"]), "")
         self._new_rows()
+        self._checkpoints()
         self._tree = self.run.tree
         self._tree_shape = _tree_shape(self._tree)
         self._header = self.header()

@@ -206,6 +206,7 @@ class Delta(TypedDict):
     reasoning: NotRequired[dict[str, str]]  # message id -> reasoning text appended
     tool_args: NotRequired[dict[str, dict[str, str]]]  # message id -> call index -> args appended
     rows: NotRequired[list[TimelineRow]]
+    checkpoints: NotRequired[dict[str, str]]  # row index -> the checkpoint it got since sent
     tree: NotRequired[TreeNode | dict[str, Any]]
     counts: NotRequired[dict[str, int]]
     graph: NotRequired[GraphInfo]

@@ -27,7 +27,9 @@ async def answered(view: Any, recorder: Recorder, request: dict[str, Any]) -> di
     before = view.run
     view._on_front_end_message(view, request, None)
     if not responses(recorder, request["req"]) and view.run is not before:
-        await until(view.run, lambda r: r.run_id is not None or r.done, 30, "the run's id")
+        await until(
+            view.run, lambda r: r.run_id is not None or r.ended_at is not None, 30, "the run's id"
+        )
         for task in list(view._requests):
             await task
     (answer,) = responses(recorder, request["req"])
@@ -35,11 +37,14 @@ async def answered(view: Any, recorder: Recorder, request: dict[str, Any]) -> di
 
 
 def sent_rows(view: Any, recorder: Recorder, first: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every row the front end received: the first snapshot's, then the deltas' in order."""
-    rows = list(first)
+    """Every row the front end received: the first snapshot's, then the deltas' in order, with
+    the checkpoints rows got after they were sent."""
+    rows = [dict(r) for r in first]
     for message in recorder.messages:
         if message.get("type") == "delta":
-            rows.extend(message.get("rows", []))
+            rows.extend(dict(r) for r in message.get("rows", []))
+            for index, checkpoint_id in message.get("checkpoints", {}).items():
+                rows[int(index)]["checkpoint_id"] = checkpoint_id
     return rows
 
 
@@ -135,8 +140,13 @@ async def test_fork_from_a_middle_row_with_new_values_changes_the_outcome(server
     )
     view, recorder = recorded_view(first)
     await first
-    resumed = first.resume("yes")
-    view.continue_with(resumed)
+    (pending,) = view.snapshot["header"]["interrupts"]
+    assert pending["kind"] == "value" and pending["actions"] == []
+    answer = await answered(
+        view, recorder, {"type": "resume", "req": "v", "answers": {pending["id"]: "yes"}}
+    )
+    resumed = view.run
+    assert answer["ok"] and resumed.origin == "resume"
     await resumed
     assert resumed.values["result"] == "answer was 'yes'"
 
@@ -192,3 +202,20 @@ async def test_replay_and_row_actions_refused_while_running_and_in_a_subgraph(se
     assert responses(recorder, "re") == [
         {"type": "response", "req": "re", "ok": True, "run_id": replayed.run_id}
     ]
+
+
+async def test_a_run_the_server_refuses_is_answered_with_its_error_and_leaves_no_task(server):
+    first = lg_widgets.stream(
+        "interrupt", {"topic": "owls"}, thread_id="new", stream_mode=["values", "checkpoints"]
+    )
+    view, recorder = recorded_view(first)
+    await first
+    unknown = "1f000000-0000-6000-8000-000000000000"
+    first.state.timeline.rows[0]["checkpoint_id"] = unknown  # a checkpoint the thread never had
+    answer = await answered(view, recorder, {"type": "replay", "req": "x", "index": 0})
+    refused = view.run
+    await refused
+    assert refused.status == "error" and refused.run_id is None
+    assert answer == {"type": "response", "req": "x", "error": refused.error}
+    assert unknown in refused.error
+    assert not view._requests and refused.done

@@ -144,6 +144,18 @@ def test_option_values(usage_error):
     )
 
 
+def test_follow_errors(usage_error, server):
+    assert usage_error("%lgfollow nope") == (
+        "Thread id 'nope' is not a UUID: %lgfollow takes the id of an existing thread "
+        "(run.thread_id, or the thread_id column of %lgruns)."
+    )
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert usage_error(f"%lgfollow {missing}") == (
+        f"Thread {missing} was not found on {server.url}: follow a thread that exists there "
+        "(run.thread_id, or --url for another server)."
+    )
+
+
 def test_join_errors(usage_error, sdk, server):
     missing = "00000000-0000-4000-8000-000000000000"
     assert usage_error(f"%lgjoin {missing} {missing}") == (
