@@ -320,7 +320,7 @@ export interface EventDetail extends EventRow {
 // a resume / fork / replay started the next run on the thread; the view continues with it
 export interface Continued {
   ok: true;
-  run_id: string;
+  run_id: string | null;
 }
 
 export interface RequestError {
