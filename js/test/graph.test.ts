@@ -70,6 +70,7 @@ const nodeEl = (id: string) =>
   [...el.querySelectorAll('[data-testid="graph-node"], [data-testid="graph-group"]')].find(
     (g) => (g as SVGGElement).dataset.id === id,
   ) as SVGGElement | undefined;
+const frame = () => new Promise(requestAnimationFrame);
 const showGraphTab = () => (el.querySelector('[data-testid="tab-graph"]') as HTMLElement).click();
 
 beforeEach(() => {
@@ -105,7 +106,7 @@ describe("graph panel", () => {
     expect(el.querySelectorAll(".lgw-gedge-cond")).toHaveLength(1);
   });
 
-  it("lays out once per graph: activity and repeated snapshots only toggle classes and text", () => {
+  it("lays out once per graph: activity and repeated snapshots only toggle classes and text", async () => {
     const model = new FakeModel(snapshot({ graph: SUBGRAPH }));
     mount(model);
     expect(layoutCalls()).toBe(0); // not before the tab is seen
@@ -115,6 +116,8 @@ describe("graph panel", () => {
     model.custom(
       delta(1, { graph_activity: [act("node_1", { status: "running", running: 1, visits: 1, seconds: 0 })] }),
     );
+    expect(nodeEl("node_1")?.classList.contains("lgw-g-running")).toBe(false); // at the next frame
+    await frame();
     expect(nodeEl("node_1")?.classList.contains("lgw-g-running")).toBe(true);
     expect(nodeEl("node_1")?.dataset.status).toBe("running");
     model.custom(
@@ -125,11 +128,13 @@ describe("graph panel", () => {
         ],
       }),
     );
+    await frame();
     expect(nodeEl("node_1")?.classList.contains("lgw-g-running")).toBe(false);
     expect(nodeEl("node_1")?.classList.contains("lgw-g-visited")).toBe(true);
     expect(nodeEl("node_1")?.querySelector(".lgw-gstats")?.textContent).toBe("×1 · 120 ms");
     expect(nodeEl("node_2")?.classList.contains("lgw-g-inner-running")).toBe(true); // its box
     model.custom(delta(3, { graph_activity: [act("node_2:subgraph_node_1", { latest: true })] }));
+    await frame();
     expect(nodeEl("node_2")?.classList.contains("lgw-g-inner-running")).toBe(false);
     expect(nodeEl("node_2:subgraph_node_1")?.classList.contains("lgw-g-latest")).toBe(true);
     model.setSnapshot(
@@ -153,12 +158,13 @@ describe("graph panel", () => {
     expect(activityText(undefined)).toBe("");
   });
 
-  it("squeezes an activity line that would overflow its node, and only then", () => {
+  it("squeezes an activity line that would overflow its node, and only then", async () => {
     const model = new FakeModel(snapshot({ graph: SUBGRAPH }));
     mount(model);
     showGraphTab();
     const stats = () => nodeEl("node_1")?.querySelector(".lgw-gstats");
     model.custom(delta(1, { graph_activity: [act("node_1")] }));
+    await frame();
     expect(stats()?.textContent).toBe("×1 · 120 ms");
     expect(stats()?.hasAttribute("textLength")).toBe(false);
     model.custom(
@@ -166,10 +172,12 @@ describe("graph panel", () => {
         graph_activity: [act("node_1", { visits: 12, seconds: 12.3, parallel: 12, status: "error" })],
       }),
     );
+    await frame();
     expect(stats()?.textContent).toBe("×12 · 12.3 s · 12 parallel · failed");
     expect(Number(stats()?.getAttribute("textLength"))).toBeLessThan(130);
     const label = nodeEl("node_2")?.querySelector(".lgw-glabel");
     model.custom(delta(3, { graph_activity: [act("node_2", { visits: 2 })] }));
+    await frame();
     expect(label?.textContent).toBe("node_2 · ×2 · 120 ms"); // a box's stats follow its name
   });
 
