@@ -319,6 +319,7 @@ describe("graph panel", () => {
         });
       }
     edges.push({ source: "agent0:step7", target: "router", conditional: true, label: null }); // out of a box
+    edges.push({ source: "agent11:step5", target: "agent11:step2", conditional: false, label: null }); // a loop
     const layout = layoutGraph({ assistant_id: "big", nodes, groups, edges, note: null });
     expect(nodes.length).toBeGreaterThan(80); // past the size laid out in one piece
     expect(layout.note).toBeNull();
@@ -336,6 +337,15 @@ describe("graph panel", () => {
     const from = layout.nodes.find((n) => n.node.id === "agent0:step7")!;
     expect(out.points[0].y).toBe(from.y); // leaves its node, then its box
     expect(layout.width).toBeGreaterThan(0);
+    // boxes with the same inside are laid out once: agent0-10, agent11 (its loop), the top level
+    expect(layoutCalls()).toBe(3);
+    const inBox = (id: string) => {
+      const node = layout.nodes.find((n) => n.node.id === id)!;
+      const box = boxes.get(node.node.parent!)!;
+      return [node.x - box.x, node.y - box.y];
+    };
+    expect(inBox("agent7:step3")).toEqual(inBox("agent1:step3"));
+    expect(inBox("agent11:step5")).not.toEqual(inBox("agent1:step5"));
   });
 
   it("draws cycles and self-loops", () => {
