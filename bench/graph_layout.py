@@ -4,7 +4,9 @@ layout and highlight timings (and the tests that need a big graph).
 `generated_graph(n)` answers like `assistants.get_graph(xray=True)`: a router sends to sub-agent
 subgraphs (ids `agentK:stepI`, so each is a box), each a short chain with an agent <-> tools loop
 (conditional), a self-loop and a tool node, all joining into `summarize`, which may loop back
-to the router (a cycle through the whole graph).
+to the router (a cycle through the whole graph). Its sub-agents are alike, as when one subgraph
+is used by several nodes, and the panel lays out boxes of the same shape once; with `varied`
+every box has its own extra loop, so each is laid out on its own.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from typing import Any
 SUBGRAPH_SIZE = 10
 
 
-def generated_graph(n: int = 200, size: int = SUBGRAPH_SIZE) -> dict[str, Any]:
-    """Exactly `n` nodes (n >= 5) and about 1.15 edges per node."""
+def generated_graph(
+    n: int = 200, size: int = SUBGRAPH_SIZE, varied: bool = False
+) -> dict[str, Any]:
+    """Exactly `n` nodes (n >= 5) and about 1.15 edges per node (1.25 `varied`)."""
     nodes: list[dict[str, Any]] = [
         {"id": "__start__"},
         {"id": "router"},
@@ -46,6 +50,10 @@ def generated_graph(n: int = 200, size: int = SUBGRAPH_SIZE) -> dict[str, Any]:
             edges.append({"source": ids[2], "target": ids[1]})
         if len(ids) > 4:
             edges.append({"source": ids[4], "target": ids[4], "conditional": True})
+        if varied and len(ids) > 1:  # a loop back from j to i, a different (i, j) per box
+            pairs = [(i, j) for j in range(len(ids)) for i in range(j)]
+            i, j = pairs[group % len(pairs)]
+            edges.append({"source": ids[j], "target": ids[i], "conditional": True})
         edges.append({"source": ids[-1], "target": "summarize"})
         group += 1
     return {"nodes": nodes, "edges": edges}
@@ -91,11 +99,20 @@ MEASURE_JS = """async ([snapshot, updates, changed]) => {
       activity.push({ id, status: running ? "running" : "success", visits: k + 1,
                       seconds: k / 10, running: running ? 1 : 0, parallel: 1, latest: j === 0 });
     }
+    // the panel writes activity in its next animation frame: an update costs the message's
+    // handling plus that frame's work up to style and layout, timed between a frame callback
+    // queued before the message (runs first) and one queued after it (runs after the panel's)
+    let frameStart = 0;
+    requestAnimationFrame(() => (frameStart = performance.now()));
     const t = performance.now();
     const delta = { type: "delta", seq: k + 1, graph_activity: activity };
     for (const cb of handlers["msg:custom"]) cb(delta);
-    document.body.offsetHeight;  // the browser's style recalculation and layout for it
-    times.push(performance.now() - t);
+    const handled = performance.now() - t;
+    const frameWork = await new Promise((resolve) => requestAnimationFrame(() => {
+      document.body.offsetHeight;  // the browser's style recalculation and layout for it
+      resolve(performance.now() - frameStart);
+    }));
+    times.push(handled + frameWork);
     await frame();
   }
   return {
@@ -109,25 +126,27 @@ MEASURE_JS = """async ([snapshot, updates, changed]) => {
 }"""
 
 
-def snapshot_with_graph(n: int) -> dict[str, Any]:
+def snapshot_with_graph(n: int, varied: bool = False) -> dict[str, Any]:
     """What the kernel sends for a run of an assistant with the generated graph."""
     from lg_widgets.run import Run
     from lg_widgets.view.sync import RunSync
     from lg_widgets.view.wire import jsonable
 
     run = Run.from_log(assistant_id="generated", stream_mode=["updates"])
-    run.set_graph(generated_graph(n))
+    run.set_graph(generated_graph(n, varied=varied))
     return jsonable(RunSync(run).snapshot(0))
 
 
-async def _measure(n: int, repeats: int, updates: int, changed: int) -> list[dict[str, Any]]:
+async def _measure(
+    n: int, repeats: int, updates: int, changed: int, varied: bool
+) -> list[dict[str, Any]]:
     from playwright.async_api import async_playwright
 
     from harness.lab import CHROMIUM, CHROMIUM_ARGS
 
     static = Path(__file__).parents[1] / "lg_widgets" / "static"
     script, css = (static / "widget.js").read_text(), (static / "widget.css").read_text()
-    snapshot = snapshot_with_graph(n)
+    snapshot = snapshot_with_graph(n, varied)
     results = []
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
@@ -152,11 +171,11 @@ async def _measure(n: int, repeats: int, updates: int, changed: int) -> list[dic
 
 
 def measure(
-    n: int = 200, repeats: int = 3, updates: int = 100, changed: int = 20
+    n: int = 200, repeats: int = 3, updates: int = 100, changed: int = 20, varied: bool = False
 ) -> dict[str, Any]:
     """Layout and highlight timings of the graph panel for a generated `n`-node graph."""
-    runs = asyncio.run(_measure(n, repeats, updates, changed))
-    highlights = sorted(t for r in runs for t in r["highlight_ms"])
+    runs = asyncio.run(_measure(n, repeats, updates, changed, varied))
+    highlights = sorted(t for r in runs for t in r["highlight_ms"]) or [float("nan")]
     return {
         "nodes": runs[0]["nodes"],
         "boxes": runs[0]["boxes"],

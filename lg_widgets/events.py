@@ -683,11 +683,18 @@ class TokenSource(NamedTuple):
 
 def token_task(event: Event) -> str | None:
     """The key of the task streaming a `messages` token (`TokenSource.task`), read cheaply:
-    every token asks, only a task's first one needs the rest of `token_sources`."""
-    data = event.data
-    if event.mode != "messages" or type(data) is not list or len(data) != 2:
+    every token asks, only a task's first one needs the rest of `token_sources`. A compacted
+    token's metadata is its frame's, read without rebuilding the chunk (`Event.data` would)."""
+    if event.mode != "messages":
         return None
-    meta = data[1]
+    frame = event._frame
+    if frame is not None:
+        meta = frame.metadata
+    else:
+        data = event._data
+        if type(data) is not list or len(data) != 2:
+            return None
+        meta = data[1]
     checkpoint_ns = meta.get("langgraph_checkpoint_ns") if type(meta) is dict else None
     return checkpoint_ns if type(checkpoint_ns) is str and checkpoint_ns else None
 

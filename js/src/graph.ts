@@ -1,8 +1,9 @@
 // The assistant's graph, laid out once and lit as the run goes: running nodes, how often and
 // how long each ran, failed and waiting nodes, parallel tasks. Activity only toggles classes
-// and sets text on what was drawn; only a different graph is laid out again. Clicking a node
-// (or a subgraph box) selects it in the same selection as the namespace tree, which filters
-// tokens and timeline. Server text goes in through textContent and attributes only.
+// and sets text on what was drawn, once per animation frame, and never reads layout; only a
+// different graph is laid out again. Clicking a node (or a subgraph box) selects it in the same
+// selection as the namespace tree, which filters tokens and timeline. Server text goes in
+// through textContent and attributes only.
 import type { Context } from "./context";
 import { graphPath } from "./context";
 import { h } from "./dom";
@@ -345,6 +346,17 @@ export function graphPanel(ctx: Context, live: () => boolean = () => !!ctx.store
     applyFit();
   });
 
+  // Activity is written once per frame: deltas arriving together (a burst after a gap, several
+  // in one frame) cost one pass over the nodes that changed and one style recalculation.
+  const changed = new Set<string>();
+  let frame = 0;
+  const flush = () => {
+    frame = 0;
+    const ids = [...changed];
+    changed.clear();
+    applyChanged(ids);
+  };
+
   const unsubscribe = ctx.store.subscribe((change) => {
     if (change.reset || change.graph || (change.header && !ctx.store.graph)) {
       render();
@@ -352,7 +364,10 @@ export function graphPanel(ctx: Context, live: () => boolean = () => !!ctx.store
         for (const id of [...nodes.keys(), ...groups.keys()]) apply(id);
         for (const id of groups.keys()) refreshBox(id);
       }
-    } else if (change.activity.length) applyChanged(change.activity);
+    } else if (change.activity.length) {
+      for (const id of change.activity) changed.add(id);
+      if (!frame) frame = requestAnimationFrame(flush);
+    }
   });
   ctx.selection.subscribe(markSelected);
   render();
@@ -365,6 +380,9 @@ export function graphPanel(ctx: Context, live: () => boolean = () => !!ctx.store
     hidden() {
       visible = false;
     },
-    dispose: unsubscribe,
+    dispose() {
+      unsubscribe();
+      if (frame) cancelAnimationFrame(frame);
+    },
   };
 }

@@ -6,8 +6,9 @@
 // boxes as clusters (the best drawing: edges are routed to the nodes inside). Dagre's clusters
 // cost more than linear time (a 200-node graph with 20 boxes took ~1 s), so a bigger graph is laid
 // out box by box: each box's inside on its own, then each level with its boxes as single blocks;
-// an edge that crosses a box's border is drawn from the border to its node. If boxes cannot be
-// laid out at all, the graph is drawn without them and the note says so.
+// an edge that crosses a box's border is drawn from the border to its node. Boxes with the same
+// inside (one subgraph used by several nodes, alike sub-agents) are laid out once. If boxes
+// cannot be laid out at all, the graph is drawn without them and the note says so.
 import dagre from "@dagrejs/dagre";
 import type { GraphEdge, GraphGroup, GraphInfo, GraphNode } from "./types";
 
@@ -137,8 +138,7 @@ function dagreGraph(compound: boolean, margin: number): DagreGraph {
   return g;
 }
 
-function addEdge(g: DagreGraph, source: string, target: string, edge: GraphEdge, name: string): void {
-  const label = edgeLabel(edge);
+function addEdge(g: DagreGraph, source: string, target: string, label: string | null, name: string): void {
   g.setEdge(source, target, label ? { width: label.length * 6 + 6, height: 14, labelpos: "c" } : {}, name);
 }
 
@@ -169,7 +169,7 @@ function whole(graph: GraphInfo, compound: boolean): Layout {
   }
   graph.edges.forEach((edge, i) => {
     if (placed.has(edge.source) && placed.has(edge.target))
-      addEdge(g, nodeKey(edge.source), nodeKey(edge.target), edge, String(i));
+      addEdge(g, nodeKey(edge.source), nodeKey(edge.target), edgeLabel(edge), String(i));
   });
   dagre.layout(g);
   const nodes = [...placed.values()].map((p) => ({ ...p, ...topLeft(g.node(nodeKey(p.node.id)) as Box) }));
@@ -194,6 +194,26 @@ function whole(graph: GraphInfo, compound: boolean): Layout {
 function labelAt(edge: GraphEdge, at: EdgeLabel | undefined, dx = 0, dy = 0): PlacedEdge["label"] {
   const text = edgeLabel(edge);
   return text && at?.x !== undefined && at.y !== undefined ? { x: at.x + dx, y: at.y + dy, text } : null;
+}
+
+/**
+ * Dagre's first ordering of each rank, without its sweeps: nodes in depth-first order from the
+ * top rank down, so a chain stays in one column. `disableOptimalOrderHeuristic` skips the sweeps
+ * too but still builds two layer graphs per rank for them, most of a small box's order time.
+ */
+function firstOrder(g: DagreGraph): void {
+  const ranks: string[][] = [];
+  const seen = new Set<string>();
+  const rankOf = (v: string) => (g.node(v) as { rank: number }).rank;
+  const visit = (v: string) => {
+    if (seen.has(v)) return;
+    seen.add(v);
+    (ranks[rankOf(v)] ??= []).push(v);
+    for (const w of g.successors(v) ?? []) visit(w);
+  };
+  const simple = g.nodes().filter((v) => !g.children(v).length);
+  simple.sort((a, b) => rankOf(a) - rankOf(b)).forEach(visit);
+  for (const rank of ranks) rank?.forEach((v, i) => ((g.node(v) as { order: number }).order = i));
 }
 
 /** Box by box: each box's inside laid out on its own (innermost first), then placed as one
@@ -230,73 +250,119 @@ function nested(graph: GraphInfo): Layout {
   });
 
   const inner = [...groups.keys()].sort((a, b) => groupChains.get(b)!.length - groupChains.get(a)!.length);
-  const laidOut = new Map<string, DagreGraph>();
+  const levels = new Map<string, { level: Level; position: Map<string, number> }>();
+  const shapes = new Map<string, Level>(); // boxes with the same inside are laid out once
   const blockSize = new Map<string, { width: number; height: number }>();
   for (const container of [...inner, TOP]) {
-    const g = dagreGraph(false, container === TOP ? 8 : 0);
+    const items: Array<{ key: string; width: number; height: number }> = [];
     for (const node of graph.nodes)
       if (containerOf(node.parent) === container) {
         const p = placed.get(node.id)!;
-        g.setNode(nodeKey(node.id), { width: p.width, height: p.height });
+        items.push({ key: nodeKey(node.id), width: p.width, height: p.height });
       }
     for (const group of graph.groups)
       if (containerOf(group.parent) === container && group.id !== container)
-        g.setNode(groupKey(group.id), { ...blockSize.get(group.id) });
-    for (const i of edgesByContainer.get(container) ?? []) {
+        items.push({ key: groupKey(group.id), ...blockSize.get(group.id)! });
+    const position = new Map(items.map((item, at) => [item.key, at]));
+    const links = (edgesByContainer.get(container) ?? []).map((i) => {
       const edge = graph.edges[i];
-      addEdge(g, itemIn(edge.source, container), itemIn(edge.target, container), edge, String(i));
+      return {
+        v: position.get(itemIn(edge.source, container))!,
+        w: position.get(itemIn(edge.target, container))!,
+        label: edgeLabel(edge),
+      };
+    });
+    const shape = JSON.stringify([
+      container === TOP,
+      items.map((item) => [item.width, item.height]),
+      links.map((link) => [link.v, link.w, link.label?.length ?? -1]),
+    ]);
+    let level = shapes.get(shape);
+    if (!level) {
+      level = layOutLevel(items, links, container === TOP);
+      shapes.set(shape, level);
     }
-    // inside a box of a big graph, dagre's first ordering (no crossing-reduction sweeps, ~25%
-    // faster here); the level holding the boxes still gets the sweeps
-    dagre.layout(g, container === TOP ? {} : { disableOptimalOrderHeuristic: true });
-    laidOut.set(container, g);
-    const size = g.graph() as { width?: number; height?: number };
+    levels.set(container, { level, position });
     blockSize.set(container, {
-      width: Math.max(size.width ?? 0, CHAR_WIDTH * (groups.get(container)?.name.length ?? 0)) + 2 * BOX_PAD,
-      height: (size.height ?? 0) + BOX_LABEL + BOX_PAD,
+      width: Math.max(level.width, CHAR_WIDTH * (groups.get(container)?.name.length ?? 0)) + 2 * BOX_PAD,
+      height: level.height + BOX_LABEL + BOX_PAD,
     });
   }
+  const placedIn = (container: string, key: string, at: Point): Box => {
+    const { level, position } = levels.get(container)!;
+    return topLeft(level.item(position.get(key)!), at.x, at.y);
+  };
 
   // top down: where each level's inside starts
   const origin = new Map<string, Point>([[TOP, { x: 0, y: 0 }]]);
   const boxes: PlacedGroup[] = [];
   for (const container of [TOP, ...[...inner].reverse()]) {
-    const g = laidOut.get(container)!;
     const at = origin.get(container) ?? { x: 0, y: 0 };
     for (const group of graph.groups) {
       if (containerOf(group.parent) !== container || group.id === container) continue;
-      const box = topLeft(g.node(groupKey(group.id)) as Box, at.x, at.y);
+      const box = placedIn(container, groupKey(group.id), at);
       boxes.push({ group, label: shorten(group.name, NAME_CHARS), ...box });
       origin.set(group.id, { x: box.x + BOX_PAD, y: box.y + BOX_LABEL });
     }
   }
   const nodes: PlacedNode[] = [...placed.values()].map((p) => {
     const container = containerOf(p.node.parent);
-    const at = origin.get(container) ?? { x: 0, y: 0 };
-    return { ...p, ...topLeft(laidOut.get(container)!.node(nodeKey(p.node.id)) as Box, at.x, at.y) };
+    return { ...p, ...placedIn(container, nodeKey(p.node.id), origin.get(container) ?? { x: 0, y: 0 }) };
   });
   const where = new Map(nodes.map((n) => [n.node.id, n]));
   const edges: PlacedEdge[] = [];
   for (const [container, indices] of edgesByContainer) {
-    const g = laidOut.get(container)!;
+    const { level } = levels.get(container)!;
     const at = origin.get(container) ?? { x: 0, y: 0 };
-    for (const i of indices) {
+    indices.forEach((i, link) => {
       const edge = graph.edges[i];
-      const v = itemIn(edge.source, container);
-      const w = itemIn(edge.target, container);
-      const route = g.edge({ v, w, name: String(i) }) as EdgeLabel;
+      const route = level.route(link);
       const points = finite(route?.points, at.x, at.y);
-      if (!points.length) continue;
+      if (!points.length) return;
       const source = where.get(edge.source)!;
       const target = where.get(edge.target)!;
-      if (v !== nodeKey(edge.source)) points.unshift(border(source, points[0]));
-      if (w !== nodeKey(edge.target)) points.push(border(target, points[points.length - 1]));
+      if (itemIn(edge.source, container) !== nodeKey(edge.source)) points.unshift(border(source, points[0]));
+      if (itemIn(edge.target, container) !== nodeKey(edge.target))
+        points.push(border(target, points[points.length - 1]));
       edges.push({ edge, points, label: labelAt(edge, route, at.x, at.y) });
-    }
+    });
   }
-  const size = laidOut.get(TOP)!.graph() as { width?: number; height?: number };
+  const top = levels.get(TOP)!.level;
   const ordered = graph.groups.map((gr) => boxes.find((b) => b.group.id === gr.id)!).filter(Boolean);
-  return { width: size.width ?? 0, height: size.height ?? 0, nodes, groups: ordered, edges, note: null };
+  return { width: top.width, height: top.height, nodes, groups: ordered, edges, note: null };
+}
+
+/** One level of a box-by-box layout: its items and edges by their position in it. */
+interface Level {
+  width: number;
+  height: number;
+  item(position: number): Box; // by its centre, as dagre gives it
+  route(position: number): EdgeLabel | undefined;
+}
+
+/** Dagre on one level, its items and edges named by position (so boxes of the same shape get
+ * the same layout). Inside a box, a first ordering without crossing-reduction sweeps (about
+ * half of a box's layout time); the level holding the boxes still gets dagre's sweeps. */
+function layOutLevel(
+  items: Array<{ width: number; height: number }>,
+  links: Array<{ v: number; w: number; label: string | null }>,
+  top: boolean,
+): Level {
+  const g = dagreGraph(false, top ? 8 : 0);
+  items.forEach((item, i) => g.setNode(String(i), { width: item.width, height: item.height }));
+  links.forEach((link, i) => addEdge(g, String(link.v), String(link.w), link.label, String(i)));
+  dagre.layout(g, top ? {} : { customOrder: firstOrder });
+  const size = g.graph() as { width?: number; height?: number };
+  return {
+    width: size.width ?? 0,
+    height: size.height ?? 0,
+    item: (position) => g.node(String(position)) as Box,
+    route: (position) => {
+      const link = links[position];
+      return g.edge({ v: String(link.v), w: String(link.w), name: String(position) }) as
+        EdgeLabel | undefined;
+    },
+  };
 }
 
 /** Where a line from `toward` meets a node: the middle of its top or bottom side. */

@@ -15,7 +15,7 @@ import { formatSeconds, h, namespaceLabel } from "./dom";
 import { filterSelect } from "./filter";
 import { followEnd } from "./follow";
 import type { Panel } from "./panel";
-import type { Message, ToolCall } from "./store";
+import type { Change, Message, ToolCall } from "./store";
 import type { Usage } from "./types";
 
 /** Text that grows by pieces, in block-level chunks. */
@@ -111,6 +111,17 @@ interface Block {
   text: ChunkedText;
   calls: HTMLElement;
   cards: Map<number, Card>;
+}
+
+/** Whether a store change adds to or alters a message. */
+function touchesMessages(change: Change): boolean {
+  return (
+    change.newMessages.length > 0 ||
+    change.updated.length > 0 ||
+    change.appended.size > 0 ||
+    change.reasoning.size > 0 ||
+    change.toolArgs.size > 0
+  );
 }
 
 export function messagesPanel(ctx: Context): Panel {
@@ -389,6 +400,9 @@ export function messagesPanel(ctx: Context): Panel {
   const unsubscribe = ctx.store.subscribe((change) => {
     const wasInterrupted = interrupted;
     interrupted = ctx.store.header?.status === "interrupted";
+    // a change without messages (graph activity, rows, counts) leaves the panel alone: following
+    // the end reads the scroll height, which would force a layout of what other panels changed
+    if (!change.reset && !touchesMessages(change) && interrupted === wasInterrupted) return;
     if (change.reset) rebuild();
     else {
       if (interrupted !== wasInterrupted)

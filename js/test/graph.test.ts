@@ -71,6 +71,7 @@ const nodeEl = (id: string) =>
   [...el.querySelectorAll('[data-testid="graph-node"], [data-testid="graph-group"]')].find(
     (g) => (g as SVGGElement).dataset.id === id,
   ) as SVGGElement | undefined;
+const frame = () => new Promise(requestAnimationFrame);
 const showGraphTab = () => (el.querySelector('[data-testid="tab-graph"]') as HTMLElement).click();
 
 beforeEach(() => {
@@ -106,7 +107,7 @@ describe("graph panel", () => {
     expect(el.querySelectorAll(".lgw-gedge-cond")).toHaveLength(1);
   });
 
-  it("lays out once per graph: activity and repeated snapshots only toggle classes and text", () => {
+  it("lays out once per graph: activity and repeated snapshots only toggle classes and text", async () => {
     const model = new FakeModel(snapshot({ graph: SUBGRAPH }));
     mount(model);
     expect(layoutCalls()).toBe(0); // not before the tab is seen
@@ -116,6 +117,8 @@ describe("graph panel", () => {
     model.custom(
       delta(1, { graph_activity: [act("node_1", { status: "running", running: 1, visits: 1, seconds: 0 })] }),
     );
+    expect(nodeEl("node_1")?.classList.contains("lgw-g-running")).toBe(false); // at the next frame
+    await frame();
     expect(nodeEl("node_1")?.classList.contains("lgw-g-running")).toBe(true);
     expect(nodeEl("node_1")?.dataset.status).toBe("running");
     model.custom(
@@ -126,11 +129,13 @@ describe("graph panel", () => {
         ],
       }),
     );
+    await frame();
     expect(nodeEl("node_1")?.classList.contains("lgw-g-running")).toBe(false);
     expect(nodeEl("node_1")?.classList.contains("lgw-g-visited")).toBe(true);
     expect(nodeEl("node_1")?.querySelector(".lgw-gstats")?.textContent).toBe("×1 · 120 ms");
     expect(nodeEl("node_2")?.classList.contains("lgw-g-inner-running")).toBe(true); // its box
     model.custom(delta(3, { graph_activity: [act("node_2:subgraph_node_1", { latest: true })] }));
+    await frame();
     expect(nodeEl("node_2")?.classList.contains("lgw-g-inner-running")).toBe(false);
     expect(nodeEl("node_2:subgraph_node_1")?.classList.contains("lgw-g-latest")).toBe(true);
     model.setSnapshot(
@@ -154,12 +159,13 @@ describe("graph panel", () => {
     expect(activityText(undefined)).toBe("");
   });
 
-  it("squeezes an activity line that would overflow its node, and only then", () => {
+  it("squeezes an activity line that would overflow its node, and only then", async () => {
     const model = new FakeModel(snapshot({ graph: SUBGRAPH }));
     mount(model);
     showGraphTab();
     const stats = () => nodeEl("node_1")?.querySelector(".lgw-gstats");
     model.custom(delta(1, { graph_activity: [act("node_1")] }));
+    await frame();
     expect(stats()?.textContent).toBe("×1 · 120 ms");
     expect(stats()?.hasAttribute("textLength")).toBe(false);
     model.custom(
@@ -167,10 +173,12 @@ describe("graph panel", () => {
         graph_activity: [act("node_1", { visits: 12, seconds: 12.3, parallel: 12, status: "error" })],
       }),
     );
+    await frame();
     expect(stats()?.textContent).toBe("×12 · 12.3 s · 12 parallel · failed");
     expect(Number(stats()?.getAttribute("textLength"))).toBeLessThan(130);
     const label = nodeEl("node_2")?.querySelector(".lgw-glabel");
     model.custom(delta(3, { graph_activity: [act("node_2", { visits: 2 })] }));
+    await frame();
     expect(label?.textContent).toBe("node_2 · ×2 · 120 ms"); // a box's stats follow its name
   });
 
@@ -312,6 +320,7 @@ describe("graph panel", () => {
         });
       }
     edges.push({ source: "agent0:step7", target: "router", conditional: true, label: null }); // out of a box
+    edges.push({ source: "agent11:step5", target: "agent11:step2", conditional: false, label: null }); // a loop
     const layout = layoutGraph({ assistant_id: "big", nodes, groups, edges, note: null });
     expect(nodes.length).toBeGreaterThan(80); // past the size laid out in one piece
     expect(layout.note).toBeNull();
@@ -329,6 +338,15 @@ describe("graph panel", () => {
     const from = layout.nodes.find((n) => n.node.id === "agent0:step7")!;
     expect(out.points[0].y).toBe(from.y); // leaves its node, then its box
     expect(layout.width).toBeGreaterThan(0);
+    // boxes with the same inside are laid out once: agent0-10, agent11 (its loop), the top level
+    expect(layoutCalls()).toBe(3);
+    const inBox = (id: string) => {
+      const node = layout.nodes.find((n) => n.node.id === id)!;
+      const box = boxes.get(node.node.parent!)!;
+      return [node.x - box.x, node.y - box.y];
+    };
+    expect(inBox("agent7:step3")).toEqual(inBox("agent1:step3"));
+    expect(inBox("agent11:step5")).not.toEqual(inBox("agent1:step5"));
   });
 
   it("draws cycles and self-loops", () => {

@@ -321,4 +321,28 @@ describe("the messages panel", () => {
       "[\n  1,\n  2\n]",
     ]);
   });
+
+  it("reads no layout for a change without messages (graph activity), and does for text", () => {
+    const model = streamed(delta(1, { messages: [message({ id: "m1" })] }));
+    const scroller = q(".lgw-scroll")!;
+    let reads = 0;
+    Object.defineProperty(scroller, "scrollHeight", {
+      get: () => {
+        reads++;
+        return 1000;
+      },
+    });
+    const activity = {
+      status: "running" as const,
+      visits: 1,
+      seconds: 0,
+      running: 1,
+      parallel: 1,
+      latest: true,
+    };
+    model.custom(delta(2, { graph_activity: [{ id: "agent", ...activity }] }));
+    expect(reads).toBe(0);
+    model.custom(delta(3, { text: { m1: "hi" } }));
+    expect(reads).toBeGreaterThan(0); // still follows the end as text grows
+  });
 });

@@ -288,6 +288,7 @@ class GraphActivity:
     _settled_tokens: set[str] = field(default_factory=set)  # ended, or told by task events
     _exact: set[Namespace] = field(default_factory=set)  # namespaces with task events
     _boundary: dict[Namespace, float] = field(default_factory=dict)  # last step end seen
+    _prefixes: dict[Namespace, str] = field(default_factory=dict)  # graph path + ":" of each
     _last_time: float = 0.0
 
     def _at(self, path: str) -> PathActivity:
@@ -308,9 +309,20 @@ class GraphActivity:
     def apply(self, event: Event) -> None:
         when = self._last_time = event.time
         namespace = event.namespace
-        self._boundary_of(namespace, when)
+        if namespace not in self._boundary:
+            self._boundary_of(namespace, when)
         mode = event.mode
-        if mode in ("tasks", "debug"):
+        if mode == "updates":
+            if namespace not in self._exact:
+                self._updates(namespace, event.data, when)
+        elif mode.startswith("messages"):
+            key = token_task(event)
+            open_task = self._open.get(key) if key else None
+            if open_task is not None:  # the common case: one more token of a running task
+                open_task.last = when
+            elif key not in self._settled_tokens:
+                self._new_token_task(event, when)
+        elif mode in ("tasks", "debug"):
             task = task_part(event)
             if task is None:
                 return
@@ -323,45 +335,52 @@ class GraphActivity:
                 self._end(task.id, path, when, outcome)
             else:
                 self._start(task.id, path, namespace, when, None, exact=True)
-        elif mode == "updates":
-            if namespace in self._exact or not isinstance(event.data, dict):
-                return
-            for node in event.data:
-                if node.startswith("__"):  # __interrupt__, not a node
-                    continue
-                path = graph_path(namespace, node)
-                key = self._open_token_task(namespace, path)
-                if key is not None:
-                    self._end(key, path, when, "success")
-                else:  # updates only: the node ran since the previous step ended
-                    activity = self._at(path)
-                    activity.visits += 1
-                    activity.seconds += max(0.0, when - self._boundary[namespace])
-                    activity.outcome = "success"
-                    self.latest = path
-                    self.version += 1
-            self._boundary[namespace] = when
-        elif mode.startswith("messages"):
-            key = token_task(event)
-            open_task = self._open.get(key) if key else None
-            if open_task is not None:  # the common case: one more token of a running task
-                open_task.last = when
-                return
-            if key in self._settled_tokens:
-                return
-            for source in token_sources(event):
-                task = self._open.get(source.task)
-                if task is not None:
-                    task.last = when
-                elif source.task in self._settled_tokens:
-                    continue
-                elif source.namespace in self._exact:  # task events tell about this one
-                    self._settled_tokens.add(source.task)
-                else:
-                    self._close_earlier_steps(source.namespace, source.step)
-                    start = self._boundary_of(source.namespace, when)
-                    self._start(source.task, source.path, source.namespace, start, source.step)
-                    self._open[source.task].last = when
+
+    def _updates(self, namespace: Namespace, data: Any, when: float) -> None:
+        """A step's updates, where no task events tell: each node in it ran (and ended)."""
+        if not isinstance(data, dict):
+            return
+        prefix = self._prefixes.get(namespace)
+        if prefix is None:
+            prefix = self._prefixes[namespace] = graph_path(namespace) + ":" if namespace else ""
+        open_tokens = self._open_tokens.get(namespace)
+        paths = self.paths
+        for node in data:
+            if node.startswith("__"):  # __interrupt__, not a node
+                continue
+            path = prefix + node if node else graph_path(namespace)
+            key = self._open_token_task(namespace, path) if open_tokens else None
+            if key is not None:
+                self._end(key, path, when, "success")
+                continue
+            # updates only: the node ran since the previous step ended
+            activity = paths.get(path)
+            if activity is None:
+                activity = paths[path] = PathActivity()
+            activity.visits += 1
+            seconds = when - self._boundary[namespace]
+            if seconds > 0.0:
+                activity.seconds += seconds
+            activity.outcome = "success"
+            self.latest = path
+            self.version += 1
+        self._boundary[namespace] = when
+
+    def _new_token_task(self, event: Event, when: float) -> None:
+        """Tokens of a task not seen streaming yet (or of several, with subgraph sources)."""
+        for source in token_sources(event):
+            task = self._open.get(source.task)
+            if task is not None:
+                task.last = when
+            elif source.task in self._settled_tokens:
+                continue
+            elif source.namespace in self._exact:  # task events tell about this one
+                self._settled_tokens.add(source.task)
+            else:
+                self._close_earlier_steps(source.namespace, source.step)
+                start = self._boundary_of(source.namespace, when)
+                self._start(source.task, source.path, source.namespace, start, source.step)
+                self._open[source.task].last = when
 
     def _start(
         self,
