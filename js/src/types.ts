@@ -52,9 +52,20 @@ export interface ToolCallInfo {
   args_text?: string;
 }
 
-// Re-sent in Delta.messages whenever it is new or changed; the front end merges by id.
+// What changed in one call of a known message (a new call comes whole, as a ToolCallInfo)
+export interface ToolCallUpdate {
+  // which call: ToolCallInfo.index
+  index: number;
+  id?: string | null;
+  name?: string | null;
+  args_time?: number | null;
+}
+
+// Sent whole in Delta.messages when new to the front end; changes come as MessageUpdate.
 export interface MessageInfo {
   id: string;
+  // the view's short handle for the message: deltas key its pieces and updates by it
+  key: string;
   namespace: string;
   node: string | null;
   tags: string[];
@@ -78,6 +89,24 @@ export interface MessageInfo {
   text?: string;
   // in snapshots only: the whole reasoning text so far (deltas carry Delta.reasoning)
   reasoning?: string;
+}
+
+// A known message's changed fields only (a second tool call, the completion, usage...)
+export interface MessageUpdate {
+  key: string;
+  complete?: boolean;
+  name?: string | null;
+  tool_call_id?: string | null;
+  status?: ToolStatus | null;
+  usage?: Usage | null;
+  // new calls whole, known ones by index with their changed fields
+  tool_calls?: ToolCallUpdate[];
+  node?: string | null;
+  namespace?: string;
+  tags?: string[];
+  role?: MessageRole;
+  first_time?: number;
+  input?: boolean;
 }
 
 export interface TimelineRow {
@@ -172,12 +201,15 @@ export interface Delta {
   type: "delta";
   seq: number;
   header?: Header;
+  // messages new to the front end, whole
   messages?: MessageInfo[];
-  // message id -> text appended since the last delta
+  // known messages: what changed
+  message_updates?: MessageUpdate[];
+  // message key -> text appended since the last delta
   text?: Record<string, string>;
-  // message id -> reasoning text appended since the last delta
+  // message key -> reasoning text appended since the last delta
   reasoning?: Record<string, string>;
-  // message id -> tool-call index (as a string) -> argument text appended since the last delta
+  // message key -> tool-call index (as a string) -> argument text appended since the last delta
   tool_args?: Record<string, Record<string, string>>;
   rows?: TimelineRow[];
   tree?: TreeNode | Record<string, never>;

@@ -18,6 +18,7 @@ from lg_widgets.view.wire import (
     GraphInfo,
     Header,
     MessageInfo,
+    MessageUpdate,
     NodeActivity,
     Snapshot,
     TimelineRow,
@@ -25,6 +26,7 @@ from lg_widgets.view.wire import (
     graph_info,
     jsonable,
     message_info,
+    message_update,
     node_activity,
     timeline_row,
 )
@@ -42,6 +44,7 @@ TREE_COUNTS_INTERVAL_S = 1.0
 class _Sent:
     """What the front end has of one message."""
 
+    key: str  # its short handle on the wire (`MessageInfo.key`)
     last_seq: int = -2
     complete: bool = False
     info: MessageInfo | None = None
@@ -52,7 +55,8 @@ class _Sent:
 
 @dataclass(slots=True)
 class _MessageChanges:
-    infos: list[MessageInfo] = field(default_factory=list)
+    infos: list[MessageInfo] = field(default_factory=list)  # new to the front end
+    updates: list[MessageUpdate] = field(default_factory=list)  # known: what changed
     text: dict[str, str] = field(default_factory=dict)
     reasoning: dict[str, str] = field(default_factory=dict)
     tool_args: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -63,11 +67,11 @@ def _shown_text(message: StreamedMessage) -> str:
     return message.text if message.role == "ai" else message.content_text
 
 
-def _append(out: dict[str, str], message_id: str, full: str, seen: _Sent, kind: str) -> None:
+def _append(out: dict[str, str], full: str, seen: _Sent, kind: str) -> None:
     """Put the part of `full` the front end does not have yet into `out` (each piece once)."""
     sent = getattr(seen, kind)
     if len(full) > sent:
-        out[message_id] = full[sent:]
+        out[seen.key] = full[sent:]
         setattr(seen, kind, len(full))
 
 
@@ -75,6 +79,7 @@ class RunSync:
     def __init__(self, run: Run) -> None:
         self.run = run
         self._seen: dict[str, _Sent] = {}
+        self._keys: dict[str, str] = {}  # message id -> its key, kept across snapshots
         self._rows: list[TimelineRow] = []
         self._tree: Any = None
         self._tree_shape: Any = None
@@ -135,21 +140,26 @@ class RunSync:
             if only_new and unchanged:
                 continue
             if seen is None or not only_new:
-                seen = self._seen[message.id] = _Sent()
+                key = self._keys.setdefault(message.id, _key(len(self._keys)))
+                seen = self._seen[message.id] = _Sent(key)
             seen.last_seq, seen.complete = message.last_seq, message.complete
-            info = message_info(message)
-            if not only_new or info != seen.info:
+            info = message_info(message, seen.key)
+            if seen.info is None:
                 changes.infos.append(info)
-                seen.info = info
-            _append(changes.text, message.id, _shown_text(message), seen, "text")
-            _append(changes.reasoning, message.id, message.reasoning, seen, "reasoning")
+            else:
+                update = message_update(seen.info, info)
+                if update is not None:
+                    changes.updates.append(update)
+            seen.info = info
+            _append(changes.text, _shown_text(message), seen, "text")
+            _append(changes.reasoning, message.reasoning, seen, "reasoning")
             for call in message.tool_calls:
-                key = str(call["index"]) if isinstance(call["index"], int) else call["id"]
+                index = str(call["index"]) if isinstance(call["index"], int) else call["id"]
                 args = call["args_text"]
-                sent = seen.args.get(key, 0)
+                sent = seen.args.get(index, 0)
                 if len(args) > sent:
-                    changes.tool_args.setdefault(message.id, {})[key] = args[sent:]
-                    seen.args[key] = len(args)
+                    changes.tool_args.setdefault(seen.key, {})[index] = args[sent:]
+                    seen.args[index] = len(args)
         return changes
 
     # ---- what goes on the wire -----------------------------------------------------------------
@@ -159,6 +169,8 @@ class RunSync:
         changes = self._messages(only_new=True)
         if changes.infos:
             out["messages"] = changes.infos
+        if changes.updates:
+            out["message_updates"] = changes.updates
         if changes.text:
             out["text"] = changes.text
         if changes.reasoning:
@@ -228,10 +240,11 @@ class RunSync:
         changes = self._messages(only_new=False)
         infos = changes.infos
         for info in infos:
-            info["text"] = changes.text.get(info["id"], "")
-            if info["id"] in changes.reasoning:
-                info["reasoning"] = changes.reasoning[info["id"]]
-            args = changes.tool_args.get(info["id"], {})
+            key = info["key"]
+            info["text"] = changes.text.get(key, "")
+            if key in changes.reasoning:
+                info["reasoning"] = changes.reasoning[key]
+            args = changes.tool_args.get(key, {})
             for call in info["tool_calls"]:
                 call["args_text"] = args.get(str(call["index"]), "")
         self._new_rows()
@@ -252,6 +265,17 @@ class RunSync:
             "graph": self._graph_info,
             "graph_activity": list(self._activity.values()),
         }
+
+
+def _key(number: int) -> str:
+    """A message's short handle: its number in base 36."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, digit = divmod(number, 36)
+        out = digits[digit] + out
+        if not number:
+            return out
 
 
 def _tree_shape(tree: dict[str, Any]) -> Any:

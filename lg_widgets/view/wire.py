@@ -77,8 +77,20 @@ class ToolCallInfo(TypedDict):
     args_text: NotRequired[str]  # snapshot only: the whole raw argument string
 
 
+class ToolCallUpdate(TypedDict):
+    """What changed in one call of a known message (a new call comes whole)."""
+
+    index: int  # which call: `ToolCallInfo.index`
+    id: NotRequired[str | None]
+    name: NotRequired[str | None]
+    args_time: NotRequired[float | None]
+
+
 class MessageInfo(TypedDict):
     id: str
+    # the view's short handle for the message: deltas key its pieces and updates by it, not by
+    # its ~44-character id (one per message and view, never reused)
+    key: str
     namespace: str
     node: str | None
     tags: list[str]
@@ -93,6 +105,25 @@ class MessageInfo(TypedDict):
     input: bool  # the user's input, not streamed
     text: NotRequired[str]  # snapshot only: the whole text (a tool's result for a tool message)
     reasoning: NotRequired[str]  # snapshot only: the whole reasoning text
+
+
+class MessageUpdate(TypedDict):
+    """A known message's changed fields: only those sent, so a second tool call or the
+    completion does not re-send the whole `MessageInfo`."""
+
+    key: str
+    complete: NotRequired[bool]
+    name: NotRequired[str | None]
+    tool_call_id: NotRequired[str | None]
+    status: NotRequired[ToolStatus | None]
+    usage: NotRequired[Usage | None]
+    tool_calls: NotRequired[list[ToolCallUpdate]]  # new calls whole, known ones by `index`
+    node: NotRequired[str | None]
+    namespace: NotRequired[str]
+    tags: NotRequired[list[str]]
+    role: NotRequired[MessageRole]
+    first_time: NotRequired[float]
+    input: NotRequired[bool]
 
 
 class TimelineRow(TypedDict):
@@ -187,10 +218,11 @@ class Delta(TypedDict):
     type: Literal["delta"]
     seq: int
     header: NotRequired[Header]
-    messages: NotRequired[list[MessageInfo]]
-    text: NotRequired[dict[str, str]]  # message id -> text appended since the last delta
-    reasoning: NotRequired[dict[str, str]]  # message id -> reasoning text appended
-    tool_args: NotRequired[dict[str, dict[str, str]]]  # message id -> call index -> args appended
+    messages: NotRequired[list[MessageInfo]]  # messages new to the front end, whole
+    message_updates: NotRequired[list[MessageUpdate]]  # known messages: what changed
+    text: NotRequired[dict[str, str]]  # message key -> text appended since the last delta
+    reasoning: NotRequired[dict[str, str]]  # message key -> reasoning text appended
+    tool_args: NotRequired[dict[str, dict[str, str]]]  # message key -> call index -> args appended
     rows: NotRequired[list[TimelineRow]]
     tree: NotRequired[TreeNode | dict[str, Any]]
     counts: NotRequired[dict[str, int]]
@@ -389,12 +421,13 @@ def timeline_row(index: int, row: dict[str, Any]) -> TimelineRow:
     }
 
 
-def message_info(message: Any) -> MessageInfo:
+def message_info(message: Any, key: str) -> MessageInfo:
     """What the view shows of a message besides its growing text (`message`: a
-    `reducers.messages.StreamedMessage`)."""
+    `reducers.messages.StreamedMessage`; `key`: the view's handle for it)."""
     usage = message.usage
     return {
         "id": message.id,
+        "key": key,
         "namespace": message.namespace,
         "node": message.node,
         "tags": list(message.tags),
@@ -423,6 +456,30 @@ def message_info(message: Any) -> MessageInfo:
         "first_time": message.first_time,
         "input": message.input,
     }
+
+
+def message_update(before: MessageInfo, after: MessageInfo) -> MessageUpdate | None:
+    """The fields of `after` that differ from `before` (the same message's info), calls by
+    `index` with only their changed fields; None when nothing changed."""
+    update: dict[str, Any] = {}
+    for field, value in after.items():
+        if field != "tool_calls" and before.get(field) != value:
+            update[field] = value
+    known = {call["index"]: call for call in before["tool_calls"]}
+    calls: list[dict[str, Any]] = []
+    for call in after["tool_calls"]:
+        old = known.get(call["index"])
+        if old is None:
+            calls.append(dict(call))
+        elif old != call:
+            calls.append(
+                {"index": call["index"], **{k: v for k, v in call.items() if old.get(k) != v}}
+            )
+    if calls:
+        update["tool_calls"] = calls
+    if not update:
+        return None
+    return {"key": after["key"], **update}  # type: ignore[typeddict-item]
 
 
 def graph_info(model: GraphModel) -> GraphInfo:
