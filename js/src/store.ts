@@ -16,16 +16,29 @@ import type {
 } from "./types";
 
 /** A tool call with its whole argument text so far. */
-export interface ToolCall extends ToolCallInfo {
+export interface ToolCall extends Required<Omit<ToolCallInfo, "args_text">> {
   args_text: string;
 }
 
-/** A message with everything streamed into it so far. */
-export interface Message extends MessageInfo {
+/** A message with everything streamed into it so far (every field the wire may leave out
+ * filled in with its default). */
+export interface Message extends Required<Omit<MessageInfo, "text" | "reasoning" | "tool_calls">> {
   text: string;
   reasoning: string;
   tool_calls: ToolCall[];
 }
+
+/** What a MessageInfo leaves out (lg_widgets/view/wire.py MESSAGE_DEFAULTS). */
+const messageDefaults = () => ({
+  namespace: "",
+  tags: [] as string[],
+  complete: false,
+  name: null,
+  tool_call_id: null,
+  status: null,
+  usage: null,
+  input: false,
+});
 
 /** What one snapshot or delta changed, so panels update only what they must. */
 export interface Change {
@@ -253,10 +266,15 @@ export class RunStore {
 function fromInfo(info: MessageInfo): Message {
   const { text = "", reasoning = "", ...rest } = info;
   return {
+    ...messageDefaults(),
     ...rest,
     text,
     reasoning,
-    tool_calls: info.tool_calls.map(({ args_text = "", ...call }) => ({ ...call, args_text })),
+    tool_calls: info.tool_calls.map(({ args_text = "", ...call }) => ({
+      args_time: null,
+      ...call,
+      args_text,
+    })),
   };
 }
 
@@ -264,8 +282,9 @@ function fromInfo(info: MessageInfo): Message {
 function merge(known: Message, info: MessageInfo): void {
   const previous = known.tool_calls;
   const { text: _text, reasoning: _reasoning, tool_calls, ...rest } = info;
-  Object.assign(known, rest);
+  Object.assign(known, messageDefaults(), rest);
   known.tool_calls = tool_calls.map(({ args_text: _args, ...call }) => ({
+    args_time: null,
     ...call,
     args_text: previous.find((c) => c.index === call.index)?.args_text ?? "",
   }));

@@ -46,8 +46,8 @@ export interface ToolCallInfo {
   id: string | null;
   // known from the first chunk: shown at once
   name: string | null;
-  // time of the call's latest argument chunk (latency = result time - this)
-  args_time: number | null;
+  // time of the call's latest argument chunk (latency = result time - this); left out: null
+  args_time?: number | null;
   // in snapshots only: the whole raw argument string so far (deltas carry Delta.tool_args)
   args_text?: string;
 }
@@ -62,29 +62,30 @@ export interface ToolCallUpdate {
 }
 
 // Sent whole in Delta.messages when new to the front end; changes come as MessageUpdate.
+// An optional field left out holds its default (MESSAGE_DEFAULTS in store.ts: "", [], false, null).
 export interface MessageInfo {
   id: string;
   // the view's short handle for the message: deltas key its pieces and updates by it
   key: string;
-  namespace: string;
+  namespace?: string;
   node: string | null;
-  tags: string[];
-  complete: boolean;
+  tags?: string[];
+  complete?: boolean;
   role: MessageRole;
   // a tool message's tool name
-  name: string | null;
+  name?: string | null;
   // a tool message: the call it answers
-  tool_call_id: string | null;
+  tool_call_id?: string | null;
   // a tool message: how its tool ended
-  status: ToolStatus | null;
+  status?: ToolStatus | null;
   // where the provider reported it
-  usage: Usage | null;
+  usage?: Usage | null;
   // an AI message's calls
   tool_calls: ToolCallInfo[];
   // when the message began (a tool result's time)
   first_time: number;
   // the user's input (from the run's input / state), not streamed
-  input: boolean;
+  input?: boolean;
   // in snapshots only: the whole text so far (deltas carry pieces in Delta.text)
   text?: string;
   // in snapshots only: the whole reasoning text so far (deltas carry Delta.reasoning)

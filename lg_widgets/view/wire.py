@@ -70,10 +70,12 @@ class Usage(TypedDict):
 
 
 class ToolCallInfo(TypedDict):
+    """A call as the front end first learns it; what `CALL_DEFAULTS` holds is left out."""
+
     index: int  # the call's index within its message: the key of its argument pieces
     id: str | None  # links the tool's result (its message's `tool_call_id`)
     name: str | None  # known from the first chunk
-    args_time: float | None  # when its arguments last grew (latency = result time - this)
+    args_time: NotRequired[float | None]  # when its arguments last grew (latency: result - this)
     args_text: NotRequired[str]  # snapshot only: the whole raw argument string
 
 
@@ -87,22 +89,26 @@ class ToolCallUpdate(TypedDict):
 
 
 class MessageInfo(TypedDict):
+    """A message as the front end first learns it (whole in snapshots). A field whose value is
+    its `MESSAGE_DEFAULTS` value is left out: most messages are AI replies at the root with no
+    tool fields, and this record goes out once per message and again in the final snapshot."""
+
     id: str
     # the view's short handle for the message: deltas key its pieces and updates by it, not by
     # its ~44-character id (one per message and view, never reused)
     key: str
-    namespace: str
+    namespace: NotRequired[str]
     node: str | None
-    tags: list[str]
-    complete: bool
+    tags: NotRequired[list[str]]
+    complete: NotRequired[bool]
     role: MessageRole
-    name: str | None  # a tool message's tool
-    tool_call_id: str | None  # a tool message: the call it answers
-    status: ToolStatus | None  # a tool message: success / error
-    usage: Usage | None
+    name: NotRequired[str | None]  # a tool message's tool
+    tool_call_id: NotRequired[str | None]  # a tool message: the call it answers
+    status: NotRequired[ToolStatus | None]  # a tool message: success / error
+    usage: NotRequired[Usage | None]
     tool_calls: list[ToolCallInfo]
     first_time: float
-    input: bool  # the user's input, not streamed
+    input: NotRequired[bool]  # the user's input, not streamed
     text: NotRequired[str]  # snapshot only: the whole text (a tool's result for a tool message)
     reasoning: NotRequired[str]  # snapshot only: the whole reasoning text
 
@@ -421,11 +427,33 @@ def timeline_row(index: int, row: dict[str, Any]) -> TimelineRow:
     }
 
 
+# the values a MessageInfo / ToolCallInfo leaves out (js/src/store.ts fills them back in)
+MESSAGE_DEFAULTS: dict[str, Any] = {
+    "namespace": "",
+    "tags": [],
+    "complete": False,
+    "name": None,
+    "tool_call_id": None,
+    "status": None,
+    "usage": None,
+    "input": False,
+}
+CALL_DEFAULTS: dict[str, Any] = {"args_time": None}
+
+
+def _without_defaults(record: dict[str, Any], defaults: dict[str, Any]) -> Any:
+    return {
+        key: value
+        for key, value in record.items()
+        if key not in defaults or value != defaults[key] or type(value) is not type(defaults[key])
+    }
+
+
 def message_info(message: Any, key: str) -> MessageInfo:
     """What the view shows of a message besides its growing text (`message`: a
     `reducers.messages.StreamedMessage`; `key`: the view's handle for it)."""
     usage = message.usage
-    return {
+    info = {
         "id": message.id,
         "key": key,
         "namespace": message.namespace,
@@ -444,27 +472,29 @@ def message_info(message: Any, key: str) -> MessageInfo:
         if usage
         else None,
         "tool_calls": [
-            {
-                "index": call["index"] if isinstance(call["index"], int) else i,
-                "id": call["id"],
-                "name": call["name"],
-                # known once the message is complete: sent then, not on every argument piece
-                "args_time": call.get("args_time") if message.complete else None,
-            }
+            _without_defaults(
+                {
+                    "index": call["index"] if isinstance(call["index"], int) else i,
+                    "id": call["id"],
+                    "name": call["name"],
+                    # known once the message is complete: sent then, not on every piece
+                    "args_time": call.get("args_time") if message.complete else None,
+                },
+                CALL_DEFAULTS,
+            )
             for i, call in enumerate(message.tool_calls)
         ],
         "first_time": message.first_time,
         "input": message.input,
     }
+    return _without_defaults(info, MESSAGE_DEFAULTS)  # type: ignore[no-any-return]
 
 
 def message_update(before: MessageInfo, after: MessageInfo) -> MessageUpdate | None:
     """The fields of `after` that differ from `before` (the same message's info), calls by
     `index` with only their changed fields; None when nothing changed."""
-    update: dict[str, Any] = {}
-    for field, value in after.items():
-        if field != "tool_calls" and before.get(field) != value:
-            update[field] = value
+    update: dict[str, Any] = _changed(before, after, MESSAGE_DEFAULTS)
+    update.pop("tool_calls", None)
     known = {call["index"]: call for call in before["tool_calls"]}
     calls: list[dict[str, Any]] = []
     for call in after["tool_calls"]:
@@ -472,14 +502,20 @@ def message_update(before: MessageInfo, after: MessageInfo) -> MessageUpdate | N
         if old is None:
             calls.append(dict(call))
         elif old != call:
-            calls.append(
-                {"index": call["index"], **{k: v for k, v in call.items() if old.get(k) != v}}
-            )
+            calls.append({"index": call["index"], **_changed(old, call, CALL_DEFAULTS)})
     if calls:
         update["tool_calls"] = calls
     if not update:
         return None
     return {"key": after["key"], **update}  # type: ignore[typeddict-item]
+
+
+def _changed(before: Any, after: Any, defaults: dict[str, Any]) -> dict[str, Any]:
+    """`after`'s values that differ from `before`'s; a field left out again (back to its
+    default) is sent with its default."""
+    out = {k: v for k, v in after.items() if k not in before or before[k] != v}
+    out.update({k: defaults[k] for k in before if k not in after and k in defaults})
+    return out
 
 
 def graph_info(model: GraphModel) -> GraphInfo:
