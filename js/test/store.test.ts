@@ -49,6 +49,18 @@ describe("RunStore", () => {
     expect(changes[2].completed).toEqual(["lc_run--long-id"]);
   });
 
+  it("fills in what a lean info leaves out with its default", () => {
+    const store = new RunStore();
+    const lean = { id: "m1", key: "0", node: "agent", role: "ai" as const, first_time: 1 };
+    store.applySnapshot(
+      snapshot({ messages: [{ ...lean, tool_calls: [{ index: 0, id: "c", name: "f" }] }] }),
+    );
+    const m = store.messages.get("m1");
+    expect(m).toMatchObject({ namespace: "", tags: [], complete: false, name: null, usage: null });
+    expect(m).toMatchObject({ tool_call_id: null, status: null, input: false, text: "" });
+    expect(m?.tool_calls).toEqual([{ index: 0, id: "c", name: "f", args_time: null, args_text: "" }]);
+  });
+
   it("ignores stale deltas and holds deltas after a gap until the gap is filled", () => {
     const store = new RunStore();
     store.applySnapshot(snapshot());

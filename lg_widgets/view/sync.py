@@ -87,6 +87,7 @@ class RunSync:
         self._header: Header | None = None
         self._counts: dict[str, int] = {}
         self._seen_events = 0
+        self._seen_modes = 0
         self._graph_model: GraphModel | None = None
         self._graph_info: GraphInfo | None = None
         self._activity_version = -1
@@ -186,7 +187,7 @@ class RunSync:
         header = self.header()
         if header != self._header:
             out["header"] = self._header = header
-        if self._events_changed():
+        if self._counts_due(with_tree=tree is not None):
             out["counts"] = dict(self._counts)
         graph, activity = self._graph_update()
         if graph is not None:
@@ -229,11 +230,17 @@ class RunSync:
         self._tree, self._tree_shape, self._tree_sent_at = tree, shape, now
         return tree
 
-    def _events_changed(self) -> bool:
+    def _counts_due(self, *, with_tree: bool) -> bool:
+        """The event counts changed and go out: with the tree (whose own counts refresh once a
+        second), for a new mode, or at the run's end; not with every delta, where they were
+        ~30 B a delta, a fifth of a tool-call stream's arguments. Marks them as sent."""
         total = sum(self._counts.values())
-        changed = total != self._seen_events
-        self._seen_events = total
-        return changed
+        if total == self._seen_events:
+            return False
+        if not with_tree and len(self._counts) == self._seen_modes and self.run.ended_at is None:
+            return False
+        self._seen_events, self._seen_modes = total, len(self._counts)
+        return True
 
     def snapshot(self, seq: int) -> Snapshot:
         """The complete view state as of delta `seq`; also marks everything in it as sent."""
@@ -251,7 +258,7 @@ class RunSync:
         self._tree = self.run.tree
         self._tree_shape = _tree_shape(self._tree)
         self._header = self.header()
-        self._events_changed()
+        self._seen_events, self._seen_modes = sum(self._counts.values()), len(self._counts)
         self._graph_update()
         tail = self.run.events_between(max(0, self.run.event_count - EVENTS_TAIL))
         return {
