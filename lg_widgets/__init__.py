@@ -9,6 +9,10 @@ Public API::
     load()       rebuild a saved Run offline
     compare()    align two runs step by step and say what differs -> Comparison
     runs()       every run of this process, in start order
+    history()    a thread's checkpoints as a DataFrame (oldest first)
+    thread_state()  a thread's state now or at a checkpoint
+    run.resume() / run.fork() / run.replay()   the thread goes on: answer interrupts, time travel
+    follow()     every run on a thread as it happens, in one view -> Follower
     RunView      the live widget of a run (`run.view()`; displaying a run shows it)
     graph()      an assistant's graph drawn without a run (a GraphView)
 
@@ -27,11 +31,13 @@ from lg_widgets.errors import (
     ServerStartError,
 )
 from lg_widgets.events import Event
+from lg_widgets.following import Follower, follow
 from lg_widgets.run import Run
 from lg_widgets.run.registry import runs
 from lg_widgets.server import EmbeddedServer
 from lg_widgets.storage import load_run as load
 from lg_widgets.streaming import join, stream
+from lg_widgets.threads import history, thread_state
 from lg_widgets.view import display as _display  # noqa: F401 - registers how runs display
 
 __version__ = "0.1.0"
@@ -67,7 +73,8 @@ def graph(
 
 
 def load_ipython_extension(ipython: object) -> None:
-    """`%load_ext lg_widgets`: the magics %%lgstream, %lgjoin, %lgconnect, %lgserve, %lgruns."""
+    """`%load_ext lg_widgets`: the magics %%lgstream, %lgjoin, %lgfollow, %lgconnect, %lgserve,
+    %lgruns."""
     from lg_widgets.magics import load_ipython_extension as load
 
     load(ipython)
@@ -84,6 +91,7 @@ __all__ = [
     "Connection",
     "EmbeddedServer",
     "Event",
+    "Follower",
     "GraphView",
     "LgWidgetsError",
     "MissingServerExtra",
@@ -95,10 +103,13 @@ __all__ = [
     "connect",
     "current_connection",
     "disconnect",
+    "follow",
     "graph",
+    "history",
     "join",
     "load",
     "runs",
     "serve",
     "stream",
+    "thread_state",
 ]

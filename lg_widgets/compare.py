@@ -146,7 +146,7 @@ class _Side:
             if row["mode"] == "updates" or row["namespace"] not in with_updates
         ]
         for execution in self.executions:  # keep only what the node returned
-            for key in ("node", "step", "changed"):
+            for key in ("node", "step", "changed", "checkpoint_id"):
                 execution.update.pop(key, None)
         # the `values` row that follows a namespace's updates holds the exact state after them
         self._closing: dict[int, int] = {}

@@ -55,3 +55,19 @@ class Connection:
     def sync_client(self, timeout: float = 10.0) -> SyncLangGraphClient:
         """A blocking client for quick checks from synchronous code (magics in a running loop)."""
         return get_sync_client(**self._client_kwargs(), timeout=timeout)
+
+
+# headers httpx sets itself, or the SDK reserves (the key goes in as `api_key`)
+_OWN_HEADERS = ("x-api-key", "user-agent", "accept", "accept-encoding", "connection")
+
+
+def copy_client(client: LangGraphClient) -> LangGraphClient:
+    """A new async client to the same server with the same key and headers, for use on another
+    loop (an httpx pool belongs to the loop that first uses it)."""
+    http = client.http.client
+    headers = {k: v for k, v in http.headers.items() if k.lower() not in _OWN_HEADERS}
+    return get_client(
+        url=str(http.base_url).rstrip("/"),
+        api_key=http.headers.get("x-api-key"),
+        headers=headers or None,
+    )

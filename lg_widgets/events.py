@@ -398,7 +398,8 @@ def token_text(event: Event, message_id: str) -> str:
 
 
 def checkpoint_info(event: Event) -> dict[str, Any] | None:
-    """`{id, parent, step, source}` of a checkpoint (`checkpoints` event, `debug` checkpoint)."""
+    """`{id, namespace, parent, step, source}` of a checkpoint (`checkpoints` event, `debug`
+    checkpoint)."""
     if event.mode not in ("checkpoints", "debug"):  # before `data`: tokens rebuild theirs
         return None
     data = event.data if isinstance(event.data, dict) else None
@@ -413,6 +414,7 @@ def checkpoint_info(event: Event) -> dict[str, Any] | None:
     metadata = data.get("metadata") or {}
     return {
         "id": configurable.get("checkpoint_id"),
+        "namespace": configurable.get("checkpoint_ns"),
         "parent": parent.get("checkpoint_id"),
         "step": metadata.get("step"),
         "source": metadata.get("source"),

@@ -43,6 +43,9 @@ def load_run(path: str | os.PathLike[str]) -> Run:
             reconnects=[Reconnect.from_json(r) for r in header.get("reconnects") or []],
             input=header.get("input"),
         )
+    matched = header.get("checkpoints_matched")
+    if isinstance(matched, dict):
+        run.state.timeline.restore_matches(matched)
     graph = header.get("graph")
     if isinstance(graph, dict):
         run.set_graph(graph.get("data"), xray=graph.get("xray", True), error=graph.get("error"))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +42,9 @@ class StreamRequest:
     sdk_kwargs: dict[str, Any] = field(default_factory=dict)
     reconnect_timeout: float = 30.0  # seconds of reconnect attempts before giving up
     heartbeat_timeout: float | None = 20.0  # seconds without a byte: the connection is dead
+    # awaited by the run's task before it streams (a fork writes its values here); what it
+    # raises becomes the run's error
+    prepare: Callable[[LangGraphClient, StreamRequest], Awaitable[None]] | None = None
 
     @property
     def resumable(self) -> bool | None:
@@ -139,6 +142,46 @@ def watch(client: LangGraphClient, settings: StreamWatch) -> None:
     _watch.set(settings)
 
 
+# ---- following a thread ----------------------------------------------------------------------
+
+LIFECYCLE_PARAMS = {"stream_modes": "lifecycle"}
+
+
+async def thread_lifecycle(
+    client: LangGraphClient, thread_id: str, last_event_id: str | None = None
+) -> AsyncIterator[Any]:
+    """The thread-level stream narrowed to its runs' starts and ends: per run a `metadata`
+    part `{run_id, attempt}` when it starts and `{status: "run_done", run_id}` when it ends.
+
+    The SDK names the query parameter `stream_mode`, which this server ignores (it reads
+    `stream_modes`, and would send every event of every run); the right name goes in `params`,
+    beside the SDK's own. The stream never ends by itself; every part has an id to resume from.
+    """
+    return await client.threads.join_stream(
+        thread_id, last_event_id=last_event_id, params=LIFECYCLE_PARAMS
+    )
+
+
+async def thread_record(client: LangGraphClient, thread_id: str) -> dict[str, Any]:
+    """The server's record of a thread (NotFoundError when there is none: its thread stream
+    would wait forever instead of saying so)."""
+    return dict(await client.threads.get(thread_id))
+
+
+def run_started(part: Any) -> str | None:
+    """The run id of a lifecycle part that says a run started, else None."""
+    event, data = getattr(part, "event", None), getattr(part, "data", None)
+    if event != "metadata" or not isinstance(data, dict) or "status" in data:
+        return None
+    run_id = data.get("run_id")
+    return run_id if isinstance(run_id, str) else None
+
+
+async def run_record(client: LangGraphClient, thread_id: str, run_id: str) -> dict[str, Any]:
+    """The server's record of a run (`kwargs` says its modes and whether it is resumable)."""
+    return dict(await client.runs.get(thread_id, run_id))
+
+
 async def active_run(
     client: LangGraphClient, thread_id: str
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
@@ -188,6 +231,70 @@ async def run_assistant(client: LangGraphClient, thread_id: str, run_id: str) ->
     """The assistant a run belongs to (a joined run may not say)."""
     found: Any = await client.runs.get(thread_id, run_id)
     return found.get("assistant_id")
+
+
+# ---- threads: history, state, waiting for idle --------------------------------------------------
+async def history_page(
+    client: LangGraphClient, thread_id: str, limit: int, before: str | None
+) -> list[dict[str, Any]]:
+    """One page of a thread's checkpoints, newest first, older than checkpoint `before`."""
+    page: Any = await client.threads.get_history(
+        thread_id,
+        limit=limit,
+        before={"configurable": {"checkpoint_id": before}} if before else None,
+    )
+    return list(page)
+
+
+async def run_checkpoints(
+    client: LangGraphClient, thread_id: str, run_id: str, page: int = 50, pages: int = 10
+) -> list[dict[str, Any]]:
+    """The thread's history, newest first, down to the checkpoint before the run's first (at
+    most `pages` pages): what is needed to tell which checkpoint each of its steps wrote."""
+    found: list[dict[str, Any]] = []
+    before: str | None = None
+    for _ in range(pages):
+        entries = await history_page(client, thread_id, page, before)
+        found.extend(entries)
+        seen = [(e.get("metadata") or {}).get("run_id") == run_id for e in found]
+        if len(entries) < page or (any(seen) and not seen[-1]):
+            break
+        before = entries[-1]["checkpoint"]["checkpoint_id"]
+    return found
+
+
+async def get_state(
+    client: LangGraphClient, thread_id: str, checkpoint_id: str | None = None
+) -> dict[str, Any]:
+    """The thread's state now, or at a checkpoint."""
+    found: Any = await client.threads.get_state(thread_id, checkpoint_id=checkpoint_id)
+    return dict(found)
+
+
+async def update_state(
+    client: LangGraphClient,
+    thread_id: str,
+    values: Any,
+    *,
+    as_node: str | None = None,
+    checkpoint_id: str | None = None,
+) -> str | None:
+    """Write `values` at a checkpoint (a new checkpoint branches off it); returns its id."""
+    written: Any = await client.threads.update_state(
+        thread_id, values, as_node=as_node, checkpoint_id=checkpoint_id
+    )
+    return ((written or {}).get("checkpoint") or {}).get("checkpoint_id")
+
+
+async def thread_status(client: LangGraphClient, thread_id: str) -> str | None:
+    """idle, busy, interrupted or error."""
+    found: Any = await client.threads.get(thread_id)
+    return found.get("status")
+
+
+async def wait_for_run(client: LangGraphClient, thread_id: str, run_id: str) -> None:
+    """Until the run has ended (the server answers when it has)."""
+    await client.runs.join(thread_id, run_id)
 
 
 def _is_uuid(value: str) -> bool:

@@ -33,8 +33,14 @@ export function replace(el: Element, ...children: Child[]): void {
   append(el, ...children);
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An id short enough for a label. LangGraph's ids are time-ordered UUIDs (v7-like): a thread and
+ * the runs started on it within seconds share their first characters, so a UUID shows its
+ * random tail; other ids their head. */
 export function shortId(id: string | null | undefined): string {
-  return id ? id.slice(0, 8) : "–";
+  if (!id) return "–";
+  return UUID.test(id) ? id.slice(-8) : id.slice(0, 8);
 }
 
 export function formatSeconds(seconds: number): string {

@@ -1,7 +1,8 @@
-// Status line: ids (copyable), status badge, elapsed, event counts, error, interrupts, Cancel.
+// Status line: ids (copyable), status badge, elapsed, event counts, error, Cancel; the thread's
+// runs when the view went on past its first one (resume, fork, replay); pending interrupts.
 import type { Context } from "./context";
 import { formatSeconds, h, replace, shortId } from "./dom";
-import { jsonView } from "./json";
+import { interruptsView } from "./interrupts";
 import type { Panel } from "./panel";
 import type { RunStatus } from "./types";
 
@@ -21,6 +22,7 @@ export function headerPanel(ctx: Context): HeaderPanel {
   const reconnects = h("span", { class: "lgw-muted", testid: "reconnects", hidden: true });
   const cancel = h("button", { class: "lgw-button", testid: "cancel", type: "button" }, "Cancel");
   const error = h("div", { class: "lgw-error", testid: "error", hidden: true });
+  const runs = h("div", { class: "lgw-runs", testid: "runs", hidden: true });
   const interrupts = h("div", { class: "lgw-interrupts", testid: "interrupts", hidden: true });
   const problems = h("div", { class: "lgw-warnings", testid: "warnings", hidden: true });
   cancel.addEventListener("click", () => {
@@ -46,6 +48,7 @@ export function headerPanel(ctx: Context): HeaderPanel {
       ctx.readOnly ? h("span", { class: "lgw-muted", testid: "read-only" }, "saved copy (read-only)") : null,
       cancel,
     ),
+    runs,
     error,
     problems,
     interrupts,
@@ -55,6 +58,7 @@ export function headerPanel(ctx: Context): HeaderPanel {
   let shownIds = "";
   let shownError: string | null = null;
   let shownInterrupts = "";
+  let shownRuns = "";
   const render = () => {
     const header = ctx.store.header;
     if (!header) return;
@@ -91,7 +95,34 @@ export function headerPanel(ctx: Context): HeaderPanel {
     if (interruptKey !== shownInterrupts) {
       shownInterrupts = interruptKey;
       interrupts.hidden = !header.interrupts?.length;
-      replace(interrupts, header.interrupts?.length ? jsonView(header.interrupts, "interrupts", 3) : null);
+      replace(interrupts, header.interrupts?.length ? interruptsView(ctx, header.interrupts) : null);
+    }
+    const chain = header.runs ?? [];
+    const runsKey = JSON.stringify([header.run_id, chain]);
+    if (runsKey !== shownRuns) {
+      shownRuns = runsKey;
+      runs.hidden = chain.length < 2;
+      replace(
+        runs,
+        h("span", { class: "lgw-muted" }, "thread runs:"),
+        ...chain.map((run, i) => {
+          const status = h("span", { class: "lgw-badge" }, run.status);
+          status.dataset.status = run.status;
+          const item = h(
+            "span",
+            {
+              class: `lgw-thread-run${run.run_id === header.run_id ? " lgw-current" : ""}`,
+              testid: "thread-run",
+              title: `run ${run.run_id} (${run.origin}), ${run.status}`,
+            },
+            `${i + 1}. ${run.origin} ${shortId(run.run_id)} `,
+            status,
+          );
+          item.dataset.status = run.status;
+          item.dataset.origin = run.origin;
+          return item;
+        }),
+      );
     }
     tick();
   };

@@ -6,7 +6,7 @@
 // state at a timeline row, a page of the event log) are computed from the run's data on the run's
 // event loop and may take longer than that on a big run. Our link waits TIMEOUT_MS instead.
 import type { AnyModel } from "@anywidget/types";
-import type { EventDetail, EventsPage, Request, RequestError, Response, RowDetail } from "./types";
+import type { Continued, EventDetail, EventsPage, Request, RequestError, Response, RowDetail } from "./types";
 
 /** What each request type is answered with; `void`: no answer comes back. */
 export interface Answers {
@@ -15,6 +15,9 @@ export interface Answers {
   row: RowDetail;
   events: EventsPage;
   event: EventDetail;
+  resume: Continued;
+  fork: Continued;
+  replay: Continued;
 }
 
 export type RequestType = Request["type"];
@@ -40,6 +43,9 @@ const ANSWERED: Record<RequestType, boolean> = {
   row: true,
   events: true,
   event: true,
+  resume: true,
+  fork: true,
+  replay: true,
 };
 
 const TIMEOUT_MS = 10_000;

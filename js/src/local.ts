@@ -77,6 +77,10 @@ export function createLocalKernel(run: EmbeddedRun): Kernel & { dispose(): void 
         return eventsPage(m.modes, m.offset, m.limit);
       case "event":
         return eventDetail(m.seq);
+      case "resume":
+      case "fork":
+      case "replay":
+        return { error: "This is a saved copy of the run: open the notebook to continue its thread." };
       default: // cancel, resync: nothing to do in a saved copy
         return undefined;
     }

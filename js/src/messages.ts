@@ -79,7 +79,8 @@ export const prettyArgs = (raw: string): { text: string; valid: boolean } => {
   }
 };
 
-type CardState = "pending" | "running" | "success" | "error";
+// "waiting": the run stopped on an interrupt before the tool ran (a person reviews the call)
+type CardState = "pending" | "running" | "waiting" | "success" | "error";
 
 interface Card {
   el: HTMLElement;
@@ -166,7 +167,9 @@ export function messagesPanel(ctx: Context): Panel {
         ? "error"
         : "success"
       : card.owner.message.complete
-        ? "running"
+        ? ctx.store.header?.status === "interrupted"
+          ? "waiting"
+          : "running"
         : "pending";
     card.el.dataset.state = state;
     card.state.textContent = state;
@@ -382,9 +385,15 @@ export function messagesPanel(ctx: Context): Panel {
     follower.stick();
   };
 
+  let interrupted = ctx.store.header?.status === "interrupted";
   const unsubscribe = ctx.store.subscribe((change) => {
+    const wasInterrupted = interrupted;
+    interrupted = ctx.store.header?.status === "interrupted";
     if (change.reset) rebuild();
     else {
+      if (interrupted !== wasInterrupted)
+        // calls without a result wait on the interrupt, or go on with the next run
+        for (const block of blocks.values()) for (const card of block.cards.values()) updateCard(card);
       // pieces first, to what was shown before this change; what it adds is built whole below
       for (const [id, piece] of change.appended) {
         const block = blocks.get(id);

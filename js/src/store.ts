@@ -198,6 +198,10 @@ export class RunStore {
       change.toolArgs.set(message.id, pieces);
     }
     if (delta.rows?.length) this.rows.push(...delta.rows);
+    for (const [index, id] of Object.entries(delta.checkpoints ?? {})) {
+      const row = this.rows[Number(index)];
+      if (row) this.rows[Number(index)] = { ...row, checkpoint_id: id };
+    }
     if (delta.tree) {
       this.tree = isTree(delta.tree) ? delta.tree : null;
       change.tree = true;

@@ -1,11 +1,13 @@
 // The state timeline as a virtualized table: only the rows in view exist in the DOM, so 10,000
 // rows scroll as smoothly as 10. Full states are fetched from the kernel when a row is opened.
 import type { Context } from "./context";
-import { h, namespaceLabel, replace } from "./dom";
+import { h, namespaceLabel, replace, shortId } from "./dom";
 import { followEnd } from "./follow";
+import { parseObject } from "./interrupts";
 import { jsonView } from "./json";
 import type { Panel } from "./panel";
-import type { RequestError, RowDetail, TimelineRow } from "./types";
+import { copyButton, forkLine, pythonLiteral } from "./python";
+import type { Continued, RequestError, RowDetail, TimelineRow } from "./types";
 
 export const ROW_HEIGHT = 22;
 const OVERSCAN = 8;
@@ -69,7 +71,9 @@ export function timelinePanel(ctx: Context): Panel {
     replace(layer, ...els);
   };
   const rowElement = (row: TimelineRow, isSelected: boolean): HTMLElement => {
-    const started = ctx.store.header?.started_at ?? row.time;
+    // times from the start of the view's first run: rows of a chain of runs stay in order
+    const header = ctx.store.header;
+    const started = header?.runs?.[0]?.started_at ?? header?.started_at ?? row.time;
     const el = h(
       "div",
       {
@@ -158,7 +162,123 @@ export function timelinePanel(ctx: Context): Panel {
           jsonView(d.state, "state"),
         ),
       ),
+      d.actions ? timeTravel(d) : null,
     );
+  };
+
+  /** Fork / replay from the row's checkpoint: the state in an editable field, the buttons, and
+   * the Python line that does the same in a cell. A read-only view keeps only the lines. */
+  const timeTravel = (d: RowDetail): HTMLElement => {
+    const actions = d.actions;
+    const refused = actions.refused;
+    const box = h("div", { class: "lgw-time-travel", testid: "time-travel" });
+    const forkCode = h("code", { class: "lgw-python", testid: "python-fork" });
+    const replayCode = h("code", { class: "lgw-python", testid: "python-replay" }, actions.replay ?? "");
+    const lines = h(
+      "div",
+      { class: "lgw-python-lines" },
+      actions.fork
+        ? h(
+            "div",
+            {},
+            forkCode,
+            copyButton(() => forkCode.textContent ?? ""),
+          )
+        : null,
+      actions.replay
+        ? h(
+            "div",
+            {},
+            replayCode,
+            copyButton(() => actions.replay ?? ""),
+          )
+        : null,
+    );
+    if (refused) box.appendChild(h("div", { class: "lgw-field-error", testid: "refused" }, refused));
+    const editable = !ctx.readOnly && !refused;
+    const stateText = JSON.stringify(d.state, null, 2);
+    const field = h("textarea", {
+      class: "lgw-field lgw-code",
+      testid: "fork-values",
+      rows: String(Math.min(8, stateText.split("\n").length)),
+      title: "The state at this row: change it and fork to run from here with your values",
+    });
+    field.value = stateText;
+    field.disabled = !editable;
+    const fieldError = h("div", { class: "lgw-field-error", testid: "fork-error", hidden: true });
+    const outcome = h("span", { class: "lgw-muted", testid: "time-travel-status" });
+    const fork = h(
+      "button",
+      { class: "lgw-button lgw-primary", type: "button", testid: "fork" },
+      "Fork from here",
+    );
+    const replay = h("button", { class: "lgw-button", type: "button", testid: "replay" }, "Replay from here");
+    fork.disabled = !editable || !actions.fork;
+    replay.disabled = !editable || !actions.replay;
+
+    /** The keys the user changed, null for none, or the sentence saying why the field is refused. */
+    const edited = (): { values: Record<string, unknown> | null } | { invalid: string } => {
+      const parsed = parseObject(field.value, "The state");
+      if ("invalid" in parsed) return parsed;
+      const changed = Object.entries(parsed.value).filter(
+        ([key, value]) => JSON.stringify(value) !== JSON.stringify(d.state[key]),
+      );
+      return { values: changed.length ? Object.fromEntries(changed) : null };
+    };
+    const showLine = () => {
+      const now = edited();
+      fieldError.hidden = !("invalid" in now);
+      fieldError.textContent = "invalid" in now ? now.invalid : "";
+      const values = "values" in now ? now.values : null;
+      forkCode.textContent = forkLine(actions.fork ?? "", values && pythonLiteral(values));
+    };
+    showLine();
+    field.addEventListener("input", showLine);
+
+    const go = (request: Promise<Continued | RequestError>, pending: string, what: string) => {
+      fork.disabled = replay.disabled = field.disabled = true;
+      outcome.className = "lgw-muted";
+      outcome.textContent = pending;
+      request.then(
+        (answer) => {
+          if ("error" in answer) {
+            outcome.className = "lgw-field-error";
+            outcome.textContent = answer.error;
+            fork.disabled = !actions.fork;
+            replay.disabled = !actions.replay;
+            field.disabled = false;
+            return;
+          }
+          outcome.textContent = `${what}: run ${shortId(answer.run_id)} goes on in this view.`;
+        },
+        (err: unknown) => {
+          outcome.className = "lgw-field-error";
+          outcome.textContent = `${what} failed: ${err instanceof Error ? err.message : String(err)}`;
+          fork.disabled = !actions.fork;
+          replay.disabled = !actions.replay;
+          field.disabled = false;
+        },
+      );
+    };
+    fork.addEventListener("click", () => {
+      const now = edited();
+      if ("invalid" in now) {
+        fieldError.hidden = false;
+        fieldError.textContent = now.invalid;
+        return;
+      }
+      go(ctx.kernel.request({ type: "fork", index: d.index, values: now.values }), "Forking…", "Forked");
+    });
+    replay.addEventListener("click", () =>
+      go(ctx.kernel.request({ type: "replay", index: d.index }), "Replaying…", "Replayed"),
+    );
+
+    // the buttons and the line first: the detail pane is short, the state field can be long
+    box.prepend(h("div", { class: "lgw-subtitle" }, "Time travel: run again from this row's checkpoint"));
+    if (!ctx.readOnly) box.append(h("div", { class: "lgw-decisions" }, fork, replay, outcome));
+    box.appendChild(lines);
+    if (!ctx.readOnly) box.append(field, fieldError);
+    return box;
   };
 
   const unsubscribe = ctx.store.subscribe((change) => {

@@ -13,13 +13,44 @@ export type NodeStatus = "running" | "success" | "error" | "interrupted" | "canc
 
 export type GraphNodeKind = "start" | "end" | "node";
 
+// how a pending interrupt is answered: a standard payload (LangChain's HumanInTheLoopMiddleware,
+// or the Agent Inbox schema) with one decision per action, or any other value
+export type InterruptKind = "hitl" | "inbox" | "value";
+
+export type DecisionType = "approve" | "edit" | "reject" | "respond";
+
+// one action a standard interrupt asks about (a tool call), with the decisions it allows
+export interface InterruptAction {
+  name: string;
+  args: Record<string, unknown>;
+  description: string | null;
+  allowed: DecisionType[];
+}
+
+// a pending interrupt as read by lg_widgets/interrupts.py; `actions` empty for kind "value"
+export interface InterruptInfo {
+  id: string | null;
+  kind: InterruptKind;
+  value: unknown;
+  namespace: string[];
+  actions: InterruptAction[];
+}
+
+// one run of the view's thread chain (oldest first); `origin` says how it started
+export interface ThreadRun {
+  run_id: string | null;
+  status: RunStatus;
+  origin: string;
+  started_at: number;
+}
+
 export interface Header {
   assistant_id: string | null;
   thread_id: string | null;
   run_id: string | null;
   status: RunStatus;
   error: string | null;
-  interrupts: unknown[];
+  interrupts: InterruptInfo[];
   started_at: number;
   ended_at: number | null;
   stream_mode: string[];
@@ -27,6 +58,7 @@ export interface Header {
   warnings: string[];
   reconnect_attempt: number | null;
   reconnects: number;
+  runs: ThreadRun[];
 }
 
 export type MessageRole = "human" | "ai" | "tool" | "system" | "other";
@@ -120,6 +152,8 @@ export interface TimelineRow {
   step: number | null;
   changed: string[];
   preview: string;
+  /** the checkpoint written after this row's step, once known */
+  checkpoint_id: string | null;
 }
 
 export interface TreeNode {
@@ -213,6 +247,8 @@ export interface Delta {
   // message key -> tool-call index (as a string) -> argument text appended since the last delta
   tool_args?: Record<string, Record<string, string>>;
   rows?: TimelineRow[];
+  /** row index -> the checkpoint the row got after it was sent */
+  checkpoints?: Record<string, string>;
   tree?: TreeNode | Record<string, never>;
   counts?: Record<string, number>;
   graph?: GraphInfo;
@@ -250,7 +286,29 @@ export interface EventRequest {
   seq: number;
 }
 
-export type Request = CancelRequest | ResyncRequest | RowRequest | EventsRequest | EventRequest;
+// answers keyed by interrupt id ("" for an interrupt without one): the resume value of each
+export interface ResumeRequest {
+  type: "resume";
+  req: string;
+  answers: Record<string, unknown>;
+}
+
+// values: only the top-level keys the user changed, null for none
+export interface ForkRequest {
+  type: "fork";
+  req: string;
+  index: number;
+  values: Record<string, unknown> | null;
+}
+
+export interface ReplayRequest {
+  type: "replay";
+  req: string;
+  index: number;
+}
+
+// prettier-ignore
+export type Request = CancelRequest | ResyncRequest | RowRequest | EventsRequest | EventRequest | ResumeRequest | ForkRequest | ReplayRequest;
 
 // ---- kernel -> front end answers ------------------------------------------------------------
 
@@ -261,6 +319,13 @@ export interface StateChange {
   after: unknown;
 }
 
+// the Python lines that fork / replay from a row, or the sentence saying why it cannot be done
+export interface RowActions {
+  fork: string | null;
+  replay: string | null;
+  refused: string | null;
+}
+
 export interface RowDetail {
   index: number;
   previous: number | null;
@@ -269,6 +334,9 @@ export interface RowDetail {
   state: Record<string, unknown>;
   approximate: boolean;
   diff: StateChange[];
+  checkpoint_id: string | null;
+  checkpoint_ns: string;
+  actions: RowActions;
 }
 
 export interface EventsPage {
@@ -282,6 +350,12 @@ export interface EventDetail extends EventRow {
   data: unknown;
 }
 
+// a resume / fork / replay started the next run on the thread; the view continues with it
+export interface Continued {
+  ok: true;
+  run_id: string | null;
+}
+
 export interface RequestError {
   error: string;
 }
@@ -291,7 +365,7 @@ export interface ResponseEnvelope {
   req: string;
 }
 
-export type Answer = RowDetail | EventsPage | EventDetail | RequestError;
+export type Answer = RowDetail | EventsPage | EventDetail | Continued | RequestError;
 
 export type Response = ResponseEnvelope & Answer;
 

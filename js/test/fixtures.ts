@@ -14,6 +14,7 @@ export const header = (over: Partial<Header> = {}): Header => ({
   warnings: [],
   reconnect_attempt: null,
   reconnects: 0,
+  runs: [],
   ...over,
 });
 

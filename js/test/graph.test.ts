@@ -59,6 +59,7 @@ const row = (i: number, namespace: string, node: string): TimelineRow => ({
   step: i,
   changed: ["foo"],
   preview: "",
+  checkpoint_id: null,
 });
 
 let el: HTMLElement;

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import widget from "../src/index";
 import type { Delta, MessageInfo, ToolCallInfo } from "../src/types";
-import { delta, FakeModel, message, snapshot } from "./fixtures";
+import { delta, FakeModel, header, message, snapshot } from "./fixtures";
 
 const EVIL = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
 
@@ -84,6 +84,24 @@ describe("the messages panel", () => {
     expect(args.textContent).toBe('{\n  "query": "cats",\n  "n": 2\n}');
     expect(q('[data-testid="tool-invalid"]')?.hidden).toBe(true);
     expect(q('[data-testid="tool-card"]')?.dataset.state).toBe("running");
+  });
+
+  it("shows a call without a result as waiting while the run stops on an interrupt", () => {
+    const model = streamed(
+      delta(1, {
+        messages: [ai({ complete: true, tool_calls: [call()] })],
+        tool_args: { ai1: { "0": "{}" } },
+      }),
+    );
+    const state = () => q('[data-testid="tool-card"]')?.dataset.state;
+    expect(state()).toBe("running");
+    model.custom(delta(2, { header: header({ status: "interrupted" }) }));
+    expect(state()).toBe("waiting");
+    expect(q('[data-testid="tool-card"] .lgw-tool-state')?.textContent).toBe("waiting");
+    model.custom(delta(3, { header: header({ status: "running", run_id: "run-next" }) }));
+    expect(state()).toBe("running");
+    model.custom(delta(4, { messages: [toolResult()], text: { t1: "done" } }));
+    expect(state()).toBe("success");
   });
 
   it("shows arguments that do not parse raw, marked invalid", () => {

@@ -41,6 +41,7 @@ const row = (i: number, over: Partial<TimelineRow> = {}): TimelineRow => ({
   step: i,
   changed: ["topic"],
   preview: `topic='t${i}'`,
+  checkpoint_id: null,
   ...over,
 });
 
@@ -82,7 +83,11 @@ describe("RunView front end", () => {
   it("renders untrusted content as text everywhere", async () => {
     const model = new FakeModel(
       snapshot({
-        header: header({ status: "error", error: EVIL, interrupts: [{ value: EVIL }] }),
+        header: header({
+          status: "error",
+          error: EVIL,
+          interrupts: [{ id: EVIL, kind: "value", value: EVIL, namespace: [EVIL], actions: [] }],
+        }),
         messages: [
           message({ id: "m1", namespace: "", node: EVIL, tags: [EVIL], complete: true, text: EVIL }),
         ],

@@ -118,6 +118,7 @@ describe("RunStore", () => {
             step: 1,
             changed: ["k"],
             preview: "k=1",
+            checkpoint_id: null,
           },
         ],
       }),
@@ -125,6 +126,26 @@ describe("RunStore", () => {
     expect(changes).toHaveLength(1);
     expect(changes[0]).toMatchObject({ reset: false, header: true, newMessages: ["m1"], rowsFrom: 0 });
     expect(store.rows).toHaveLength(1);
+  });
+
+  it("gives a row the checkpoint it got after it was sent", () => {
+    const store = new RunStore();
+    store.applySnapshot(snapshot());
+    const row = {
+      index: 0,
+      seq: 3,
+      time: 1001,
+      mode: "updates",
+      namespace: "",
+      node: "a",
+      step: 1,
+      changed: ["k"],
+      preview: "k=1",
+      checkpoint_id: null,
+    };
+    store.applyDelta(delta(1, { rows: [row, { ...row, index: 1, seq: 4 }] }));
+    store.applyDelta(delta(2, { checkpoints: { "1": "cp-1", "7": "cp-7" } }));
+    expect(store.rows.map((r) => r.checkpoint_id)).toEqual([null, "cp-1"]);
   });
 
   it("merges a re-sent info by id, keeping the text, reasoning and arguments streamed so far", () => {

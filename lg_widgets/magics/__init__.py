@@ -1,6 +1,6 @@
 """IPython magics for notebooks: `%load_ext lg_widgets`, then `%%lgstream` (or its line form
-`%lgstream`), `%lgjoin` and `%lgruns` (the run magics), `%lgserve` and `%lgconnect` (the server
-magics).
+`%lgstream`), `%lgjoin`, `%lgfollow` and `%lgruns` (the run magics), `%lgserve` and `%lgconnect`
+(the server magics).
 
 The README documents every option and `%config` default.
 """

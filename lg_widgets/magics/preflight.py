@@ -117,6 +117,16 @@ def check_thread(
     return thread
 
 
+def check_followable(connection: Connection, thread_id: str) -> None:
+    """`%lgfollow THREAD`: the thread exists (its stream would wait forever for none)."""
+    if not is_uuid(thread_id):
+        raise sentences.follow_not_uuid(thread_id)
+    try:
+        _call(connection, lambda c: c.threads.get(thread_id), _MISSING, thread_id=thread_id)
+    except _MISSING:
+        raise sentences.nothing_to_follow(thread_id, connection.url) from None
+
+
 def check_run(connection: Connection, thread_id: str, run_id: str) -> dict[str, Any]:
     """The run exists on that thread; returns it (its kwargs say how it was created)."""
     check_thread(connection, thread_id, multitask_strategy="enqueue")

@@ -24,15 +24,17 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, List, Unicode, Union
 
+from lg_widgets.following import follow
 from lg_widgets.magics import inputs, preflight, sentences
 from lg_widgets.magics.awaiting import awaited_by_cell, wait_blocking
 from lg_widgets.magics.server_magics import LgServerMagics
 from lg_widgets.run import Run
 from lg_widgets.run.registry import runs
 from lg_widgets.streaming import join, stream
+from lg_widgets.view.sync import PYTHON_ORIGIN
 
 MULTITASK = ("reject", "interrupt", "rollback", "enqueue")
-PYTHON_ORIGIN = "python"
+
 RUNS_COLUMNS = (
     "origin",
     "variable",
@@ -191,6 +193,27 @@ class LgRunMagics(Magics):
             **where,
         )
         return self._hand_over("%lgjoin", run, args)
+
+    # ---- %lgfollow ------------------------------------------------------------------------------
+    @line_magic
+    @no_var_expand
+    @magic_arguments()
+    @argument("thread_id", help="the thread to follow")
+    @argument("-o", "--out", metavar="VAR", help="bind the Follower to this variable")
+    @argument("--no-display", action="store_true", help="do not show the view under the cell")
+    @_connection_arguments
+    def lgfollow(self, line: str) -> None:
+        """Show every run on a thread as it happens, whoever starts it (another process, a chat
+        UI, a cell), in one view that goes on from run to run; VAR.stop() stops following."""
+        args = inputs.parse_line(self.lgfollow, inputs.expand_variables(line, self.shell.user_ns))
+        inputs.check_variable(args.out)
+        connection, where = self.servers.cell_connection(args.url, args.api_key_env)
+        preflight.check_followable(connection, args.thread_id)
+        follower = follow(args.thread_id, **where)
+        if args.out:
+            self.shell.user_ns[args.out] = follower
+        if not args.no_display:
+            display(follower)
 
     # ---- %lgruns --------------------------------------------------------------------------------
     @line_magic

@@ -143,6 +143,20 @@ def thread_not_found(thread_id: str, url: str) -> UsageError:
     )
 
 
+def follow_not_uuid(thread_id: str) -> UsageError:
+    return UsageError(
+        f"Thread id {thread_id!r} is not a UUID: %lgfollow takes the id of an existing thread "
+        "(run.thread_id, or the thread_id column of %lgruns)."
+    )
+
+
+def nothing_to_follow(thread_id: str, url: str) -> UsageError:
+    return UsageError(
+        f"Thread {thread_id} was not found on {redact_url(url)}: follow a thread that exists "
+        "there (run.thread_id, or --url for another server)."
+    )
+
+
 def nothing_to_resume(thread_id: str, status: object) -> UsageError:
     return UsageError(
         f"Thread {thread_id} is not waiting at an interrupt (status: {status}): there is "

@@ -795,6 +795,11 @@ class MessageReducer:
         self._unmatched_input: list[StreamedMessage] = []
         self._input_ids: set[str] = set()  # state ids of the input messages
 
+    @property
+    def input_ids(self) -> frozenset[str]:
+        """The state's ids of the input messages (shown under `input-<i>`, not as themselves)."""
+        return frozenset(self._input_ids)
+
     def apply(self, event: Event) -> StreamedMessage | None:
         """Fold one event; returns the message it touched, if any."""
         mode = event.mode

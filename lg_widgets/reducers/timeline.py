@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from lg_widgets.events import Event
+from lg_widgets.events import Event, checkpoint_info
 
-BASE_COLUMNS = ("seq", "time", "mode", "namespace", "node", "step", "changed")
+BASE_COLUMNS = ("seq", "time", "mode", "namespace", "node", "step", "changed", "checkpoint_id")
 # what `run.timeline` adds to the rows: a state key may not take these names either
 RESERVED_COLUMNS = (*BASE_COLUMNS, "elapsed")
 
@@ -40,11 +40,19 @@ class TimelineReducer:
         self._step: dict[str, int] = {}
         self._nodes_since_values: dict[str, list[str]] = {}
         self._last_row: dict[str, int] = {}
+        self.checkpoints: dict[str, str] = {}  # checkpoint id -> its namespace, as streamed
+        self._unmatched: dict[str, list[int]] = {}  # rows per namespace awaiting a checkpoint
+        self._latest: dict[str, str] = {}  # the newest checkpoint streamed, per namespace
+        # rows that got their checkpoint after they were added, in that order (append-only: a
+        # view sends the ids from where it stopped, O(new) per flush)
+        self.named: list[int] = []
+        self.matched = False  # rows got their checkpoints from the history, not the stream
 
     def apply(self, event: Event) -> int:
         """Fold one event; returns how many rows it added."""
         mode, data = event.mode, event.data  # `data` is read once: compact events rebuild it
         if mode in ("debug", "checkpoints"):
+            self._note_checkpoint(event.namespace_str, event)
             self._note_step(event.namespace_str, event)
             return 0
         if mode == "messages":
@@ -86,6 +94,110 @@ class TimelineReducer:
         if isinstance(step, int):
             self._step[namespace] = step + 1 if checkpoint else step
 
+    def _note_checkpoint(self, namespace: str, event: Event) -> None:
+        """A checkpoint of step s is written after the rows of step s: they get its id."""
+        info = checkpoint_info(event)
+        if info is None or not info["id"]:
+            return
+        own = info["namespace"]
+        self.checkpoints[info["id"]] = own if own is not None else namespace
+        self._latest[namespace] = info["id"]
+        waiting = self._unmatched.get(namespace)
+        if not waiting:
+            return
+        step = info["step"]
+        keep = []
+        for index in waiting:
+            row_step = self.rows[index]["step"]
+            if row_step == step:
+                self.rows[index]["checkpoint_id"] = info["id"]
+                self.named.append(index)
+            elif row_step is None or not isinstance(step, int) or row_step > step:
+                keep.append(index)
+        self._unmatched[namespace] = keep
+
+    def match_history(self, history: list[dict[str, Any]], run_id: str) -> int:
+        """Root rows get their checkpoint from the thread's history after a run that streamed
+        none (no `checkpoints`/`debug` mode): `history` is `threads.get_history` entries,
+        newest first, covering the run's checkpoints and the one before them. A step's
+        `updates` rows belong to the checkpoint its nodes wrote, a `values` row to the
+        checkpoint of the step that just ended (the first one of a resumed or forked run: the
+        checkpoint it started from). Returns how many rows were matched."""
+        if self.checkpoints:
+            return 0
+        by_id = {e["checkpoint"]["checkpoint_id"]: e for e in history}
+        ours = sorted(
+            (
+                e
+                for e in history
+                if (e.get("metadata") or {}).get("run_id") == run_id
+                and not e["checkpoint"].get("checkpoint_ns")
+                and (e.get("metadata") or {}).get("source") != "input"
+            ),
+            key=lambda e: e["metadata"].get("step") or 0,
+        )
+        if not ours:
+            return 0
+        writers = []
+        for entry in ours:
+            parent = by_id.get((entry.get("parent_checkpoint") or {}).get("checkpoint_id") or "")
+            tasks = (parent or {}).get("tasks") or []
+            writers.append([t.get("name") for t in tasks if t.get("result") is not None])
+        start = (ours[0].get("parent_checkpoint") or {}).get("checkpoint_id")
+        position, left, current, matched = 0, list(writers[0]), None, 0
+        for index, row in enumerate(self.rows):
+            if row["namespace"] != "":
+                continue
+            node = row["node"]
+            found: str | None = None
+            if "__interrupt__" in row or (node and "__interrupt__" in node):
+                found = current or start
+            elif row["mode"] == "updates":
+                while position < len(ours) and node not in left:
+                    position += 1
+                    left = list(writers[position]) if position < len(ours) else []
+                if position < len(ours):
+                    left.remove(node)
+                    found = current = ours[position]["checkpoint"]["checkpoint_id"]
+            elif current is None and node is None and writers[0] != ["__start__"]:
+                found = current = start  # the state a resumed/forked run starts from
+            elif position < len(ours):
+                found = current = ours[position]["checkpoint"]["checkpoint_id"]
+                position += 1
+                left = list(writers[position]) if position < len(ours) else []
+            if found is not None and row["checkpoint_id"] is None:
+                row["checkpoint_id"] = found
+                self.named.append(index)
+                matched += 1
+        for entry in history:
+            self.checkpoints.setdefault(
+                entry["checkpoint"]["checkpoint_id"], entry["checkpoint"].get("checkpoint_ns") or ""
+            )
+        self.matched = True
+        return matched
+
+    def matches(self) -> dict[str, Any] | None:
+        """What `match_history` found, to save beside the event log (which cannot replay it)."""
+        if not self.matched:
+            return None
+        return {
+            "rows": [[i, row["checkpoint_id"]] for i, row in enumerate(self.rows)],
+            "namespaces": dict(self.checkpoints),
+        }
+
+    def restore_matches(self, saved: dict[str, Any]) -> None:
+        """Put back what `matches()` saved (a run loaded from a file)."""
+        for index, checkpoint_id in saved.get("rows") or []:
+            if 0 <= index < len(self.rows) and checkpoint_id is not None:
+                self.rows[index]["checkpoint_id"] = checkpoint_id
+                self.named.append(index)
+        self.checkpoints.update(saved.get("namespaces") or {})
+        self.matched = True
+
+    def checkpoint_ns(self, checkpoint_id: str) -> str | None:
+        """The namespace of a checkpoint this run streamed or matched (None: not known)."""
+        return self.checkpoints.get(checkpoint_id)
+
     def _add_row(
         self,
         event: Event,
@@ -102,12 +214,17 @@ class TimelineReducer:
             "node": node,
             "step": self._step.get(namespace),
             "changed": changed,
+            "checkpoint_id": None,
         }
         for key, value in values.items():
             column = state_column(key)
             self.state_keys.setdefault(column, None)
             row[column] = value
         self._last_row[namespace] = len(self.rows)
+        if "__interrupt__" in values:  # no checkpoint follows: the state stays at the last one
+            row["checkpoint_id"] = self._latest.get(namespace)
+        else:
+            self._unmatched.setdefault(namespace, []).append(len(self.rows))
         self.rows.append(row)
 
     def root_values(self) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from lg_widgets.events import Event, MetadataInterner, StateInterner, normalize
+from lg_widgets.interrupts import InterruptInfo, read_interrupts
 from lg_widgets.logfile import write_log
 from lg_widgets.reducers import RunState
 from lg_widgets.reducers.graph import GraphModel
@@ -44,6 +45,8 @@ class Control(Protocol):
 
     def cancel(self) -> None: ...
 
+    def leave(self) -> None: ...
+
     async def wait(self) -> None: ...
 
     def wait_sync(self, timeout: float | None) -> None: ...
@@ -61,10 +64,30 @@ class ViewHooks(Protocol):
     def html(self, run: Run) -> str: ...
 
 
+class ThreadHooks(Protocol):
+    """How a run is continued on its thread, registered by `lg_widgets.threads` (the run layer
+    never imports the streaming layer that starts runs)."""
+
+    def resume(self, run: Run, value: Any = None, **kwargs: Any) -> Run: ...
+
+    def fork(
+        self,
+        run: Run,
+        checkpoint_id: str,
+        values: Any = None,
+        as_node: str | None = None,
+        input: Any = None,
+        **kwargs: Any,
+    ) -> Run: ...
+
+    def replay(self, run: Run, checkpoint_id: str, **kwargs: Any) -> Run: ...
+
+
 class Run:
     """A streamed run. Await it (`await run`) or call `run.wait_sync()` to wait for the end."""
 
     _view_hooks: ClassVar[ViewHooks | None] = None
+    _thread_hooks: ClassVar[ThreadHooks | None] = None
 
     def __init__(
         self,
@@ -90,7 +113,11 @@ class Run:
         self.warnings: list[str] = list(warnings)
         self.reconnects: list[Reconnect] = list(reconnects)
         """Each break of the stream: when, why, for how long, from which event id it resumed."""
-        self.origin: str | None = None  # what started the run, for listings (None: Python API)
+        self.origin: str | None = None
+        """What started the run: "resume", "fork" or "replay" (continuing `previous`), a
+        magic's name ("%%lgstream"), or None for the Python API."""
+        self.previous: Run | None = None
+        """The run this one continues on the same thread (resumed, forked or replayed)."""
         self._run_id = run_id
         self._events: list[Event] = []
         self._state = RunState(assistant_id or "run")
@@ -228,11 +255,55 @@ class Run:
         """The view layer says how runs are shown (`run.view()`, display in a notebook)."""
         cls._view_hooks = hooks
 
+    @classmethod
+    def register_threads(cls, hooks: ThreadHooks) -> None:
+        """`lg_widgets.threads` says how a run is resumed, forked and replayed."""
+        cls._thread_hooks = hooks
+
+    # ---- the thread goes on (lg_widgets.threads does the work) ------------------------------
+    def _threads(self) -> ThreadHooks:
+        if Run._thread_hooks is None:
+            raise RuntimeError("lg_widgets.threads is not loaded; `import lg_widgets` loads it")
+        return Run._thread_hooks
+
+    def resume(self, value: Any = None, **stream_kwargs: Any) -> Run:
+        """Answer this run's pending interrupts and return the next run on the thread at once.
+
+        `value`: a list of decisions for HumanInTheLoopMiddleware / Agent Inbox requests
+        (`"approve"`, `{"type": "edit", "args": {...}}`, `{"type": "reject", "message": ...}`,
+        `{"type": "respond", "message": ...}`), in the order of the pending actions; a map of
+        interrupt id to value (several interrupts answered together); or a plain value for the
+        one pending interrupt. A wrong answer raises `LgWidgetsError` before anything is sent.
+        """
+        return self._threads().resume(self, value, **stream_kwargs)
+
+    def fork(
+        self,
+        checkpoint_id: str,
+        values: Any = None,
+        as_node: str | None = None,
+        input: Any = None,
+        **stream_kwargs: Any,
+    ) -> Run:
+        """Run again from a checkpoint of this thread, after writing `values` there (as if
+        `as_node` had returned them) when given; returns the new run at once."""
+        return self._threads().fork(self, checkpoint_id, values, as_node, input, **stream_kwargs)
+
+    def replay(self, checkpoint_id: str, **stream_kwargs: Any) -> Run:
+        """Re-run from a checkpoint of this thread unchanged; returns the new run at once."""
+        return self._threads().replay(self, checkpoint_id, **stream_kwargs)
+
     # ---- control (a live run's driver does the work) ----------------------------------------
     def cancel(self) -> None:
         """Cancel the run on the server and stop streaming; returns at once, safe to repeat."""
         if self._control is not None:
             self._control.cancel()
+
+    def leave(self) -> None:
+        """Stop streaming the run but let it go on on the server (a follower that stops
+        watching someone else's run); it ends here as cancelled, with a warning saying so."""
+        if self._control is not None:
+            self._control.leave()
 
     @property
     def done(self) -> bool:
@@ -318,6 +389,11 @@ class Run:
     def interrupts(self) -> list[dict[str, Any]]:
         """Interrupts raised by the graph, deduplicated by id."""
         return list(self._state.status.interrupts.values())
+
+    @property
+    def interrupt_info(self) -> list[InterruptInfo]:
+        """The interrupts read as `InterruptInfo` (kind, actions and their allowed decisions)."""
+        return read_interrupts(self._state.status.interrupts.values())
 
     # ---- the event log ----------------------------------------------------------------------
     @property
@@ -460,6 +536,7 @@ class Run:
             "reconnects": [r.to_json() for r in self.reconnects],
             "input": self.input,
             "graph": self._graph_source,
+            "checkpoints_matched": self._state.timeline.matches(),
         }
         write_log(path, header, self._events)
 

@@ -24,6 +24,7 @@ import httpx
 from langgraph_sdk.errors import InternalServerError, NotFoundError, RateLimitError
 
 from lg_widgets import transport
+from lg_widgets.errors import LgWidgetsError
 from lg_widgets.events import part_identity, stateless_thread_id
 from lg_widgets.failures import describe_failure, describe_graph_failure
 from lg_widgets.loops import loop_for_new_run, running_loop
@@ -125,6 +126,7 @@ class RunTask:
         self._client = client
         self._owns_client = client is None
         self._cancel_requested = False
+        self._leaving = False  # stop streaming, leave the server's run alone (`leave`)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._run_created: asyncio.Event | None = None
@@ -169,6 +171,12 @@ class RunTask:
             self._spawn(self._cancel())
         else:
             asyncio.run_coroutine_threadsafe(self._cancel(), self._loop)
+
+    def leave(self) -> None:
+        if self.done or self._loop is None or self._task is None:
+            return
+        self._leaving = True
+        self._loop.call_soon_threadsafe(self._task.cancel)
 
     async def wait(self) -> None:
         task = self._task
@@ -237,14 +245,18 @@ class RunTask:
                 run.identify(thread_id=request.thread_id)
             if request.kind == "join" and request.run_id is None:
                 await self._find_active_run(client)
+            if request.prepare is not None:
+                await request.prepare(client, request)
             server_status = await self._stream(client)
         except asyncio.CancelledError:
             cancelled = True
-            if not self._cancel_requested:  # cancelled from outside: do not orphan the server run
+            if self._leaving:
+                run.warn("Stopped following this run here; it goes on on the server.")
+            elif not self._cancel_requested:  # cancelled from outside: do not orphan the server run
                 self._cancel_requested = True
                 with contextlib.suppress(BaseException):
                     await asyncio.wait_for(self._cancel_on_server(), 3)
-        except _Ended as ended:
+        except (_Ended, LgWidgetsError) as ended:  # a sentence already
             failure = str(ended)
         except Exception as exc:  # noqa: BLE001 - every failure becomes run.error
             failure = self._describe(exc)
@@ -583,7 +595,22 @@ class RunTask:
                     client.threads.get_state(run.thread_id),  # type: ignore[arg-type]
                     _SERVER_QUESTION_S,
                 )
+        if outcome.on_thread and failure is None and not cancelled:
+            await self._match_checkpoints(client)
         run.finish(settle(outcome, server_status, thread_state))
+
+    async def _match_checkpoints(self, client: LangGraphClient) -> None:
+        """Timeline rows learn their checkpoint from the thread's history when the stream had
+        no `checkpoints`/`debug` events (a quick question; nothing is lost if unanswered)."""
+        run = self.run
+        timeline = run.state.timeline
+        if not timeline.rows or timeline.checkpoints or not run.thread_id or not run.run_id:
+            return
+        with contextlib.suppress(Exception):
+            history = await asyncio.wait_for(
+                transport.run_checkpoints(client, run.thread_id, run.run_id), _SERVER_QUESTION_S
+            )
+            timeline.match_history(history, run.run_id)
 
     async def _server_status(self, client: LangGraphClient) -> str | None:
         """The server's status of the run; SERVER_RUN_GONE after a rollback; None if unknown."""

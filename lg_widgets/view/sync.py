@@ -5,6 +5,11 @@ Why: jupyter_server silently drops IOPub messages above 1000/s, and a token stre
 is sent exactly once; rows by count; the tree when its shape or a status changed (mere counts
 and times once a second). Pure bookkeeping over the run's read model (no widget, no I/O), so it
 is tested with a fake sink.
+
+A view shows a chain of runs on one thread (a resume, a fork, the next run a follower saw):
+`continue_with(run)` keeps what was sent and goes on with the new run. Rows and events get a
+global index across the chain (`Chain` maps it back to a run and its own index); a delta still
+reads only the run the view follows now, so a flush stays O(what changed in it).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from lg_widgets.view.wire import (
     MessageUpdate,
     NodeActivity,
     Snapshot,
+    ThreadRun,
     TimelineRow,
     event_row,
     graph_info,
@@ -32,10 +38,12 @@ from lg_widgets.view.wire import (
 )
 
 if TYPE_CHECKING:
+    from lg_widgets.events import Event
     from lg_widgets.reducers.graph import GraphModel
     from lg_widgets.reducers.messages import StreamedMessage
     from lg_widgets.run.model import Run
 
+PYTHON_ORIGIN = "python"  # a run started from the Python API (as %lgruns lists it)
 EVENTS_TAIL = 100  # event rows kept in the snapshot for a view with no kernel behind it
 TREE_COUNTS_INTERVAL_S = 1.0
 
@@ -44,7 +52,8 @@ TREE_COUNTS_INTERVAL_S = 1.0
 class _Sent:
     """What the front end has of one message."""
 
-    key: str  # its short handle on the wire (`MessageInfo.key`)
+    run: int = 0  # the position in the chain of the run whose message this is
+    key: str = ""  # its short handle on the wire (`MessageInfo.key`)
     last_seq: int = -2
     complete: bool = False
     info: MessageInfo | None = None
@@ -55,8 +64,8 @@ class _Sent:
 
 @dataclass(slots=True)
 class _MessageChanges:
-    infos: list[MessageInfo] = field(default_factory=list)  # new to the front end
-    updates: list[MessageUpdate] = field(default_factory=list)  # known: what changed
+    infos: dict[str, MessageInfo] = field(default_factory=dict)  # new ones, by wire id, in order
+    updates: list[MessageUpdate] = field(default_factory=list)  # known ones: what changed
     text: dict[str, str] = field(default_factory=dict)
     reasoning: dict[str, str] = field(default_factory=dict)
     tool_args: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -67,19 +76,86 @@ def _shown_text(message: StreamedMessage) -> str:
     return message.text if message.role == "ai" else message.content_text
 
 
-def _append(out: dict[str, str], full: str, seen: _Sent, kind: str) -> None:
+def _append(out: dict[str, str], message_id: str, full: str, seen: _Sent, kind: str) -> None:
     """Put the part of `full` the front end does not have yet into `out` (each piece once)."""
     sent = getattr(seen, kind)
     if len(full) > sent:
-        out[seen.key] = full[sent:]
+        out[message_id] = full[sent:]
         setattr(seen, kind, len(full))
+
+
+class Chain:
+    """The runs a view shows, oldest first, and where each one's rows and events start in the
+    view's global numbering."""
+
+    def __init__(self, run: Run) -> None:
+        self.runs: list[Run] = [run]
+        self.row_bases: list[int] = [0]
+        self.event_bases: list[int] = [0]
+
+    @property
+    def run(self) -> Run:
+        """The run the view follows now (the last of the chain)."""
+        return self.runs[-1]
+
+    def append(self, run: Run) -> None:
+        last = self.runs[-1]
+        self.row_bases.append(self.row_bases[-1] + len(last.state.timeline.rows))
+        self.event_bases.append(self.event_bases[-1] + last.event_count)
+        self.runs.append(run)
+
+    @property
+    def row_count(self) -> int:
+        return self.row_bases[-1] + len(self.run.state.timeline.rows)
+
+    @property
+    def event_count(self) -> int:
+        return self.event_bases[-1] + self.run.event_count
+
+    def locate_row(self, index: int) -> tuple[int, int] | None:
+        """`(position in the chain, the run's own row index)` of global row `index`."""
+        return _locate(index, self.row_bases, [len(r.state.timeline.rows) for r in self.runs])
+
+    def locate_event(self, seq: int) -> tuple[int, int] | None:
+        return _locate(seq, self.event_bases, [r.event_count for r in self.runs])
+
+    def events(self, start: int, stop: int) -> list[tuple[int, Event]]:
+        """`(global seq, event)` for the global range [start, stop), across runs."""
+        out: list[tuple[int, Event]] = []
+        for run, base in zip(self.runs, self.event_bases, strict=True):
+            lo, hi = max(start - base, 0), min(stop - base, run.event_count)
+            out.extend((base + e.seq, e) for e in run.events_between(lo, hi))
+        return out
+
+    def threads_runs(self) -> list[ThreadRun]:
+        return [
+            {
+                "run_id": run.run_id,
+                "status": run.status,  # type: ignore[typeddict-item]
+                "origin": run.origin or PYTHON_ORIGIN,
+                "started_at": run.started_at,
+            }
+            for run in self.runs
+        ]
+
+
+def _locate(index: int, bases: list[int], sizes: list[int]) -> tuple[int, int] | None:
+    """The last run starting at or before `index` holds it, if it reaches that far (an
+    empty run shares its base with the next one). Chains are a few runs long."""
+    for position in range(len(bases) - 1, -1, -1):
+        if bases[position] <= index:
+            local = index - bases[position]
+            return (position, local) if local < sizes[position] else None
+    return None
 
 
 class RunSync:
     def __init__(self, run: Run) -> None:
-        self.run = run
+        self.chain = Chain(run)
         self._seen: dict[str, _Sent] = {}
-        self._keys: dict[str, str] = {}  # message id -> its key, kept across snapshots
+        self._keys: dict[str, str] = {}  # wire id -> its key, kept across snapshots
+        self._inputs: set[str] = set()  # earlier runs' input messages, by their state ids
+        self._named = 0  # how much of the run's `timeline.named` log was read
         self._rows: list[TimelineRow] = []
         self._tree: Any = None
         self._tree_shape: Any = None
@@ -93,9 +169,22 @@ class RunSync:
         self._activity_version = -1
         self._activity: dict[str, NodeActivity] = {}
 
+    @property
+    def run(self) -> Run:
+        return self.chain.run
+
     def note(self, mode: str) -> None:
         """Count one event of `mode` (O(1))."""
         self._counts[mode] = self._counts.get(mode, 0) + 1
+
+    def continue_with(self, run: Run) -> None:
+        """Go on with `run` (the next run on the thread). Call it after the last delta of the
+        run before: what that run has and was not sent yet is read from it no more."""
+        self._new_rows()  # rows are numbered by what the front end has: none may be left out
+        self._inputs |= self.run.state.messages.input_ids
+        self._named = 0
+        self.chain.append(run)
+        self._activity_version = -1  # a new run: its activity is diffed against what was sent
 
     # ---- pieces -------------------------------------------------------------------------------
     def header(self) -> Header:
@@ -106,7 +195,7 @@ class RunSync:
             "run_id": run.run_id,
             "status": run.status,  # type: ignore[typeddict-item]
             "error": run.error,
-            "interrupts": jsonable(run.interrupts),
+            "interrupts": jsonable(run.interrupt_info),
             "started_at": run.started_at,
             "ended_at": run.ended_at,
             "stream_mode": list(run.stream_mode or []),
@@ -116,52 +205,93 @@ class RunSync:
             "reconnect_attempt": run.reconnect_attempt,
             # a break resumed within one flush never shows as "reconnecting": the count stays
             "reconnects": len(run.reconnects),
+            "runs": self.chain.threads_runs(),
         }
 
     def _new_rows(self) -> list[TimelineRow]:
+        chain = self.chain
+        base, seq_base = chain.row_bases[-1], chain.event_bases[-1]
         rows = self.run.state.timeline.rows
-        start = len(self._rows)
-        fresh = [timeline_row(start + i, row) for i, row in enumerate(rows[start:])]
+        start = len(self._rows) - base
+        fresh = [timeline_row(base + i, row, seq_base) for i, row in enumerate(rows[start:], start)]
         self._rows.extend(fresh)
         return fresh
+
+    def _checkpoints(self) -> dict[str, str]:
+        """Rows sent before they got their checkpoint (streamed after them, or matched from the
+        history at the run's end): `{index: checkpoint_id}`; the rows kept are updated too."""
+        timeline, base = self.run.state.timeline, self.chain.row_bases[-1]
+        named = timeline.named
+        out: dict[str, str] = {}
+        for local in named[self._named :]:
+            index, checkpoint_id = base + local, timeline.rows[local]["checkpoint_id"]
+            if index < len(self._rows) and self._rows[index]["checkpoint_id"] != checkpoint_id:
+                self._rows[index]["checkpoint_id"] = checkpoint_id
+                out[str(index)] = checkpoint_id
+        self._named = len(named)
+        return out
 
     def _messages(self, only_new: bool) -> _MessageChanges:
         """What changed in the messages: infos (new or changed) and appended text pieces.
 
         Only messages that saw an event since the last flush are looked at closely (their
-        `last_seq` moved), so a flush costs O(messages) int compares plus the changed ones.
+        `last_seq` moved), so a flush costs O(messages of the run followed now) int compares
+        plus the changed ones. A snapshot reads every run of the chain.
         """
         changes = _MessageChanges()
-        for message in self.run.streamed_messages:
-            seen = self._seen.get(message.id)
-            unchanged = seen is not None and (seen.last_seq, seen.complete) == (
-                message.last_seq,
-                message.complete,
-            )
-            if only_new and unchanged:
-                continue
-            if seen is None or not only_new:
-                key = self._keys.setdefault(message.id, _key(len(self._keys)))
-                seen = self._seen[message.id] = _Sent(key)
-            seen.last_seq, seen.complete = message.last_seq, message.complete
-            info = message_info(message, seen.key)
-            if seen.info is None:
-                changes.infos.append(info)
-            else:
-                update = message_update(seen.info, info)
-                if update is not None:
-                    changes.updates.append(update)
-            seen.info = info
-            _append(changes.text, _shown_text(message), seen, "text")
-            _append(changes.reasoning, message.reasoning, seen, "reasoning")
-            for call in message.tool_calls:
-                index = str(call["index"]) if isinstance(call["index"], int) else call["id"]
-                args = call["args_text"]
-                sent = seen.args.get(index, 0)
-                if len(args) > sent:
-                    changes.tool_args.setdefault(seen.key, {})[index] = args[sent:]
-                    seen.args[index] = len(args)
+        if only_new:
+            position = len(self.chain.runs) - 1
+            for message in self.run.streamed_messages:
+                self._message(message, position, True, changes)
+            return changes
+        self._seen, self._inputs = {}, set()
+        for position, run in enumerate(self.chain.runs):
+            for message in run.streamed_messages:
+                self._message(message, position, False, changes)
+            if position < len(self.chain.runs) - 1:
+                self._inputs |= run.state.messages.input_ids
         return changes
+
+    def _message(
+        self, message: StreamedMessage, position: int, only_new: bool, changes: _MessageChanges
+    ) -> None:
+        wire_id = message.id
+        if message.id in self._inputs and message.source == "state":
+            return  # an earlier run's input, shown then as `input-<i>`
+        seen = self._seen.get(wire_id)
+        if seen is not None and seen.run < position:
+            if message.source == "state":
+                return  # the thread's state repeats a message an earlier run showed: it stays
+            wire_id = f"{message.id}~{position}"  # the same id streamed again: a message of its own
+            seen = self._seen.get(wire_id)
+        unchanged = seen is not None and (seen.last_seq, seen.complete) == (
+            message.last_seq,
+            message.complete,
+        )
+        if only_new and unchanged:
+            return
+        if seen is None or not only_new:
+            key = self._keys.setdefault(wire_id, _key(len(self._keys)))
+            seen = self._seen[wire_id] = _Sent(position, key)
+        seen.last_seq, seen.complete = message.last_seq, message.complete
+        info = message_info(message, seen.key)
+        info["id"] = wire_id
+        if seen.info is None:  # new to the front end: whole
+            changes.infos[wire_id] = info
+        else:  # known: only what changed (a new call, the completion...)
+            update = message_update(seen.info, info)
+            if update is not None:
+                changes.updates.append(update)
+        seen.info = info
+        _append(changes.text, seen.key, _shown_text(message), seen, "text")
+        _append(changes.reasoning, seen.key, message.reasoning, seen, "reasoning")
+        for call in message.tool_calls:
+            index = str(call["index"]) if isinstance(call["index"], int) else call["id"]
+            args = call["args_text"]
+            sent = seen.args.get(index, 0)
+            if len(args) > sent:
+                changes.tool_args.setdefault(seen.key, {})[index] = args[sent:]
+                seen.args[index] = len(args)
 
     # ---- what goes on the wire -----------------------------------------------------------------
     def delta(self, seq: int) -> Delta | None:
@@ -169,7 +299,7 @@ class RunSync:
         out: Delta = {"type": "delta", "seq": seq}
         changes = self._messages(only_new=True)
         if changes.infos:
-            out["messages"] = changes.infos
+            out["messages"] = list(changes.infos.values())
         if changes.updates:
             out["message_updates"] = changes.updates
         if changes.text:
@@ -181,6 +311,9 @@ class RunSync:
         rows = self._new_rows()
         if rows:
             out["rows"] = rows
+        checkpoints = self._checkpoints()
+        if checkpoints:
+            out["checkpoints"] = checkpoints
         tree = self._tree_update()
         if tree is not None:
             out["tree"] = tree
@@ -245,7 +378,7 @@ class RunSync:
     def snapshot(self, seq: int) -> Snapshot:
         """The complete view state as of delta `seq`; also marks everything in it as sent."""
         changes = self._messages(only_new=False)
-        infos = changes.infos
+        infos = list(changes.infos.values())
         for info in infos:
             key = info["key"]
             info["text"] = changes.text.get(key, "")
@@ -255,12 +388,14 @@ class RunSync:
             for call in info["tool_calls"]:
                 call["args_text"] = args.get(str(call["index"]), "")
         self._new_rows()
+        self._checkpoints()
         self._tree = self.run.tree
         self._tree_shape = _tree_shape(self._tree)
         self._header = self.header()
         self._seen_events, self._seen_modes = sum(self._counts.values()), len(self._counts)
         self._graph_update()
-        tail = self.run.events_between(max(0, self.run.event_count - EVENTS_TAIL))
+        total = self.chain.event_count
+        tail = self.chain.events(max(0, total - EVENTS_TAIL), total)
         return {
             "seq": seq,
             "header": self._header,
@@ -268,7 +403,7 @@ class RunSync:
             "rows": self._rows,
             "tree": self._tree,
             "counts": dict(self._counts),
-            "events_tail": [event_row(e) for e in tail],
+            "events_tail": [event_row(e, seq) for seq, e in tail],
             "graph": self._graph_info,
             "graph_activity": list(self._activity.values()),
         }

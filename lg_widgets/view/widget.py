@@ -9,6 +9,10 @@ SNAPSHOT_SHARE of the delta bytes. A snapshot carries the whole text, so for tok
 that budget admits none mid-run: total bytes stay about 2.5x the text instead of growing as
 O(n^2). A second view, a reloaded page and a notebook saved after the run are complete; a view
 that missed deltas asks for a fresh snapshot.
+
+A view shows a chain of runs on one thread: `continue_with(run)` (a resume, fork or replay from
+the view, the next run a `follow()` saw) keeps what it showed and follows the new run once the
+one before has ended and sent its last delta.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import anywidget
 import orjson
 import traitlets
 
+from lg_widgets.errors import LgWidgetsError
 from lg_widgets.events import Event
 from lg_widgets.loops import running_loop
 from lg_widgets.view.publish import as_current_request, current_request_context
@@ -46,6 +51,11 @@ SNAPSHOT_SHARE = 0.4  # periodic snapshots add at most this share of the delta b
 _NOT_BUILT_ESM = """export default { render({ el }) {
   el.textContent = "lg_widgets: front end not built (run scripts/setup, or npm run build in js/)";
 } };"""
+
+
+def _sentence(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text if text else f"{type(exc).__name__} while starting the run."
 
 
 class Flusher:
@@ -195,6 +205,8 @@ class RunView(anywidget.AnyWidget):
     ) -> None:
         super().__init__()
         self.run = run
+        self._waiting: list[Run] = []  # runs to continue with once the one followed now ends
+        self._requests: set[asyncio.Task[None]] = set()  # answers waiting for a run id
         # what this view sent (JSON payload bytes, without the ~0.5 KB Jupyter envelope)
         self.custom_messages_sent = 0
         self.custom_bytes = 0
@@ -202,7 +214,7 @@ class RunView(anywidget.AnyWidget):
         self.snapshot_bytes = 0
         self._seq = 0
         self._sync = RunSync(run)
-        self._queries = RunQueries(run)
+        self._queries = RunQueries(run, self._sync.chain)
         for event in run.events_between(0):
             self._note(event)
         self._flusher = Flusher(self._flush, flush_interval)
@@ -215,13 +227,51 @@ class RunView(anywidget.AnyWidget):
         self.on_msg(self._on_front_end_message)
         self._unsubscribe = run.on_change(self._on_change) if not run.done else None
 
+    @property
+    def runs(self) -> list[Run]:
+        """The runs this view shows, oldest first (the last is the one it follows now)."""
+        return list(self._sync.chain.runs)
+
+    def continue_with(self, run: Run) -> None:
+        """Go on showing `run`, the next run on this view's thread (a resume, a fork, a
+        replay, a run started elsewhere): what the view shows stays, and its messages and
+        timeline go on with the new run's. While the run followed now has not ended, the new
+        one waits its turn, so that the last delta of each run is sent before the next."""
+        shown = [*self._sync.chain.runs, *self._waiting]
+        if any(r is run or (run.run_id is not None and r.run_id == run.run_id) for r in shown):
+            return  # already shown (a follower and a resume from the view meet here)
+        self._waiting.append(run)
+        if self.run.ended_at is not None:
+            self._advance()
+
+    def _advance(self) -> None:
+        """Follow the next waiting run, and the one after while each has ended already."""
+        while self._waiting:
+            run = self._waiting.pop(0)
+            self._detach(keep_final_flush=True)
+            self._flusher.flush_now()  # the run before: its last changes under its own rows
+            self.run = run
+            self._sync.continue_with(run)
+            for event in run.events_between(0):
+                self._note(event)
+            self._snapshot_forced = True
+            if run.ended_at is None and not run.done:
+                self._unsubscribe = run.on_change(self._on_change)
+                self._flusher.poke()
+                return
+            self._flush_all()
+
     # ---- kernel -> front end ----------------------------------------------------------------
     def _on_change(self, run: Run, event: Event | None) -> None:
+        if run is not self.run:  # a notification already under way when the view went on
+            return
         if event is not None:
             self._note(event)
         if run.ended_at is not None:  # set once, by the run's final settlement
             as_current_request(self._flush_all)  # a saved notebook keeps the final snapshot
             self._detach(keep_final_flush=True)
+            if self._waiting:
+                as_current_request(self._advance)
         else:
             self._flusher.poke()
 
@@ -289,6 +339,9 @@ class RunView(anywidget.AnyWidget):
             self._snapshot_forced = True
             self._flusher.poke()
             return
+        if kind in ("resume", "fork", "replay"):
+            self._go_on(kind, request, content)
+            return
         answer: Any = None
         if kind == "row":
             answer = self._queries.row_detail(int(content.get("index", -1)))
@@ -302,6 +355,69 @@ class RunView(anywidget.AnyWidget):
             answer = self._queries.event_detail(int(content.get("seq", -1)))
         if answer is not None:
             self._push({"type": "response", "req": request, **answer})
+
+    def _go_on(self, kind: str, request: Any, content: dict[str, Any]) -> None:
+        """Resume, fork or replay from the view: start the run (`threads`), continue the view
+        with it and answer with its id once the server has one, or with the one sentence
+        saying why not. An error before anything is sent leaves nothing running."""
+        try:
+            run = self._start_next(kind, content)
+        except (LgWidgetsError, ValueError, TypeError) as exc:
+            self._push({"type": "response", "req": request, "error": _sentence(exc)})
+            return
+        self.continue_with(run)
+        loop = running_loop()
+        if loop is None or run.run_id is not None or run.done:
+            self._answer_started(request, run)
+            return
+        task = loop.create_task(self._answer_when_created(request, run))
+        self._requests.add(task)
+        task.add_done_callback(self._requests.discard)
+
+    def _start_next(self, kind: str, content: dict[str, Any]) -> Run:
+        if kind == "resume":
+            answers = content.get("answers")
+            if not isinstance(answers, dict) or not answers:
+                raise LgWidgetsError("Answer at least one interrupt before resuming.")
+            # an interrupt without an id is answered under "": its value is the resume value
+            return self.run.resume(answers[""] if list(answers) == [""] else answers)
+        index = content.get("index")
+        found = self._queries.locate_row(index) if isinstance(index, int) else None
+        if found is None:
+            raise LgWidgetsError(f"There is no timeline row {index!r} to start from.")
+        run, _local, row = found
+        detail = self._queries.row_detail(index)  # type: ignore[arg-type]
+        refused = detail["actions"]["refused"]  # type: ignore[typeddict-item]
+        if refused is not None:
+            raise LgWidgetsError(refused)
+        if kind == "fork":
+            values = content.get("values")
+            if values is not None and not isinstance(values, dict):
+                raise LgWidgetsError("The state to fork with must be a JSON object (or null).")
+            return run.fork(row["checkpoint_id"], values=values)
+        return run.replay(row["checkpoint_id"])
+
+    async def _answer_when_created(self, request: Any, run: Run) -> None:
+        """Wait (on the run's own notifications) for the server's run id or the run's end."""
+        created = asyncio.Event()
+
+        def check(changed: Run, _event: Any) -> None:
+            if changed.run_id is not None or changed.ended_at is not None:
+                created.set()
+
+        unsubscribe = run.on_change(check)
+        try:
+            if run.run_id is None and run.ended_at is None:
+                await created.wait()
+        finally:
+            unsubscribe()
+        self._answer_started(request, run)
+
+    def _answer_started(self, request: Any, run: Run) -> None:
+        if run.run_id is None and run.error is not None:
+            self._push({"type": "response", "req": request, "error": run.error})
+        else:
+            self._push({"type": "response", "req": request, "ok": True, "run_id": run.run_id})
 
     @property
     def messages_sent(self) -> int:
@@ -323,4 +439,8 @@ class RunView(anywidget.AnyWidget):
 
     def close(self) -> None:
         self._detach()
+        # absent when __init__ failed (ipywidgets closes in __del__)
+        getattr(self, "_waiting", []).clear()
+        for task in list(getattr(self, "_requests", ())):
+            task.cancel()
         super().close()

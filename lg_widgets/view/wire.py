@@ -15,6 +15,7 @@ from typing import Any, Literal, TypedDict
 import orjson
 
 from lg_widgets.events import Event, event_node, event_summary_source
+from lg_widgets.interrupts import InterruptAction, InterruptInfo  # noqa: F401 - wire records
 from lg_widgets.reducers.graph import GraphModel
 from lg_widgets.reducers.timeline import BASE_COLUMNS, state_column
 
@@ -41,6 +42,17 @@ RunStatus = Literal[
 TreeStatus = Literal["running", "success", "error", "cancelled", "interrupted"]
 NodeStatus = Literal["running", "success", "error", "interrupted", "cancelled"]
 GraphNodeKind = Literal["start", "end", "node"]
+InterruptKind = Literal["hitl", "inbox", "value"]  # `interrupts.InterruptInfo.kind`
+DecisionType = Literal["approve", "edit", "reject", "respond"]  # `interrupts.DECISIONS`
+
+
+class ThreadRun(TypedDict):
+    """One run of the chain a view shows on its thread, oldest first."""
+
+    run_id: str | None
+    status: RunStatus
+    origin: str  # what started it: "resume", "fork", "replay", "follow", a magic, "python"
+    started_at: float
 
 
 class Header(TypedDict):
@@ -49,7 +61,7 @@ class Header(TypedDict):
     run_id: str | None
     status: RunStatus
     error: str | None
-    interrupts: list[Any]
+    interrupts: list[InterruptInfo]  # of the run the view follows now
     started_at: float
     ended_at: float | None
     stream_mode: list[str]
@@ -57,6 +69,7 @@ class Header(TypedDict):
     warnings: list[str]
     reconnect_attempt: int | None  # while "reconnecting": the attempt under way
     reconnects: int  # breaks of the stream so far (each resumed or ended the run)
+    runs: list[ThreadRun]  # the chain of runs the view shows (resume, fork, ...), oldest first
 
 
 MessageRole = Literal["human", "ai", "tool", "system", "other"]
@@ -142,6 +155,7 @@ class TimelineRow(TypedDict):
     step: int | None
     changed: list[str]
     preview: str
+    checkpoint_id: str | None  # the checkpoint written after this row's step, once known
 
 
 class TreeNode(TypedDict):
@@ -230,6 +244,7 @@ class Delta(TypedDict):
     reasoning: NotRequired[dict[str, str]]  # message key -> reasoning text appended
     tool_args: NotRequired[dict[str, dict[str, str]]]  # message key -> call index -> args appended
     rows: NotRequired[list[TimelineRow]]
+    checkpoints: NotRequired[dict[str, str]]  # row index -> the checkpoint it got since sent
     tree: NotRequired[TreeNode | dict[str, Any]]
     counts: NotRequired[dict[str, int]]
     graph: NotRequired[GraphInfo]
@@ -270,7 +285,39 @@ class EventRequest(TypedDict):
     seq: int
 
 
-Request = CancelRequest | ResyncRequest | RowRequest | EventsRequest | EventRequest
+class ResumeRequest(TypedDict):
+    """Answer the pending interrupts: interrupt id -> the resume value the front end built."""
+
+    type: Literal["resume"]
+    req: str
+    answers: dict[str, Any]
+
+
+class ForkRequest(TypedDict):
+    """Run again from the checkpoint of timeline row `index`, with `values` written there."""
+
+    type: Literal["fork"]
+    req: str
+    index: int
+    values: dict[str, Any] | None
+
+
+class ReplayRequest(TypedDict):
+    type: Literal["replay"]
+    req: str
+    index: int
+
+
+Request = (
+    CancelRequest
+    | ResyncRequest
+    | RowRequest
+    | EventsRequest
+    | EventRequest
+    | ResumeRequest
+    | ForkRequest
+    | ReplayRequest
+)
 
 
 # ---- kernel -> front end answers: {"type": "response", "req": ...} plus one of these ----------
@@ -283,6 +330,15 @@ class StateChange(TypedDict):
     after: Any
 
 
+class RowActions(TypedDict):
+    """The Python lines that fork or replay from a row (the front end adds `values=...`), or
+    the sentence saying why that cannot be done from it."""
+
+    fork: str | None
+    replay: str | None
+    refused: str | None
+
+
 class RowDetail(TypedDict):
     index: int
     previous: int | None
@@ -291,6 +347,17 @@ class RowDetail(TypedDict):
     state: dict[str, Any]
     approximate: bool
     diff: list[StateChange]
+    checkpoint_id: str | None
+    checkpoint_ns: str
+    actions: RowActions
+
+
+class Continued(TypedDict):
+    """A resume, fork or replay started the next run on the thread; the view continues with
+    it. The answer waits for the server's run id (None only outside an event loop)."""
+
+    ok: Literal[True]
+    run_id: str | None
 
 
 class EventsPage(TypedDict):
@@ -398,10 +465,11 @@ def jsonable(value: Any) -> Any:
     return orjson.loads(dumps(value))
 
 
-def event_row(event: Event) -> EventRow:
-    """The compact line the events panel shows; the payload itself is fetched on demand."""
+def event_row(event: Event, seq: int | None = None) -> EventRow:
+    """The compact line the events panel shows; the payload itself is fetched on demand.
+    `seq`: the event's number in the view (across a chain of runs), if not its own."""
     return {
-        "seq": event.seq,
+        "seq": event.seq if seq is None else seq,
         "time": event.time,
         "mode": event.mode,
         "namespace": event.namespace_str,
@@ -410,13 +478,14 @@ def event_row(event: Event) -> EventRow:
     }
 
 
-def timeline_row(index: int, row: dict[str, Any]) -> TimelineRow:
-    """A timeline row with a short preview of the keys it changed, not their values."""
+def timeline_row(index: int, row: dict[str, Any], seq_base: int = 0) -> TimelineRow:
+    """A timeline row with a short preview of the keys it changed, not their values
+    (`seq_base`: where its run's events start in the view's numbering)."""
     keys = row["changed"] or [k for k in row if k not in BASE_COLUMNS]
     shown = [f"{key}={preview(row.get(state_column(key)), KEY_PREVIEW_CHARS)}" for key in keys[:4]]
     return {
         "index": index,
-        "seq": row["seq"],
+        "seq": seq_base + row["seq"],
         "time": row["time"],
         "mode": row["mode"],
         "namespace": row["namespace"],
@@ -424,6 +493,7 @@ def timeline_row(index: int, row: dict[str, Any]) -> TimelineRow:
         "step": row["step"],
         "changed": [str(k) for k in row["changed"]],
         "preview": preview(", ".join(shown)),
+        "checkpoint_id": row.get("checkpoint_id"),
     }
 
 

@@ -8,7 +8,10 @@ import lg_widgets
 
 pytestmark = pytest.mark.integration
 
-GRAPHS = "agent, chat, custom, error, fanout, interrupt, react, slow, subgraph, tool_loop"
+GRAPHS = (
+    "agent, chat, custom, error, fanout, hitl, hitl_per_call, interrupt, react, slow, subgraph, "
+    "tool_loop"
+)
 
 
 @pytest.fixture()
@@ -138,6 +141,18 @@ def test_option_values(usage_error):
     )
     assert usage_error("%lgstream agent --thread 'unclosed").startswith(
         "Cannot split the magic's line: No closing quotation"
+    )
+
+
+def test_follow_errors(usage_error, server):
+    assert usage_error("%lgfollow nope") == (
+        "Thread id 'nope' is not a UUID: %lgfollow takes the id of an existing thread "
+        "(run.thread_id, or the thread_id column of %lgruns)."
+    )
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert usage_error(f"%lgfollow {missing}") == (
+        f"Thread {missing} was not found on {server.url}: follow a thread that exists there "
+        "(run.thread_id, or --url for another server)."
     )
 
 

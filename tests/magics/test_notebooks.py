@@ -20,6 +20,7 @@ def test_the_notebooks_are_there():
         "quickstart.ipynb",
         "streaming-guide.ipynb",
         "analysis.ipynb",
+        "human-in-the-loop.ipynb",
     }
 
 

@@ -18,11 +18,11 @@ JOKE = "This is a joke about ice cream and cats"
 def test_load_ext_registers_the_magics_and_the_config(ip):
     magics = ip.magics_manager.magics
     assert "lgstream" in magics["cell"] and "lgstream" in magics["line"]
-    assert {"lgjoin", "lgconnect", "lgserve", "lgruns"} <= set(magics["line"])
+    assert {"lgjoin", "lgfollow", "lgconnect", "lgserve", "lgruns"} <= set(magics["line"])
     assert {"LgRunMagics", "LgServerMagics"} <= {type(c).__name__ for c in ip.configurables}
     registry = ip.magics_manager.registry
     runs, servers = registry["LgRunMagics"], registry["LgServerMagics"]
-    assert {"lgstream", "lgjoin", "lgruns"} == set(runs.magics["line"])
+    assert {"lgstream", "lgjoin", "lgfollow", "lgruns"} == set(runs.magics["line"])
     assert {"lgserve", "lgconnect"} == set(servers.magics["line"])
     assert runs.servers is servers
 
@@ -35,6 +35,19 @@ def test_stream_returns_at_once_binds_and_displays(cell, displayed, ns):
     cell("await run")
     assert run.status == "success" and run.values["joke"] == JOKE
     assert [e.mode for e in run.events] == ["metadata", "updates", "updates"]
+
+
+def test_follow_binds_and_displays_a_follower_that_sees_the_threads_runs(cell, displayed, ns, sdk):
+    thread_id = sdk.threads.create()["thread_id"]
+    assert cell(f"%lgfollow {thread_id} -o follower") is None
+    follower = ns["follower"]
+    assert isinstance(follower, lg_widgets.Follower) and len(displayed) == 1
+    assert displayed[0]["text/plain"].startswith(f"<Follower thread={thread_id} following")
+    run_id = sdk.runs.create(thread_id, "agent", input={"topic": "f"})["run_id"]
+    cell("seen = await follower.wait_for_run(0, timeout=30)")
+    assert ns["seen"].run_id == run_id and follower.view.runs == [ns["seen"]]
+    cell("await follower.stop()")
+    assert not follower.running
 
 
 def test_wait_returns_after_the_end_with_the_run_bound(ip, cell, ns):
@@ -138,6 +151,26 @@ def test_resume_plain_word_is_a_string(cell, ns):
     cell('%%lgstream interrupt --wait -o ask\n{"topic": "launch"}')
     cell("%lgstream interrupt --thread $ask.thread_id --resume yes --wait -o done")
     assert ns["done"].values["result"] == "answer was 'yes'"
+
+
+def test_resume_answers_a_review_request(cell, ns):
+    """`--resume` sends its value as Command(resume=...): the middleware's decisions format."""
+    cell(
+        '%%lgstream hitl --wait -o ask\n{"messages": [{"role": "user", "content": '
+        '"What is the weather in Rome, and what is 10 divided by 2?"}]}'
+    )
+    ask = ns["ask"]
+    assert ask.status == "interrupted" and ask.interrupt_info[0]["kind"] == "hitl"
+    decisions = (
+        '{"decisions": [{"type": "edit", "edited_action": {"name": "get_weather", '
+        '"args": {"city": "Oslo"}}}, {"type": "reject"}]}'
+    )
+    cell(f"%lgstream hitl --thread $ask.thread_id --resume '{decisions}' --wait -o done")
+    done = ns["done"]
+    assert done.status == "success", done.error
+    tools = {m["name"]: m["content"] for m in done.values["messages"] if m["type"] == "tool"}
+    assert '"called_with": {"city": "Oslo"}' in tools["get_weather"]
+    assert "rejected" in tools["divide"]
 
 
 def test_resumable_multitask_and_on_disconnect_reach_the_sdk(cell, sdk, ns):

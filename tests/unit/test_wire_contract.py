@@ -10,7 +10,7 @@ import typing
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-from lg_widgets import load
+from lg_widgets import interrupts, load
 from lg_widgets.run import Run
 from lg_widgets.view import wire
 from lg_widgets.view.queries import RunQueries
@@ -22,6 +22,9 @@ TRANSCRIPTS = ROOT / "tests" / "transcripts"
 WIRE_FIXTURE = ROOT / "js" / "test" / "wire.fixture.json"
 
 RECORDS = [
+    wire.InterruptAction,
+    wire.InterruptInfo,
+    wire.ThreadRun,
     wire.Header,
     wire.Usage,
     wire.ToolCallInfo,
@@ -38,8 +41,13 @@ RECORDS = [
     wire.RowRequest,
     wire.EventsRequest,
     wire.EventRequest,
+    wire.ResumeRequest,
+    wire.ForkRequest,
+    wire.ReplayRequest,
     wire.StateChange,
+    wire.RowActions,
     wire.RowDetail,
+    wire.Continued,
     wire.EventsPage,
     wire.EventDetail,
     wire.ResponseEnvelope,
@@ -59,6 +67,8 @@ LITERALS = {
     "ToolStatus": wire.ToolStatus,
     "NodeStatus": wire.NodeStatus,
     "GraphNodeKind": wire.GraphNodeKind,
+    "InterruptKind": wire.InterruptKind,
+    "DecisionType": wire.DecisionType,
 }
 # what the embedded server answers for the `chat` demo's graph with xray=True
 CHAT_GRAPH = {
@@ -116,6 +126,11 @@ def test_status_values_are_the_same_in_typescript() -> None:
     unions = ts_string_unions(TYPES_TS.read_text())
     for name, literal in LITERALS.items():
         assert unions.get(name) == set(get_args(literal)), name
+
+
+def test_interrupt_vocabulary_is_the_one_interrupts_reads() -> None:
+    assert set(get_args(wire.InterruptKind)) == set(get_args(interrupts.Kind))
+    assert get_args(wire.DecisionType) == interrupts.DECISIONS
 
 
 def test_the_request_union_lists_every_request() -> None:

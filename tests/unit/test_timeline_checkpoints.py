@@ -1,0 +1,55 @@
+"""Timeline rows know the checkpoint written after their step: from the streamed `debug` /
+`checkpoints` events (recorded transcripts), and from a thread's history after the run."""
+
+from __future__ import annotations
+
+from lg_widgets import load
+from lg_widgets.reducers.timeline import TimelineReducer
+from tests.conftest import TRANSCRIPTS
+
+
+def test_debug_checkpoints_name_the_rows_of_their_step():
+    run = load(TRANSCRIPTS / "agent.debug+updates.jsonl")
+    checkpoints = {
+        e.data["payload"]["metadata"]["step"]: e.data["payload"]["config"]["configurable"][
+            "checkpoint_id"
+        ]
+        for e in run.events
+        if e.mode == "debug" and e.data.get("type") == "checkpoint"
+    }
+    timeline = run.timeline
+    assert timeline["node"].tolist() == ["refine_topic", "generate_joke"]
+    assert timeline["checkpoint_id"].tolist() == [checkpoints[1], checkpoints[2]]
+    assert run.state.timeline.checkpoint_ns(checkpoints[1]) == ""
+
+
+def entry(cid, parent, step, run_id, tasks=(), source="loop"):
+    return {
+        "checkpoint": {"checkpoint_id": cid, "checkpoint_ns": ""},
+        "parent_checkpoint": {"checkpoint_id": parent} if parent else None,
+        "metadata": {"step": step, "run_id": run_id, "source": source},
+        "tasks": [{"name": name, "result": {}} for name in tasks],
+    }
+
+
+def test_rows_matched_from_the_history_by_the_nodes_each_step_ran():
+    reducer = TimelineReducer()
+    rows = [
+        ("values", None, {"messages": []}),
+        ("updates", "tools", {}),
+        ("updates", "tools", {}),
+        ("values", "tools,tools", {"messages": []}),
+        ("updates", "model", {}),
+    ]
+    for mode, node, values in rows:
+        reducer.rows.append(
+            {"seq": 0, "time": 0, "mode": mode, "namespace": "", "node": node, "step": None,
+             "changed": [], "checkpoint_id": None, **values}
+        )  # fmt: skip
+    history = [  # newest first; c1 belongs to an earlier run (the one resumed)
+        entry("c3", "c2", 3, "r2"),
+        entry("c2", "c1", 2, "r2", tasks=["model"]),
+        entry("c1", "c0", 1, "r1", tasks=["tools", "tools"]),
+    ]
+    assert reducer.match_history(history, "r2") == 5
+    assert [row["checkpoint_id"] for row in reducer.rows] == ["c1", "c2", "c2", "c2", "c3"]
