@@ -59,11 +59,18 @@ def frame_slots(chunk: dict[str, Any]) -> tuple[tuple[int, int], ...] | None:
     return tuple(slots) if others > 1 else None
 
 
+def _no_values(_call: dict[str, Any]) -> tuple[()]:
+    return ()
+
+
 def _call_template(call: dict[str, Any]) -> tuple[Any, ...]:
-    """A shared call's keys, its other keys than `args`, their values and their exact types."""
+    """A shared call's keys, a getter of its other values than `args`, those values, and the
+    keys whose value is an int: only there can an equal value have another JSON (`1 == True ==
+    1.0`); an equal value of a None or a string is a None or a string."""
     others = tuple(k for k in call if k != "args")
-    values = tuple(call[k] for k in others)
-    return tuple(call), others, values, tuple(map(type, values))
+    getter = itemgetter(*others) if others else _no_values
+    ints = tuple(k for k in others if type(call[k]) is int)
+    return tuple(call), getter, getter(call), ints
 
 
 class ChunkFrame:
@@ -85,6 +92,7 @@ class ChunkFrame:
         "_others",
         "_shared",
         "_calls",
+        "_slot_keys",
     )
 
     def __init__(
@@ -103,15 +111,12 @@ class ChunkFrame:
         for position in call_lists:  # the calls as templates, `args` left null
             values[position] = [{**call, "args": None} for call in values[position]]
         self._values = tuple(values)
-        # per call list: its position, and each call's keys and (type, value) of the others
+        # per call list: its key, and each call's template (`_call_template`)
         self._calls = tuple(
-            (
-                position,
-                self.keys[position],
-                tuple(_call_template(call) for call in values[position]),
-            )
-            for position in call_lists
+            (key, tuple(_call_template(call) for call in chunk[key]))
+            for key in (self.keys[position] for position in call_lists)
         )
+        self._slot_keys = tuple((self.keys[position], i) for position, i in slots)
         # empty containers are rebuilt fresh per read so that a caller mutating one read of
         # `event.data` does not change the others
         self._fresh = tuple(
@@ -131,16 +136,21 @@ class ChunkFrame:
             and self._others(chunk) == self._shared  # type: ignore[misc]
         ):
             return False
-        for _, key, calls in self._calls:
+        for key, calls in self._calls:
             given = chunk[key]
             if type(given) is not list or len(given) != len(calls):
                 return False
-            for call, (keys, others, shared, types) in zip(given, calls, strict=True):
-                if type(call) is not dict or tuple(call) != keys or type(call["args"]) is not str:
+            for call, (keys, getter, shared, ints) in zip(given, calls):  # noqa: B905 - same len
+                if (
+                    type(call) is not dict
+                    or tuple(call) != keys
+                    or type(call["args"]) is not str
+                    or getter(call) != shared
+                ):
                     return False
-                values = tuple(map(call.__getitem__, others))
-                if values != shared or tuple(map(type, values)) != types:
-                    return False
+                for int_key in ints:
+                    if type(call[int_key]) is not int:
+                        return False
         return True
 
     def stored(self, chunk: dict[str, Any]) -> Any:
@@ -148,8 +158,7 @@ class ChunkFrame:
         content = chunk["content"]
         if not self.slots:
             return content
-        keys = self.keys
-        return self.join(content, [chunk[keys[position]][i]["args"] for position, i in self.slots])
+        return self.join(content, [chunk[key][i]["args"] for key, i in self._slot_keys])
 
     def join(self, content: Any, args: list[str] | tuple[str, ...] = ()) -> Any:
         """`stored` from its parts: `(content, *args)`, or only the piece when the content is
@@ -158,7 +167,7 @@ class ChunkFrame:
         if not self.slots:
             return content
         first = args[0]
-        if content == "" and type(content) is str and all(piece == first for piece in args):
+        if content == "" and type(content) is str and args.count(first) == len(args):
             return first
         return (content, *args)
 

@@ -7,6 +7,7 @@ import type {
   GraphInfo,
   Header,
   MessageInfo,
+  MessageUpdate,
   NodeActivity,
   Snapshot,
   TimelineRow,
@@ -15,16 +16,29 @@ import type {
 } from "./types";
 
 /** A tool call with its whole argument text so far. */
-export interface ToolCall extends ToolCallInfo {
+export interface ToolCall extends Required<Omit<ToolCallInfo, "args_text">> {
   args_text: string;
 }
 
-/** A message with everything streamed into it so far. */
-export interface Message extends MessageInfo {
+/** A message with everything streamed into it so far (every field the wire may leave out
+ * filled in with its default). */
+export interface Message extends Required<Omit<MessageInfo, "text" | "reasoning" | "tool_calls">> {
   text: string;
   reasoning: string;
   tool_calls: ToolCall[];
 }
+
+/** What a MessageInfo leaves out (lg_widgets/view/wire.py MESSAGE_DEFAULTS). */
+const messageDefaults = () => ({
+  namespace: "",
+  tags: [] as string[],
+  complete: false,
+  name: null,
+  tool_call_id: null,
+  status: null,
+  usage: null,
+  input: false,
+});
 
 /** What one snapshot or delta changed, so panels update only what they must. */
 export interface Change {
@@ -33,7 +47,7 @@ export interface Change {
   tree: boolean;
   counts: boolean;
   newMessages: string[];
-  updated: string[]; // known messages whose info was re-sent (status, usage, calls...)
+  updated: string[]; // known messages whose info changed (status, usage, calls...)
   appended: Map<string, string>; // message id -> text appended
   reasoning: Map<string, string>; // message id -> reasoning text appended
   toolArgs: Map<string, Map<number, string>>; // message id -> call index -> argument text appended
@@ -67,6 +81,7 @@ export class RunStore {
   seq = -1;
   header: Header | null = null;
   messages = new Map<string, Message>();
+  private byKey = new Map<string, Message>(); // deltas name messages by their short key
   rows: TimelineRow[] = [];
   tree: TreeNode | null = null;
   counts: Record<string, number> = {};
@@ -96,7 +111,8 @@ export class RunStore {
     this.seq = snap.seq;
     this.header = snap.header;
     this.messages = new Map();
-    for (const info of snap.messages) this.messages.set(info.id, fromInfo(info));
+    this.byKey = new Map();
+    for (const info of snap.messages) this.add(fromInfo(info));
     this.rows = [...snap.rows];
     this.tree = isTree(snap.tree) ? snap.tree : null;
     this.counts = { ...snap.counts };
@@ -144,33 +160,42 @@ export class RunStore {
       change.header = true;
     }
     for (const info of delta.messages ?? []) {
-      const known = this.messages.get(info.id);
+      const known = this.messages.get(info.id) ?? this.byKey.get(info.key);
       if (known) {
-        if (info.complete && !known.complete) change.completed.push(info.id);
+        if (info.complete && !known.complete) change.completed.push(known.id);
+        if (known.id !== info.id) this.messages.delete(known.id); // a placeholder's real id
         merge(known, info);
+        this.add(known);
         change.updated.push(info.id);
       } else {
-        this.messages.set(info.id, fromInfo(info));
+        this.add(fromInfo(info));
         change.newMessages.push(info.id);
       }
     }
-    for (const [id, piece] of Object.entries(delta.text ?? {})) {
-      this.message(id, change).text += piece;
-      change.appended.set(id, piece);
+    for (const update of delta.message_updates ?? []) {
+      const known = this.message(update.key, change);
+      if (update.complete && !known.complete) change.completed.push(known.id);
+      applyUpdate(known, update);
+      change.updated.push(known.id);
     }
-    for (const [id, piece] of Object.entries(delta.reasoning ?? {})) {
-      this.message(id, change).reasoning += piece;
-      change.reasoning.set(id, piece);
+    for (const [key, piece] of Object.entries(delta.text ?? {})) {
+      const message = this.message(key, change);
+      message.text += piece;
+      change.appended.set(message.id, piece);
     }
-    for (const [id, calls] of Object.entries(delta.tool_args ?? {})) {
-      const message = this.message(id, change);
+    for (const [key, piece] of Object.entries(delta.reasoning ?? {})) {
+      const message = this.message(key, change);
+      message.reasoning += piece;
+      change.reasoning.set(message.id, piece);
+    }
+    for (const [key, calls] of Object.entries(delta.tool_args ?? {})) {
+      const message = this.message(key, change);
       const pieces = new Map<number, string>();
-      for (const [key, piece] of Object.entries(calls)) {
-        const index = Number(key);
-        callAt(message, index).args_text += piece;
-        pieces.set(index, piece);
+      for (const [index, piece] of Object.entries(calls)) {
+        callAt(message, Number(index)).args_text += piece;
+        pieces.set(Number(index), piece);
       }
-      change.toolArgs.set(id, pieces);
+      change.toolArgs.set(message.id, pieces);
     }
     if (delta.rows?.length) this.rows.push(...delta.rows);
     for (const [index, id] of Object.entries(delta.checkpoints ?? {})) {
@@ -204,12 +229,19 @@ export class RunStore {
     this.emit({ ...emptyChange(this.rows.length), graph: true });
   }
 
-  /** The message `id`; a placeholder when its pieces came before its info (shown until it arrives). */
-  private message(id: string, change: Change): Message {
-    let message = this.messages.get(id);
+  private add(message: Message): void {
+    this.messages.set(message.id, message);
+    this.byKey.set(message.key, message);
+  }
+
+  /** The message with `key`; a placeholder (named by its key) when its pieces came before its
+   * info (shown until it arrives). */
+  private message(key: string, change: Change): Message {
+    let message = this.byKey.get(key);
     if (!message) {
       message = fromInfo({
-        id,
+        id: key,
+        key,
         namespace: "",
         node: null,
         tags: [],
@@ -223,8 +255,8 @@ export class RunStore {
         first_time: 0,
         input: false,
       });
-      this.messages.set(id, message);
-      change.newMessages.push(id);
+      this.add(message);
+      change.newMessages.push(key);
     }
     return message;
   }
@@ -238,10 +270,15 @@ export class RunStore {
 function fromInfo(info: MessageInfo): Message {
   const { text = "", reasoning = "", ...rest } = info;
   return {
+    ...messageDefaults(),
     ...rest,
     text,
     reasoning,
-    tool_calls: info.tool_calls.map(({ args_text = "", ...call }) => ({ ...call, args_text })),
+    tool_calls: info.tool_calls.map(({ args_text = "", ...call }) => ({
+      args_time: null,
+      ...call,
+      args_text,
+    })),
   };
 }
 
@@ -249,8 +286,9 @@ function fromInfo(info: MessageInfo): Message {
 function merge(known: Message, info: MessageInfo): void {
   const previous = known.tool_calls;
   const { text: _text, reasoning: _reasoning, tool_calls, ...rest } = info;
-  Object.assign(known, rest);
+  Object.assign(known, messageDefaults(), rest);
   known.tool_calls = tool_calls.map(({ args_text: _args, ...call }) => ({
+    args_time: null,
     ...call,
     args_text: previous.find((c) => c.index === call.index)?.args_text ?? "",
   }));
@@ -258,6 +296,13 @@ function merge(known: Message, info: MessageInfo): void {
   for (const call of previous) {
     if (!known.tool_calls.some((c) => c.index === call.index)) known.tool_calls.push(call);
   }
+}
+
+/** A known message's changed fields; its calls by index (a new one is added). */
+function applyUpdate(known: Message, update: MessageUpdate): void {
+  const { key: _key, tool_calls, ...fields } = update;
+  Object.assign(known, fields);
+  for (const { index, ...changed } of tool_calls ?? []) Object.assign(callAt(known, index), changed);
 }
 
 /** The call at `index`, created (name unknown) when its argument pieces come first. */

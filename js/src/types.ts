@@ -78,38 +78,68 @@ export interface ToolCallInfo {
   id: string | null;
   // known from the first chunk: shown at once
   name: string | null;
-  // time of the call's latest argument chunk (latency = result time - this)
-  args_time: number | null;
+  // time of the call's latest argument chunk (latency = result time - this); left out: null
+  args_time?: number | null;
   // in snapshots only: the whole raw argument string so far (deltas carry Delta.tool_args)
   args_text?: string;
 }
 
-// Re-sent in Delta.messages whenever it is new or changed; the front end merges by id.
+// What changed in one call of a known message (a new call comes whole, as a ToolCallInfo)
+export interface ToolCallUpdate {
+  // which call: ToolCallInfo.index
+  index: number;
+  id?: string | null;
+  name?: string | null;
+  args_time?: number | null;
+}
+
+// Sent whole in Delta.messages when new to the front end; changes come as MessageUpdate.
+// An optional field left out holds its default (MESSAGE_DEFAULTS in store.ts: "", [], false, null).
 export interface MessageInfo {
   id: string;
-  namespace: string;
+  // the view's short handle for the message: deltas key its pieces and updates by it
+  key: string;
+  namespace?: string;
   node: string | null;
-  tags: string[];
-  complete: boolean;
+  tags?: string[];
+  complete?: boolean;
   role: MessageRole;
   // a tool message's tool name
-  name: string | null;
+  name?: string | null;
   // a tool message: the call it answers
-  tool_call_id: string | null;
+  tool_call_id?: string | null;
   // a tool message: how its tool ended
-  status: ToolStatus | null;
+  status?: ToolStatus | null;
   // where the provider reported it
-  usage: Usage | null;
+  usage?: Usage | null;
   // an AI message's calls
   tool_calls: ToolCallInfo[];
   // when the message began (a tool result's time)
   first_time: number;
   // the user's input (from the run's input / state), not streamed
-  input: boolean;
+  input?: boolean;
   // in snapshots only: the whole text so far (deltas carry pieces in Delta.text)
   text?: string;
   // in snapshots only: the whole reasoning text so far (deltas carry Delta.reasoning)
   reasoning?: string;
+}
+
+// A known message's changed fields only (a second tool call, the completion, usage...)
+export interface MessageUpdate {
+  key: string;
+  complete?: boolean;
+  name?: string | null;
+  tool_call_id?: string | null;
+  status?: ToolStatus | null;
+  usage?: Usage | null;
+  // new calls whole, known ones by index with their changed fields
+  tool_calls?: ToolCallUpdate[];
+  node?: string | null;
+  namespace?: string;
+  tags?: string[];
+  role?: MessageRole;
+  first_time?: number;
+  input?: boolean;
 }
 
 export interface TimelineRow {
@@ -206,12 +236,15 @@ export interface Delta {
   type: "delta";
   seq: number;
   header?: Header;
+  // messages new to the front end, whole
   messages?: MessageInfo[];
-  // message id -> text appended since the last delta
+  // known messages: what changed
+  message_updates?: MessageUpdate[];
+  // message key -> text appended since the last delta
   text?: Record<string, string>;
-  // message id -> reasoning text appended since the last delta
+  // message key -> reasoning text appended since the last delta
   reasoning?: Record<string, string>;
-  // message id -> tool-call index (as a string) -> argument text appended since the last delta
+  // message key -> tool-call index (as a string) -> argument text appended since the last delta
   tool_args?: Record<string, Record<string, string>>;
   rows?: TimelineRow[];
   /** row index -> the checkpoint the row got after it was sent */

@@ -18,8 +18,10 @@ export const header = (over: Partial<Header> = {}): Header => ({
   ...over,
 });
 
-/** A message's info; an AI message that began at t=1000 unless told otherwise. */
+/** A message's info; an AI message that began at t=1000 unless told otherwise; its wire key is
+ * its id unless told otherwise (deltas in the tests name messages by id). */
 export const message = (over: Partial<MessageInfo> & { id: string }): MessageInfo => ({
+  key: over.id,
   namespace: "",
   node: null,
   tags: [],

@@ -15,6 +15,52 @@ describe("RunStore", () => {
     expect(store.seq).toBe(2);
   });
 
+  it("names messages by their short key and applies updates of only what changed", () => {
+    const store = new RunStore();
+    store.applySnapshot(snapshot());
+    const changes: Change[] = [];
+    store.subscribe((c) => changes.push(c));
+    const first = { index: 0, id: "c0", name: "search", args_time: null };
+    const info = message({ id: "lc_run--long-id", key: "0", tool_calls: [first] });
+    store.applyDelta(delta(1, { messages: [info], tool_args: { "0": { "0": '{"q":' } } }));
+    const second = { index: 1, id: "c1", name: "add", args_time: null };
+    store.applyDelta(
+      delta(2, {
+        message_updates: [{ key: "0", tool_calls: [second] }],
+        tool_args: { "0": { "0": " 1}", "1": "{}" } },
+      }),
+    );
+    const usage = { input_tokens: 1, output_tokens: 2, total_tokens: 3 };
+    store.applyDelta(
+      delta(3, {
+        message_updates: [{ key: "0", complete: true, usage, tool_calls: [{ index: 0, args_time: 5 }] }],
+      }),
+    );
+    const m = store.messages.get("lc_run--long-id");
+    expect(m?.complete).toBe(true);
+    expect(m?.usage).toEqual(usage);
+    expect(m?.node).toBe(null); // untouched by the updates
+    expect(m?.tool_calls).toEqual([
+      { ...first, args_time: 5, args_text: '{"q": 1}' },
+      { ...second, args_text: "{}" },
+    ]);
+    expect(changes[1].updated).toEqual(["lc_run--long-id"]);
+    expect(changes[1].toolArgs.get("lc_run--long-id")?.get(1)).toBe("{}");
+    expect(changes[2].completed).toEqual(["lc_run--long-id"]);
+  });
+
+  it("fills in what a lean info leaves out with its default", () => {
+    const store = new RunStore();
+    const lean = { id: "m1", key: "0", node: "agent", role: "ai" as const, first_time: 1 };
+    store.applySnapshot(
+      snapshot({ messages: [{ ...lean, tool_calls: [{ index: 0, id: "c", name: "f" }] }] }),
+    );
+    const m = store.messages.get("m1");
+    expect(m).toMatchObject({ namespace: "", tags: [], complete: false, name: null, usage: null });
+    expect(m).toMatchObject({ tool_call_id: null, status: null, input: false, text: "" });
+    expect(m?.tool_calls).toEqual([{ index: 0, id: "c", name: "f", args_time: null, args_text: "" }]);
+  });
+
   it("ignores stale deltas and holds deltas after a gap until the gap is filled", () => {
     const store = new RunStore();
     store.applySnapshot(snapshot());

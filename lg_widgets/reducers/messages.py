@@ -167,11 +167,12 @@ class _FoldedList:
     """A list merged like langchain-core's `merge_lists`: dicts with the same `index` (and no
     conflicting `id`) merge, anything else is appended. An index map keeps lookups O(1)."""
 
-    __slots__ = ("items", "_by_index")
+    __slots__ = ("items", "_by_index", "_args")
 
     def __init__(self, first: list[Any] | None = None) -> None:
         self.items: list[Any] = []
         self._by_index: dict[Any, list[_FoldedDict]] = {}
+        self._args: dict[int, _Pieces] = {}  # see `add_args`
         for element in first or ():  # the first list is taken as it is, never merged in itself
             self.append(element)
 
@@ -208,8 +209,11 @@ class _FoldedList:
     def add_args(self, element: Any) -> bool:
         """Merge the commonest tool-call chunk, only more `args` text for a known call, without
         the generic merge (its copies and lookups cost more than the piece itself); False when
-        `element` is anything else, left for `merge`, which would do the same to it."""
-        if type(element) is not dict or not element.keys() <= _ARGS_ONLY_KEYS:
+        `element` is anything else, left for `merge`, which would do the same to it.
+
+        The call's `args` pieces are remembered per index once its first node has every call
+        field and text `args`: from then on the merge could only append to them."""
+        if type(element) is not dict:
             return False
         get = element.get
         index, args = get("index"), get("args")
@@ -218,16 +222,22 @@ class _FoldedList:
             or type(args) is not str
             or get("name") is not None
             or get("id") is not None
+            or not element.keys() <= _ARGS_ONLY_KEYS
         ):
             return False
-        nodes = self._by_index.get(index)
-        if not nodes:
-            return False
-        fields = nodes[0].fields
-        pieces = fields.get("args")
-        if type(pieces) is not _Pieces or not fields.keys() >= _CALL_FIELDS:
-            return False  # the merge would add the missing field
-        pieces.add(args)
+        pieces = self._args.get(index)
+        if pieces is None:
+            nodes = self._by_index.get(index)
+            if not nodes:
+                return False
+            fields = nodes[0].fields  # the node `_target` picks for a chunk with no id
+            pieces = fields.get("args")
+            if type(pieces) is not _Pieces or not fields.keys() >= _CALL_FIELDS:
+                return False  # the merge would add the missing field
+            self._args[index] = pieces
+        if args:
+            pieces._parts.append(args)
+            pieces.size += len(args)
         return True
 
     def value(self) -> list[Any]:
@@ -631,17 +641,28 @@ class StreamedMessage:
             self.status = "success"  # langchain-core's default for a ToolMessage
 
     def _add_chunk(self, chunk: dict[str, Any], event: Event) -> None:
-        """Add a delta chunk (`AIMessageChunk.__add__`)."""
+        """Add a delta chunk (`AIMessageChunk.__add__`). What an AI chunk leaves empty (empty
+        content, no name, metadata or usage: most chunks of a tool call) is skipped without a
+        call, since merging it would change nothing."""
         if not self._started:  # the first chunk is taken as it is, like the left operand
             self._started = True
             self._take_snapshot(chunk, event)
             self.complete = chunk.get("chunk_position") == "last"
             return
-        self._take_common(chunk)
-        content = chunk.get("content", "")
-        self._content.add(content)
-        tool_call_chunks = chunk.get("tool_call_chunks")
-        if isinstance(tool_call_chunks, list) and tool_call_chunks:
+        get = chunk.get
+        if (
+            get("name") is not None
+            or get("tool_call_id") is not None
+            or get("status") is not None
+            or self.role == "tool"
+        ):
+            self._take_common(chunk)
+        content = get("content", "")
+        if content != "" or type(content) is not str:  # "" adds nothing, text or blocks
+            self._content.add(content)
+            self._note_text(event, len(content_text(content)))
+        tool_call_chunks = get("tool_call_chunks")
+        if tool_call_chunks and isinstance(tool_call_chunks, list):
             if self._given_calls is not None:  # parsed calls, then chunks: merge as chunks
                 self._calls = _FoldedList([_as_chunk(call) for call in self._given_calls])
                 self._given_calls = None
@@ -650,17 +671,17 @@ class StreamedMessage:
                 if not calls.add_args(element):
                     calls.merge([element])
             self._note_call_times(tool_call_chunks, event.time)
-        metadata = chunk.get("response_metadata")
-        if isinstance(metadata, dict) and metadata:  # merging {} changes nothing
+        metadata = get("response_metadata")
+        if metadata and isinstance(metadata, dict):  # merging {} changes nothing
             self._response_metadata.merge(metadata)
-        kwargs = chunk.get("additional_kwargs")
-        if isinstance(kwargs, dict) and kwargs:
+        kwargs = get("additional_kwargs")
+        if kwargs and isinstance(kwargs, dict):
             self._additional_kwargs.merge(kwargs)
-        if isinstance(chunk.get("usage_metadata"), dict):
-            self.usage = _add_usage(self.usage, chunk["usage_metadata"])
-        if chunk.get("chunk_position") == "last":
+        usage = get("usage_metadata")
+        if isinstance(usage, dict):
+            self.usage = _add_usage(self.usage, usage)
+        if get("chunk_position") == "last":
             self.complete = True
-        self._note_text(event, len(content_text(content)))
 
     def _note_call_times(self, chunks: list[Any], when: float) -> None:
         """When each call began and when its arguments last grew (the latency's start)."""

@@ -23,6 +23,7 @@ from lg_widgets.view.wire import (
     GraphInfo,
     Header,
     MessageInfo,
+    MessageUpdate,
     NodeActivity,
     Snapshot,
     ThreadRun,
@@ -31,6 +32,7 @@ from lg_widgets.view.wire import (
     graph_info,
     jsonable,
     message_info,
+    message_update,
     node_activity,
     timeline_row,
 )
@@ -51,6 +53,7 @@ class _Sent:
     """What the front end has of one message."""
 
     run: int = 0  # the position in the chain of the run whose message this is
+    key: str = ""  # its short handle on the wire (`MessageInfo.key`)
     last_seq: int = -2
     complete: bool = False
     info: MessageInfo | None = None
@@ -61,7 +64,8 @@ class _Sent:
 
 @dataclass(slots=True)
 class _MessageChanges:
-    infos: dict[str, MessageInfo] = field(default_factory=dict)  # by wire id, in order
+    infos: dict[str, MessageInfo] = field(default_factory=dict)  # new ones, by wire id, in order
+    updates: list[MessageUpdate] = field(default_factory=list)  # known ones: what changed
     text: dict[str, str] = field(default_factory=dict)
     reasoning: dict[str, str] = field(default_factory=dict)
     tool_args: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -149,6 +153,7 @@ class RunSync:
     def __init__(self, run: Run) -> None:
         self.chain = Chain(run)
         self._seen: dict[str, _Sent] = {}
+        self._keys: dict[str, str] = {}  # wire id -> its key, kept across snapshots
         self._inputs: set[str] = set()  # earlier runs' input messages, by their state ids
         self._named = 0  # how much of the run's `timeline.named` log was read
         self._rows: list[TimelineRow] = []
@@ -158,6 +163,7 @@ class RunSync:
         self._header: Header | None = None
         self._counts: dict[str, int] = {}
         self._seen_events = 0
+        self._seen_modes = 0
         self._graph_model: GraphModel | None = None
         self._graph_info: GraphInfo | None = None
         self._activity_version = -1
@@ -265,22 +271,27 @@ class RunSync:
         if only_new and unchanged:
             return
         if seen is None or not only_new:
-            seen = self._seen[wire_id] = _Sent(position)
+            key = self._keys.setdefault(wire_id, _key(len(self._keys)))
+            seen = self._seen[wire_id] = _Sent(position, key)
         seen.last_seq, seen.complete = message.last_seq, message.complete
-        info = message_info(message)
+        info = message_info(message, seen.key)
         info["id"] = wire_id
-        if not only_new or info != seen.info:
+        if seen.info is None:  # new to the front end: whole
             changes.infos[wire_id] = info
-            seen.info = info
-        _append(changes.text, wire_id, _shown_text(message), seen, "text")
-        _append(changes.reasoning, wire_id, message.reasoning, seen, "reasoning")
+        else:  # known: only what changed (a new call, the completion...)
+            update = message_update(seen.info, info)
+            if update is not None:
+                changes.updates.append(update)
+        seen.info = info
+        _append(changes.text, seen.key, _shown_text(message), seen, "text")
+        _append(changes.reasoning, seen.key, message.reasoning, seen, "reasoning")
         for call in message.tool_calls:
-            key = str(call["index"]) if isinstance(call["index"], int) else call["id"]
+            index = str(call["index"]) if isinstance(call["index"], int) else call["id"]
             args = call["args_text"]
-            sent = seen.args.get(key, 0)
+            sent = seen.args.get(index, 0)
             if len(args) > sent:
-                changes.tool_args.setdefault(wire_id, {})[key] = args[sent:]
-                seen.args[key] = len(args)
+                changes.tool_args.setdefault(seen.key, {})[index] = args[sent:]
+                seen.args[index] = len(args)
 
     # ---- what goes on the wire -----------------------------------------------------------------
     def delta(self, seq: int) -> Delta | None:
@@ -289,6 +300,8 @@ class RunSync:
         changes = self._messages(only_new=True)
         if changes.infos:
             out["messages"] = list(changes.infos.values())
+        if changes.updates:
+            out["message_updates"] = changes.updates
         if changes.text:
             out["text"] = changes.text
         if changes.reasoning:
@@ -307,7 +320,7 @@ class RunSync:
         header = self.header()
         if header != self._header:
             out["header"] = self._header = header
-        if self._events_changed():
+        if self._counts_due(with_tree=tree is not None):
             out["counts"] = dict(self._counts)
         graph, activity = self._graph_update()
         if graph is not None:
@@ -350,21 +363,28 @@ class RunSync:
         self._tree, self._tree_shape, self._tree_sent_at = tree, shape, now
         return tree
 
-    def _events_changed(self) -> bool:
+    def _counts_due(self, *, with_tree: bool) -> bool:
+        """The event counts changed and go out: with the tree (whose own counts refresh once a
+        second), for a new mode, or at the run's end; not with every delta, where they were
+        ~30 B a delta, a fifth of a tool-call stream's arguments. Marks them as sent."""
         total = sum(self._counts.values())
-        changed = total != self._seen_events
-        self._seen_events = total
-        return changed
+        if total == self._seen_events:
+            return False
+        if not with_tree and len(self._counts) == self._seen_modes and self.run.ended_at is None:
+            return False
+        self._seen_events, self._seen_modes = total, len(self._counts)
+        return True
 
     def snapshot(self, seq: int) -> Snapshot:
         """The complete view state as of delta `seq`; also marks everything in it as sent."""
         changes = self._messages(only_new=False)
         infos = list(changes.infos.values())
         for info in infos:
-            info["text"] = changes.text.get(info["id"], "")
-            if info["id"] in changes.reasoning:
-                info["reasoning"] = changes.reasoning[info["id"]]
-            args = changes.tool_args.get(info["id"], {})
+            key = info["key"]
+            info["text"] = changes.text.get(key, "")
+            if key in changes.reasoning:
+                info["reasoning"] = changes.reasoning[key]
+            args = changes.tool_args.get(key, {})
             for call in info["tool_calls"]:
                 call["args_text"] = args.get(str(call["index"]), "")
         self._new_rows()
@@ -372,7 +392,7 @@ class RunSync:
         self._tree = self.run.tree
         self._tree_shape = _tree_shape(self._tree)
         self._header = self.header()
-        self._events_changed()
+        self._seen_events, self._seen_modes = sum(self._counts.values()), len(self._counts)
         self._graph_update()
         total = self.chain.event_count
         tail = self.chain.events(max(0, total - EVENTS_TAIL), total)
@@ -387,6 +407,17 @@ class RunSync:
             "graph": self._graph_info,
             "graph_activity": list(self._activity.values()),
         }
+
+
+def _key(number: int) -> str:
+    """A message's short handle: its number in base 36."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, digit = divmod(number, 36)
+        out = digits[digit] + out
+        if not number:
+            return out
 
 
 def _tree_shape(tree: dict[str, Any]) -> Any:

@@ -83,29 +83,66 @@ class Usage(TypedDict):
 
 
 class ToolCallInfo(TypedDict):
+    """A call as the front end first learns it; what `CALL_DEFAULTS` holds is left out."""
+
     index: int  # the call's index within its message: the key of its argument pieces
     id: str | None  # links the tool's result (its message's `tool_call_id`)
     name: str | None  # known from the first chunk
-    args_time: float | None  # when its arguments last grew (latency = result time - this)
+    args_time: NotRequired[float | None]  # when its arguments last grew (latency: result - this)
     args_text: NotRequired[str]  # snapshot only: the whole raw argument string
 
 
+class ToolCallUpdate(TypedDict):
+    """What changed in one call of a known message (a new call comes whole)."""
+
+    index: int  # which call: `ToolCallInfo.index`
+    id: NotRequired[str | None]
+    name: NotRequired[str | None]
+    args_time: NotRequired[float | None]
+
+
 class MessageInfo(TypedDict):
+    """A message as the front end first learns it (whole in snapshots). A field whose value is
+    its `MESSAGE_DEFAULTS` value is left out: most messages are AI replies at the root with no
+    tool fields, and this record goes out once per message and again in the final snapshot."""
+
     id: str
-    namespace: str
+    # the view's short handle for the message: deltas key its pieces and updates by it, not by
+    # its ~44-character id (one per message and view, never reused)
+    key: str
+    namespace: NotRequired[str]
     node: str | None
-    tags: list[str]
-    complete: bool
+    tags: NotRequired[list[str]]
+    complete: NotRequired[bool]
     role: MessageRole
-    name: str | None  # a tool message's tool
-    tool_call_id: str | None  # a tool message: the call it answers
-    status: ToolStatus | None  # a tool message: success / error
-    usage: Usage | None
+    name: NotRequired[str | None]  # a tool message's tool
+    tool_call_id: NotRequired[str | None]  # a tool message: the call it answers
+    status: NotRequired[ToolStatus | None]  # a tool message: success / error
+    usage: NotRequired[Usage | None]
     tool_calls: list[ToolCallInfo]
     first_time: float
-    input: bool  # the user's input, not streamed
+    input: NotRequired[bool]  # the user's input, not streamed
     text: NotRequired[str]  # snapshot only: the whole text (a tool's result for a tool message)
     reasoning: NotRequired[str]  # snapshot only: the whole reasoning text
+
+
+class MessageUpdate(TypedDict):
+    """A known message's changed fields: only those sent, so a second tool call or the
+    completion does not re-send the whole `MessageInfo`."""
+
+    key: str
+    complete: NotRequired[bool]
+    name: NotRequired[str | None]
+    tool_call_id: NotRequired[str | None]
+    status: NotRequired[ToolStatus | None]
+    usage: NotRequired[Usage | None]
+    tool_calls: NotRequired[list[ToolCallUpdate]]  # new calls whole, known ones by `index`
+    node: NotRequired[str | None]
+    namespace: NotRequired[str]
+    tags: NotRequired[list[str]]
+    role: NotRequired[MessageRole]
+    first_time: NotRequired[float]
+    input: NotRequired[bool]
 
 
 class TimelineRow(TypedDict):
@@ -201,10 +238,11 @@ class Delta(TypedDict):
     type: Literal["delta"]
     seq: int
     header: NotRequired[Header]
-    messages: NotRequired[list[MessageInfo]]
-    text: NotRequired[dict[str, str]]  # message id -> text appended since the last delta
-    reasoning: NotRequired[dict[str, str]]  # message id -> reasoning text appended
-    tool_args: NotRequired[dict[str, dict[str, str]]]  # message id -> call index -> args appended
+    messages: NotRequired[list[MessageInfo]]  # messages new to the front end, whole
+    message_updates: NotRequired[list[MessageUpdate]]  # known messages: what changed
+    text: NotRequired[dict[str, str]]  # message key -> text appended since the last delta
+    reasoning: NotRequired[dict[str, str]]  # message key -> reasoning text appended
+    tool_args: NotRequired[dict[str, dict[str, str]]]  # message key -> call index -> args appended
     rows: NotRequired[list[TimelineRow]]
     checkpoints: NotRequired[dict[str, str]]  # row index -> the checkpoint it got since sent
     tree: NotRequired[TreeNode | dict[str, Any]]
@@ -459,12 +497,35 @@ def timeline_row(index: int, row: dict[str, Any], seq_base: int = 0) -> Timeline
     }
 
 
-def message_info(message: Any) -> MessageInfo:
-    """What the view shows of a message besides its growing text (`message`: a
-    `reducers.messages.StreamedMessage`)."""
-    usage = message.usage
+# the values a MessageInfo / ToolCallInfo leaves out (js/src/store.ts fills them back in)
+MESSAGE_DEFAULTS: dict[str, Any] = {
+    "namespace": "",
+    "tags": [],
+    "complete": False,
+    "name": None,
+    "tool_call_id": None,
+    "status": None,
+    "usage": None,
+    "input": False,
+}
+CALL_DEFAULTS: dict[str, Any] = {"args_time": None}
+
+
+def _without_defaults(record: dict[str, Any], defaults: dict[str, Any]) -> Any:
     return {
+        key: value
+        for key, value in record.items()
+        if key not in defaults or value != defaults[key] or type(value) is not type(defaults[key])
+    }
+
+
+def message_info(message: Any, key: str) -> MessageInfo:
+    """What the view shows of a message besides its growing text (`message`: a
+    `reducers.messages.StreamedMessage`; `key`: the view's handle for it)."""
+    usage = message.usage
+    info = {
         "id": message.id,
+        "key": key,
         "namespace": message.namespace,
         "node": message.node,
         "tags": list(message.tags),
@@ -481,18 +542,50 @@ def message_info(message: Any) -> MessageInfo:
         if usage
         else None,
         "tool_calls": [
-            {
-                "index": call["index"] if isinstance(call["index"], int) else i,
-                "id": call["id"],
-                "name": call["name"],
-                # known once the message is complete: sent then, not on every argument piece
-                "args_time": call.get("args_time") if message.complete else None,
-            }
+            _without_defaults(
+                {
+                    "index": call["index"] if isinstance(call["index"], int) else i,
+                    "id": call["id"],
+                    "name": call["name"],
+                    # known once the message is complete: sent then, not on every piece
+                    "args_time": call.get("args_time") if message.complete else None,
+                },
+                CALL_DEFAULTS,
+            )
             for i, call in enumerate(message.tool_calls)
         ],
         "first_time": message.first_time,
         "input": message.input,
     }
+    return _without_defaults(info, MESSAGE_DEFAULTS)  # type: ignore[no-any-return]
+
+
+def message_update(before: MessageInfo, after: MessageInfo) -> MessageUpdate | None:
+    """The fields of `after` that differ from `before` (the same message's info), calls by
+    `index` with only their changed fields; None when nothing changed."""
+    update: dict[str, Any] = _changed(before, after, MESSAGE_DEFAULTS)
+    update.pop("tool_calls", None)
+    known = {call["index"]: call for call in before["tool_calls"]}
+    calls: list[dict[str, Any]] = []
+    for call in after["tool_calls"]:
+        old = known.get(call["index"])
+        if old is None:
+            calls.append(dict(call))
+        elif old != call:
+            calls.append({"index": call["index"], **_changed(old, call, CALL_DEFAULTS)})
+    if calls:
+        update["tool_calls"] = calls
+    if not update:
+        return None
+    return {"key": after["key"], **update}  # type: ignore[typeddict-item]
+
+
+def _changed(before: Any, after: Any, defaults: dict[str, Any]) -> dict[str, Any]:
+    """`after`'s values that differ from `before`'s; a field left out again (back to its
+    default) is sent with its default."""
+    out = {k: v for k, v in after.items() if k not in before or before[k] != v}
+    out.update({k: defaults[k] for k in before if k not in after and k in defaults})
+    return out
 
 
 def graph_info(model: GraphModel) -> GraphInfo:

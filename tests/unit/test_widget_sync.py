@@ -67,7 +67,8 @@ async def test_message_rate_is_bounded_whatever_the_event_rate():
     assert seconds > 0.3  # long enough for the bound to mean something
     assert len(deltas) <= seconds / FLUSH_INTERVAL_S + 2
     assert [m["seq"] for m in deltas] == list(range(1, len(deltas) + 1))
-    text = "".join(m.get("text", {}).get("m1", "") for m in deltas)
+    key = view.snapshot["messages"][0]["key"]  # deltas name the message by its short key
+    text = "".join(m.get("text", {}).get(key, "") for m in deltas)
     assert text == run.state.messages.messages["m1"].text
     assert view.snapshot["seq"] == deltas[-1]["seq"]
     assert view.snapshot["messages"][0]["text"] == text
@@ -209,3 +210,53 @@ def test_outside_a_kernel_a_run_displays_as_its_repr():
     run = Run.from_log(assistant_id="fake")
     data, _ = run._repr_mimebundle_()
     assert data == {"text/plain": repr(run)}
+
+
+def _apply(store: dict[str, dict[str, Any]], keys: dict[str, str], delta: dict[str, Any]) -> None:
+    """What js/src/store.ts does with a delta's messages, in a few lines (to check the sync)."""
+    for info in delta.get("messages", []):
+        store[info["id"]] = {
+            **info,
+            "text": "",
+            "tool_calls": [dict(c) for c in info["tool_calls"]],
+        }
+        keys[info["key"]] = info["id"]
+    for update in delta.get("message_updates", []):
+        message = store[keys[update["key"]]]
+        message.update({k: v for k, v in update.items() if k not in ("key", "tool_calls")})
+        for change in update.get("tool_calls", []):
+            known = [c for c in message["tool_calls"] if c["index"] == change["index"]]
+            known[0].update(change) if known else message["tool_calls"].append(dict(change))
+    for key, piece in delta.get("text", {}).items():
+        store[keys[key]]["text"] += piece
+    for key, calls in delta.get("tool_args", {}).items():
+        for index, piece in calls.items():
+            call = next(c for c in store[keys[key]]["tool_calls"] if c["index"] == int(index))
+            call["args_text"] = call.get("args_text", "") + piece
+
+
+def test_tool_call_deltas_send_each_info_once_then_only_what_changed():
+    from bench.graphs import EVENTS_PER_MESSAGE
+    from bench.offline import payloads
+
+    run = Run.from_log(assistant_id="bench")
+    sync = RunSync(run)
+    sent: list[dict[str, Any]] = []
+    for i, (name, data) in enumerate(payloads("toolcalls", 3 * EVENTS_PER_MESSAGE)):
+        run.add((name, orjson.loads(data), None))
+        if i % 7 == 6:
+            sent.append(orjson.loads(orjson.dumps(sync.delta(len(sent) + 1))))
+    run.finish("success")
+    sent.append(orjson.loads(orjson.dumps(sync.delta(len(sent) + 1))))
+    store: dict[str, dict[str, Any]] = {}
+    keys: dict[str, str] = {}
+    for delta in sent:
+        _apply(store, keys, delta)
+    final = orjson.loads(orjson.dumps(sync.snapshot(len(sent))))["messages"]
+    assert list(store.values()) == final
+    infos = [info for delta in sent for info in delta.get("messages", [])]
+    assert len(infos) == 3  # each message's whole info once; a second call or the end: updates
+    assert all(len(key) == 1 for delta in sent for key in delta.get("tool_args", {}))
+    ends = [u for d in sent for u in d.get("message_updates", []) if u.get("complete")]
+    assert [set(u) for u in ends] == [{"key", "complete", "usage", "tool_calls"}] * 3
+    assert all(set(c) == {"index", "args_time"} for u in ends for c in u["tool_calls"])
