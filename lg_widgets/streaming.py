@@ -28,7 +28,7 @@ def _sdk_stream_arguments() -> frozenset[str]:
     return frozenset(name for name, p in parameters.items() if p.kind is p.KEYWORD_ONLY)
 
 
-def _check_sdk_kwargs(kwargs: dict[str, Any]) -> None:
+def check_sdk_kwargs(kwargs: dict[str, Any]) -> None:
     """Reject a misspelt argument here, with a suggestion, rather than deep in the task."""
     known = _sdk_stream_arguments()
     for name in kwargs:
@@ -77,8 +77,8 @@ def stream(
     (config, context, command, checkpoint_id, interrupt_before, stream_resumable,
     on_disconnect, multitask_strategy, metadata, ...).
     """
-    _check_sdk_kwargs(runs_stream_kwargs)
-    _check_timeouts(reconnect_timeout, heartbeat_timeout)
+    check_sdk_kwargs(runs_stream_kwargs)
+    check_timeouts(reconnect_timeout, heartbeat_timeout)
     if thread_id is None:
         # Nobody can join a stateless run, so a closed connection should stop it: this is how
         # run.cancel() reaches a run that has no thread.
@@ -100,7 +100,7 @@ def stream(
     return start_run(request, connection, client)
 
 
-def _check_timeouts(reconnect_timeout: float, heartbeat_timeout: float | None) -> None:
+def check_timeouts(reconnect_timeout: float, heartbeat_timeout: float | None) -> None:
     if not reconnect_timeout >= 0:
         raise ValueError(f"reconnect_timeout must be >= 0 seconds, not {reconnect_timeout!r}")
     if heartbeat_timeout is not None and not heartbeat_timeout > 0:
@@ -134,7 +134,7 @@ def join(
     joining arrive. `stream_mode` may list several modes; it can only narrow the modes the run
     was created with. `reconnect_timeout` and `heartbeat_timeout` are as for `stream()`.
     """
-    _check_timeouts(reconnect_timeout, heartbeat_timeout)
+    check_timeouts(reconnect_timeout, heartbeat_timeout)
     if replay and last_event_id is None:
         last_event_id = REPLAY_ALL
     connection = _connection_for(client, url, api_key_env)

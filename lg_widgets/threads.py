@@ -33,8 +33,8 @@ from lg_widgets.run.task import start_run
 from lg_widgets.streaming import (
     HEARTBEAT_TIMEOUT_S,
     RECONNECT_TIMEOUT_S,
-    _check_sdk_kwargs,
-    _check_timeouts,
+    check_sdk_kwargs,
+    check_timeouts,
 )
 from lg_widgets.transport import StreamRequest
 
@@ -266,14 +266,14 @@ def _next_run(
     heartbeat_timeout: float | None = HEARTBEAT_TIMEOUT_S,
     **sdk_kwargs: Any,
 ) -> Run:
-    _check_sdk_kwargs(sdk_kwargs)
+    check_sdk_kwargs(sdk_kwargs)
     before = run.request
     reconnect_timeout = (
         reconnect_timeout
         if reconnect_timeout is not None
         else (before.reconnect_timeout if before else RECONNECT_TIMEOUT_S)
     )
-    _check_timeouts(reconnect_timeout, heartbeat_timeout)
+    check_timeouts(reconnect_timeout, heartbeat_timeout)
     carried = {k: v for k, v in (before.sdk_kwargs if before else {}).items() if k in CARRIED}
     carried.setdefault("stream_resumable", True)
     modes = stream_mode if stream_mode is not None else (run.stream_mode or "values")

@@ -184,5 +184,32 @@ async def test_a_fan_out_shows_its_parallel_tasks_and_a_tool_loop_its_visits(ope
     await expect(node(react, "tools")).to_contain_text("×1")
     await expect(node(react, "tools")).to_contain_text("get_weather")
     await expect(react.locator(".lgw-gedge-cond")).to_have_count(2)  # agent -> tools | end
-    await shot(react, "graph_react_end")
+    await shot(react, "graph_tool_loop_end")
+    assert notebook.console_errors == []
+
+
+async def test_the_react_agent_is_lit_on_its_graph_while_it_runs(open_notebook):
+    """LangChain's create_agent on its graph: the model lit while it streams, visits after."""
+    notebook = await open_notebook(
+        [
+            "import lg_widgets\n"
+            'ask = {"messages": [{"role": "user", "content": "Weather in Rome, and 10 / 4?"}]}\n'
+            'run = lg_widgets.stream("react", ask, thread_id="new",\n'
+            '                        stream_mode=["messages-tuple", "updates", "tasks"],\n'
+            '                        config={"configurable": {"delay": 0.2}})\n'
+            "run",
+            RESULT_CELL,
+        ]
+    )
+    await notebook.run_all()
+    view = notebook.view()
+    await view.get_by_test_id("tab-graph").click()
+    await expect(node(view, "model")).to_have_class(RUNNING, timeout=30_000)
+    await shot(view, "graph_react_mid_run")
+    assert (await notebook.result())["status"] == "success"
+    await expect(node(view, "model")).not_to_have_class(RUNNING)
+    await expect(node(view, "model")).to_contain_text(re.compile(r"×[2-9]"))
+    await expect(node(view, "tools")).to_contain_text(re.compile(r"×[1-9]"))
+    await expect(node(view, "tools")).to_contain_text("get_weather")
+    await shot(view, "graph_react_end")
     assert notebook.console_errors == []
