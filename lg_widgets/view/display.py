@@ -35,27 +35,26 @@ class _RunViews:
 
     def show(self, run: Run) -> None:
         """`display(run)` and a cell ending with `run`: the widget and its static copy, under
-        a display id, updated once with the final copy when the run ends."""
+        a display id, replaced with a fresh copy whenever a run the view shows ends (the runs
+        a resume, fork or follow adds to the view included)."""
         from IPython.display import display
 
         if not _in_kernel():
             display({"text/plain": repr(run)}, raw=True)
             return
-        data, metadata = self.view(run)._repr_mimebundle_()
+        view = self.view(run)
+        data, metadata = view._repr_mimebundle_()
         handle = display(
             {**data, **static_bundle(run)}, metadata=metadata, raw=True, display_id=True
         )
-        if run.ended_at is not None or handle is None:
+        if handle is None:
             return
 
-        def on_change(changed: Run, _event: Any) -> None:
-            if changed.ended_at is None:  # set once, by the run's final settlement
-                return
-            unsubscribe()
-            bundle = {**data, **static_bundle(changed)}
+        def on_ended(runs: list[Run]) -> None:
+            bundle = {**data, **chain_bundle(runs)}
             as_current_request(handle.update, bundle, metadata=metadata, raw=True)
 
-        unsubscribe = run.on_change(on_change)
+        view.on_run_ended(on_ended)
 
     def html(self, run: Run) -> str:
         from lg_widgets.view.export import run_document
@@ -66,6 +65,14 @@ class _RunViews:
 def static_bundle(run: Run) -> dict[str, str]:
     """The static copy of the run for a notebook output."""
     return {"text/html": run_html(run), "text/plain": run_text(run)}
+
+
+def chain_bundle(runs: list[Run]) -> dict[str, str]:
+    """The static copy of a view's runs on one thread, oldest first, each as it ended."""
+    return {
+        "text/html": "".join(run_html(run) for run in runs),
+        "text/plain": "\n".join(run_text(run) for run in runs),
+    }
 
 
 def _in_kernel() -> bool:

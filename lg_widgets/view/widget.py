@@ -207,6 +207,8 @@ class RunView(anywidget.AnyWidget):
         self.run = run
         self._waiting: list[Run] = []  # runs to continue with once the one followed now ends
         self._requests: set[asyncio.Task[None]] = set()  # answers waiting for a run id
+        # called with the chain whenever a run of it ends (the display's static copy follows)
+        self._on_ended: list[Callable[[list[Run]], None]] = []
         # what this view sent (JSON payload bytes, without the ~0.5 KB Jupyter envelope)
         self.custom_messages_sent = 0
         self.custom_bytes = 0
@@ -231,6 +233,16 @@ class RunView(anywidget.AnyWidget):
     def runs(self) -> list[Run]:
         """The runs this view shows, oldest first (the last is the one it follows now)."""
         return list(self._sync.chain.runs)
+
+    def on_run_ended(self, callback: Callable[[list[Run]], None]) -> None:
+        """Call `callback(view.runs)` each time a run this view shows ends, the later runs of
+        its chain included: the notebook's static copy of the view is replaced then."""
+        self._on_ended.append(callback)
+
+    def _ended(self) -> None:
+        runs = self.runs
+        for callback in self._on_ended:
+            callback(runs)
 
     def continue_with(self, run: Run) -> None:
         """Go on showing `run`, the next run on this view's thread (a resume, a fork, a
@@ -260,6 +272,7 @@ class RunView(anywidget.AnyWidget):
                 self._flusher.poke()
                 return
             self._flush_all()
+            self._ended()
 
     # ---- kernel -> front end ----------------------------------------------------------------
     def _on_change(self, run: Run, event: Event | None) -> None:
@@ -270,6 +283,7 @@ class RunView(anywidget.AnyWidget):
         if run.ended_at is not None:  # set once, by the run's final settlement
             as_current_request(self._flush_all)  # a saved notebook keeps the final snapshot
             self._detach(keep_final_flush=True)
+            as_current_request(self._ended)
             if self._waiting:
                 as_current_request(self._advance)
         else:

@@ -3,11 +3,13 @@ delta that reads only the run followed now, and the run before flushed before th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from lg_widgets import load
 from lg_widgets.run import Run
+from lg_widgets.view.display import chain_bundle
 from lg_widgets.view.queries import RunQueries
 from lg_widgets.view.sync import RunSync
 from tests.faults.helpers import recorded_view
@@ -153,3 +155,25 @@ def test_the_view_goes_on_once_the_run_before_has_ended():
     header = view.snapshot["header"]
     assert [r["status"] for r in header["runs"]] == ["success", "success"]
     assert any("checkpoints" in m for m in recorder.messages)
+
+
+def test_the_static_copy_follows_the_chain_as_each_run_ends():
+    """What a displayed run's notebook output is replaced with: every run the view shows."""
+    first = Run.from_log(assistant_id="interrupt", stream_mode=["updates", "values"])
+    second = Run.from_log(assistant_id="agent", stream_mode=["updates"])
+    view, _ = recorded_view(first)
+    ended: list[list[Run]] = []
+    view.on_run_ended(ended.append)
+    for part in recorded("interrupt.updates+values.jsonl"):
+        first.add(part)
+    view.continue_with(second)
+    first.finish("interrupted")
+    assert ended == [[first]]
+    for part in recorded("agent.multi.jsonl"):
+        second.add(part)
+    second.finish("success")
+    assert ended == [[first], [first, second]]
+    html = chain_bundle(ended[-1])["text/html"]
+    statuses = [m.group(1) for m in re.finditer(r'data-lgw="status"[^>]*>([a-z]+)<', html)]
+    assert statuses == ["interrupted", "success"]
+    assert chain_bundle(ended[-1])["text/plain"].count("<Run ") == 2
