@@ -6,6 +6,7 @@
 import type { Context } from "./context";
 import { h, namespaceLabel, shortId } from "./dom";
 import { jsonView } from "./json";
+import { copyButton, resumeLine } from "./python";
 import type { DecisionType, InterruptAction, InterruptInfo } from "./types";
 
 const LABELS: Record<DecisionType, string> = {
@@ -87,9 +88,10 @@ export function parseObject(
   return { value: value as Record<string, unknown> };
 }
 
-/** One part of the form: reads its answer, or shows why it cannot (and returns null). */
+/** One part of the form: reads its answer, or shows why it cannot (and returns null); `quiet`
+ * reads without marking anything (for the Python line kept up to date as the user chooses). */
 interface Field {
-  read(): Decision | string | null;
+  read(quiet?: boolean): Decision | string | null;
 }
 
 /** The panel for the header's pending interrupts; read-only views show them without controls. */
@@ -153,13 +155,12 @@ export function interruptsView(ctx: Context, interrupts: InterruptInfo[]): HTMLE
     problem.hidden = false;
     problem.textContent = sentence;
   };
-  send.addEventListener("click", () => {
-    problem.hidden = true;
-    status.textContent = "";
+  /** Every interrupt's answer by id, or null while one is missing or invalid. */
+  const collect = (quiet: boolean): Record<string, unknown> | null => {
     const answers: Record<string, unknown> = {};
     let missing = false;
     for (const { info, fields } of forms) {
-      const read = fields.map((field) => field.read());
+      const read = fields.map((field) => field.read(quiet));
       if (read.some((answer) => answer === null)) {
         missing = true;
         continue;
@@ -167,7 +168,32 @@ export function interruptsView(ctx: Context, interrupts: InterruptInfo[]): HTMLE
       answers[answerKey(info)] =
         info.kind === "value" ? parseValue(read[0] as string) : resumeValue(info, read as Decision[]);
     }
-    if (missing) {
+    return missing ? null : answers;
+  };
+  // the same answer as a line of Python, shown once every action has a valid decision
+  const code = h("code", { class: "lgw-python", testid: "python-resume" });
+  const python = h(
+    "div",
+    { class: "lgw-python-lines", hidden: true },
+    h(
+      "div",
+      {},
+      code,
+      copyButton(() => code.textContent ?? ""),
+    ),
+  );
+  const refresh = () => {
+    const answers = collect(true);
+    python.hidden = answers === null;
+    code.textContent = answers === null ? "" : resumeLine(answers);
+  };
+  root.addEventListener("click", refresh);
+  root.addEventListener("input", refresh, true); // capture: a field's input need not bubble
+  send.addEventListener("click", () => {
+    problem.hidden = true;
+    status.textContent = "";
+    const answers = collect(false);
+    if (answers === null) {
       fail("Nothing was sent: choose a decision for every action and fix the fields marked above.");
       return;
     }
@@ -194,6 +220,8 @@ export function interruptsView(ctx: Context, interrupts: InterruptInfo[]): HTMLE
   });
   root.appendChild(h("div", { class: "lgw-interrupt-send" }, send, status));
   root.appendChild(problem);
+  root.appendChild(python);
+  refresh();
   return root;
 }
 
@@ -270,19 +298,23 @@ function actionView(
     editError.hidden = true;
   });
 
-  const read = (): Decision | null => {
+  const read = (quiet = false): Decision | null => {
     switch (chosen) {
       case null:
-        hint.hidden = false;
-        hint.textContent = `Choose what to do with ${action.name}.`;
+        if (!quiet) {
+          hint.hidden = false;
+          hint.textContent = `Choose what to do with ${action.name}.`;
+        }
         return null;
       case "approve":
         return { type: "approve" };
       case "edit": {
         const args = parseObject(editArgs.value, "The arguments");
         if ("invalid" in args) {
-          editError.hidden = false;
-          editError.textContent = args.invalid;
+          if (!quiet) {
+            editError.hidden = false;
+            editError.textContent = args.invalid;
+          }
           return null;
         }
         return { type: "edit", args: args.value };
@@ -291,11 +323,13 @@ function actionView(
         return { type: "reject", message: kind === "hitl" ? rejectMessage.value.trim() : "" };
       case "respond":
         if (!respondText.value.trim()) {
-          respondError.hidden = false;
-          respondError.textContent = "Write the answer to send in place of the tool's result.";
+          if (!quiet) {
+            respondError.hidden = false;
+            respondError.textContent = "Write the answer to send in place of the tool's result.";
+          }
           return null;
         }
-        respondError.hidden = true;
+        if (!quiet) respondError.hidden = true;
         return { type: "respond", message: respondText.value };
     }
   };

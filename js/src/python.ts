@@ -22,6 +22,13 @@ export function forkLine(line: string, values: string | null): string {
   return `${line.slice(0, -1)}${line.endsWith("()") ? "" : ", "}values=${values})`;
 }
 
+/** The `run.resume(...)` line that sends the same answers as the view (by interrupt id; the
+ * bare value when the one interrupt has no id). */
+export function resumeLine(answers: Record<string, unknown>): string {
+  const keys = Object.keys(answers);
+  return `run.resume(${pythonLiteral(keys.length === 1 && keys[0] === "" ? answers[""] : answers)})`;
+}
+
 /** A button copying a line of Python (read when clicked: the line may change as the user edits). */
 export function copyButton(text: () => string): HTMLButtonElement {
   const button = h("button", { class: "lgw-button", type: "button", testid: "copy-python" }, "copy");

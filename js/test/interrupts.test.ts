@@ -91,6 +91,25 @@ describe("the interrupt panel", () => {
     ]);
   });
 
+  it("shows the run.resume line of the answer once every action has a valid decision", () => {
+    mount(interrupted([hitl()]));
+    const [email, remove] = $$("interrupt-action");
+    const line = () => $("python-resume");
+    expect(line().parentElement?.parentElement?.hidden).toBe(true);
+    $("decide-edit", email).click();
+    type($("edit-args", email), '{"to": "bob@');
+    $("decide-approve", remove).click();
+    expect(line().textContent).toBe(""); // invalid JSON: no line, and no error marked yet
+    expect($("edit-error", email).hidden).toBe(true);
+    type($("edit-args", email), '{"to": "bob@example.com", "ok": true}');
+    expect(line().parentElement?.parentElement?.hidden).toBe(false);
+    expect(line().textContent).toBe(
+      'run.resume({"int-1": {"decisions": [{"type": "edit", "edited_action": {"name": "send_email", ' +
+        '"args": {"to": "bob@example.com", "ok": True}}}, {"type": "approve"}]}})',
+    );
+    expect(requests("resume")).toEqual([]);
+  });
+
   it("sends approve, a reject without a message, and respond as their own decisions", () => {
     mount(interrupted([hitl()]));
     const [email, remove] = $$("interrupt-action");
@@ -171,6 +190,12 @@ describe("the interrupt panel", () => {
       "int-1": { decisions: [{ type: "approve" }, { type: "approve" }] },
     });
     expect($$("send-resume")).toHaveLength(1);
+  });
+
+  it("writes a lone interrupt without an id as the bare value in its Python line", () => {
+    mount(interrupted([{ id: null, kind: "value", value: "go on?", namespace: [], actions: [] }]));
+    type($<HTMLTextAreaElement>("resume-value"), "yes");
+    expect($("python-resume").textContent).toBe('run.resume("yes")');
   });
 
   it("labels the button Resume when only plain values are asked for", () => {

@@ -77,6 +77,9 @@ async def test_approve_in_the_view_continues_the_run_to_success(open_notebook):
     await notebook.screenshot("hitl_1_interrupt")
     await actions.nth(0).get_by_test_id("decide-approve").click()
     await actions.nth(1).get_by_test_id("decide-approve").click()
+    approve_both = '{"decisions": [{"type": "approve"}, {"type": "approve"}]}})'
+    await expect(view.get_by_test_id("python-resume")).to_contain_text(approve_both)
+    await notebook.screenshot("hitl_1b_decided")
     await view.get_by_test_id("send-resume").click()
 
     await expect(view.get_by_test_id("status")).to_have_text("success", timeout=60_000)
