@@ -53,6 +53,7 @@ export interface Change {
   toolArgs: Map<string, Map<number, string>>; // message id -> call index -> argument text appended
   completed: string[];
   rowsFrom: number; // index of the first new row (rows.length when none)
+  named: number[]; // rows that got their checkpoint after they arrived
   graph: boolean; // the graph arrived (or was replaced)
   activity: string[]; // graph nodes whose activity changed
 }
@@ -72,6 +73,7 @@ function emptyChange(rowsFrom: number, reset = false): Change {
     toolArgs: new Map(),
     completed: [],
     rowsFrom,
+    named: [],
     graph: reset,
     activity: [],
   };
@@ -200,7 +202,10 @@ export class RunStore {
     if (delta.rows?.length) this.rows.push(...delta.rows);
     for (const [index, id] of Object.entries(delta.checkpoints ?? {})) {
       const row = this.rows[Number(index)];
-      if (row) this.rows[Number(index)] = { ...row, checkpoint_id: id };
+      if (row) {
+        this.rows[Number(index)] = { ...row, checkpoint_id: id };
+        change.named.push(Number(index));
+      }
     }
     if (delta.tree) {
       this.tree = isTree(delta.tree) ? delta.tree : null;

@@ -286,6 +286,8 @@ export function timelinePanel(ctx: Context): Panel {
       recompute();
       return;
     }
+    // the open row learnt its checkpoint (matched after the run): ask again, fork/replay now work
+    if (selected !== null && change.named.includes(selected)) open(selected);
     const rows = ctx.store.rows;
     if (change.rowsFrom < rows.length) {
       for (let i = change.rowsFrom; i < rows.length; i++) if (matches(rows[i])) view.push(i);

@@ -492,6 +492,24 @@ describe("time travel from a timeline row", () => {
     expect($("fork-error").textContent).toBe("The state must be a JSON object ({…}); nothing was sent.");
   });
 
+  it("asks again for an open row once it learns its checkpoint (matched after the run)", async () => {
+    await openRow(
+      detail({
+        checkpoint_id: null,
+        actions: { fork: null, replay: null, refused: "No checkpoint is known" },
+      }),
+    );
+    expect($("refused").textContent).toBe("No checkpoint is known");
+    const asked = requests("row").length;
+    model.custom({ type: "delta", seq: 1, checkpoints: { "0": "cp-0" } }); // another row: not asked
+    expect(requests("row")).toHaveLength(asked);
+    model.custom({ type: "delta", seq: 2, checkpoints: { "1": "cp-1" } });
+    expect(requests("row")).toHaveLength(asked + 1);
+    await answer("row", detail() as unknown as Record<string, unknown>);
+    expect($$("refused")).toHaveLength(0);
+    expect($<HTMLButtonElement>("fork").disabled).toBe(false);
+  });
+
   it("shows why a row cannot be forked, with the buttons disabled", async () => {
     await openRow(
       detail({

@@ -1,6 +1,6 @@
 // The conversation panel: roles, reasoning, tool-call cards and their results, from the wire's
 // MessageInfo and Delta pieces (text, reasoning, tool_args).
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import widget from "../src/index";
 import type { Delta, MessageInfo, ToolCallInfo } from "../src/types";
 import { delta, FakeModel, header, message, snapshot } from "./fixtures";
@@ -263,6 +263,12 @@ describe("the messages panel", () => {
   });
 
   it("renders a snapshot with whole texts the same as the deltas that built it", () => {
+    // the header's elapsed time reads the clock: held still, so both renders are alike
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date(1_010_000));
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const calls = [call(), call({ index: 1, id: "call_2", name: "lookup" })];
     const live = streamed(
       delta(1, {
