@@ -11,7 +11,7 @@ import { headerPanel } from "./header";
 import type { Kernel } from "./kernel";
 import { createKernel } from "./kernel";
 import { createLocalKernel } from "./local";
-import { choicesOf } from "./memory";
+import { choicesOf, type Tab } from "./memory";
 import { messagesPanel } from "./messages";
 import type { Panel } from "./panel";
 import { RunStore } from "./store";
@@ -31,7 +31,6 @@ interface GraphTraits {
 }
 
 const RESYNC_EVERY_MS = 1000;
-export type Tab = "messages" | "timeline" | "graph" | "events";
 const TABS: Tab[] = ["messages", "timeline", "graph", "events"];
 
 /** What the view reads of its model: a widget's, or a saved file's stand-in (renderStatic). */

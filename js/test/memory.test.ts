@@ -1,5 +1,5 @@
-// JupyterLab re-creates a widget's view when its output is replaced (once per run, with the
-// run's final copy): the new view opens where the user left the old one.
+// JupyterLab re-creates a widget's view when its output is replaced (as each run the view shows
+// ends, with the final copy): the new view opens where the user left the old one.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import widget from "../src/index";
 import { FakeModel, header, snapshot } from "./fixtures";
@@ -58,5 +58,21 @@ describe("a view re-created for the same run", () => {
     const fresh = widget.render({ model: another as never, el: other });
     expect(other.querySelector('[data-testid="tab-events"]')?.getAttribute("aria-selected")).toBe("false");
     fresh();
+  });
+});
+
+describe("a view re-created after it went on with the next run of its thread", () => {
+  it("keeps the tab the user chose under the first run", () => {
+    const first = { run_id: "a", status: "interrupted" as const, origin: "python", started_at: 1000 };
+    const model = new FakeModel(snapshot({ header: header({ status: "interrupted", runs: [first] }) }));
+    dispose = widget.render({ model: model as never, el });
+    (el.querySelector('[data-testid="tab-timeline"]') as HTMLElement).click();
+    dispose();
+    el.replaceChildren();
+
+    const next = { run_id: "b", status: "success" as const, origin: "resume", started_at: 1010 };
+    const later = header({ status: "success", started_at: 1010, run_id: "b", runs: [first, next] });
+    dispose = widget.render({ model: new FakeModel(snapshot({ header: later })) as never, el });
+    expect(el.querySelector('[data-testid="tab-timeline"]')?.getAttribute("aria-selected")).toBe("true");
   });
 });
