@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 _CANCEL_GRACE_S = 5.0
 _SERVER_QUESTION_S = 10.0
+_SERVER_WATCH_S = 0.1  # while a question is out: how often an embedded server is seen alive
 _FIRST_BACKOFF_S = 0.25  # reconnect attempts: at once, then 0.25, 0.5, 1, 2, 2, ... s apart
 _MAX_BACKOFF_S = 2.0
 # A resumed connection re-sends what was published while the server set it up (it subscribes
@@ -436,7 +437,7 @@ class RunTask:
             record.attempts += 1
             run.notify()
             try:
-                status = await asyncio.wait_for(
+                status = await self._unless_server_dies(
                     self._ask_run(client), min(left, _SERVER_QUESTION_S)
                 )
                 break
@@ -507,6 +508,30 @@ class RunTask:
             f"If the run is still going on the server, lg_widgets.join({run.thread_id!r}, "
             f"{run.run_id!r}, replay=True) rejoins it."
         )
+
+    async def _unless_server_dies(self, question: Any, timeout: float) -> Any:
+        """Await `question` for at most `timeout` seconds, but end the run as soon as the
+        embedded server exits: a dying server can accept a connection and never answer it, and
+        its death must end the run within about a second, not after the question's timeout."""
+        if self._server is None:
+            return await asyncio.wait_for(question, timeout)
+        loop = asyncio.get_running_loop()
+        task = asyncio.ensure_future(question)
+        deadline = loop.time() + timeout
+        try:
+            while True:
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise asyncio.TimeoutError
+                done, _ = await asyncio.wait({task}, timeout=min(_SERVER_WATCH_S, left))
+                if done:
+                    return task.result()
+                self._check_server_alive()
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
 
     def _check_server_alive(self) -> None:
         """An embedded server that exited ends the run at once, saying how and why."""
