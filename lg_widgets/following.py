@@ -23,7 +23,7 @@ from langgraph_sdk.errors import NotFoundError
 from lg_widgets import transport
 from lg_widgets.connection import Connection
 from lg_widgets.errors import LgWidgetsError
-from lg_widgets.loops import loop_for_new_run, running_loop
+from lg_widgets.loops import call_on, loop_for_new_run, running_loop
 from lg_widgets.run.model import Run
 from lg_widgets.run.registry import runs as process_runs
 from lg_widgets.streaming import HEARTBEAT_TIMEOUT_S, _connection_for, join
@@ -147,12 +147,7 @@ class Follower:
             self._changed = asyncio.Event()
             self._task = loop.create_task(self._follow(), name=f"lg-widgets {self!r}")
 
-        if running_loop() is loop:
-            create()
-        else:
-            done = concurrent.futures.Future[None]()
-            loop.call_soon_threadsafe(lambda: (create(), done.set_result(None)))
-            done.result(timeout=10)
+        call_on(loop, create)
 
     async def _follow(self) -> None:
         client = self._client or self.connection.client()

@@ -8,7 +8,9 @@ to one shared daemon loop thread, so `stream()` can still return at once.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
+from collections.abc import Callable
 
 _background: asyncio.AbstractEventLoop | None = None
 _lock = threading.Lock()
@@ -34,3 +36,14 @@ def background_loop() -> asyncio.AbstractEventLoop:
 
 def loop_for_new_run() -> asyncio.AbstractEventLoop:
     return running_loop() or background_loop()
+
+
+def call_on(loop: asyncio.AbstractEventLoop, work: Callable[[], None]) -> None:
+    """Run `work` on `loop` and return once it has run: at once when `loop` is this thread's
+    running loop, else through the loop's thread (a task is created on the loop it belongs to)."""
+    if running_loop() is loop:
+        work()
+        return
+    done = concurrent.futures.Future[None]()
+    loop.call_soon_threadsafe(lambda: (work(), done.set_result(None)))
+    done.result(timeout=10)

@@ -27,7 +27,7 @@ from lg_widgets import transport
 from lg_widgets.errors import LgWidgetsError
 from lg_widgets.events import part_identity, stateless_thread_id
 from lg_widgets.failures import describe_failure, describe_graph_failure
-from lg_widgets.loops import loop_for_new_run, running_loop
+from lg_widgets.loops import call_on, loop_for_new_run, running_loop
 from lg_widgets.reducers.status import SERVER_RUN_GONE, Outcome, settle
 from lg_widgets.run import registry
 from lg_widgets.run.graph_cache import graph_or_failure
@@ -158,12 +158,7 @@ class RunTask:
             self._run_created = asyncio.Event()
             self._task = loop.create_task(self._consume(), name=f"lg-widgets {self.run!r}")
 
-        if running_loop() is loop:
-            create()
-        else:
-            done = concurrent.futures.Future[None]()
-            loop.call_soon_threadsafe(lambda: (create(), done.set_result(None)))
-            done.result(timeout=10)
+        call_on(loop, create)
 
     def cancel(self) -> None:
         if self.done or self._loop is None:
