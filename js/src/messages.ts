@@ -185,9 +185,7 @@ export function messagesPanel(ctx: Context): Panel {
     card.el.dataset.state = state;
     card.state.textContent = state;
     card.name.textContent = call?.name ?? "…";
-    const start = call?.args_time;
-    card.latency.textContent =
-      answer && start !== null && start !== undefined ? latencyLabel(answer.first_time - start) : "";
+    card.latency.textContent = answer && answer.latency !== null ? latencyLabel(answer.latency) : "";
     if (call?.id && card.id !== call.id) register(card, call.id);
     if (card.owner.message.complete && call && !card.pretty) showPretty(card, call);
   };

@@ -7,6 +7,7 @@ import type {
   GraphInfo,
   Header,
   MessageInfo,
+  MessageRole,
   MessageUpdate,
   NodeActivity,
   Snapshot,
@@ -33,9 +34,11 @@ const messageDefaults = () => ({
   namespace: "",
   tags: [] as string[],
   complete: false,
+  role: "ai" as MessageRole,
   name: null,
   tool_call_id: null,
   status: null,
+  latency: null,
   usage: null,
   input: false,
 });
@@ -255,6 +258,7 @@ export class RunStore {
         name: null,
         tool_call_id: null,
         status: null,
+        latency: null,
         usage: null,
         tool_calls: [],
         first_time: 0,
@@ -279,11 +283,7 @@ function fromInfo(info: MessageInfo): Message {
     ...rest,
     text,
     reasoning,
-    tool_calls: info.tool_calls.map(({ args_text = "", ...call }) => ({
-      args_time: null,
-      ...call,
-      args_text,
-    })),
+    tool_calls: info.tool_calls.map(({ args_text = "", ...call }) => ({ ...call, args_text })),
   };
 }
 
@@ -293,7 +293,6 @@ function merge(known: Message, info: MessageInfo): void {
   const { text: _text, reasoning: _reasoning, tool_calls, ...rest } = info;
   Object.assign(known, messageDefaults(), rest);
   known.tool_calls = tool_calls.map(({ args_text: _args, ...call }) => ({
-    args_time: null,
     ...call,
     args_text: previous.find((c) => c.index === call.index)?.args_text ?? "",
   }));
@@ -314,7 +313,7 @@ function applyUpdate(known: Message, update: MessageUpdate): void {
 function callAt(message: Message, index: number): ToolCall {
   let call = message.tool_calls.find((c) => c.index === index);
   if (!call) {
-    call = { index, id: null, name: null, args_time: null, args_text: "" };
+    call = { index, id: null, name: null, args_text: "" };
     message.tool_calls.push(call);
   }
   return call;

@@ -78,8 +78,6 @@ export interface ToolCallInfo {
   id: string | null;
   // known from the first chunk: shown at once
   name: string | null;
-  // time of the call's latest argument chunk (latency = result time - this); left out: null
-  args_time?: number | null;
   // in snapshots only: the whole raw argument string so far (deltas carry Delta.tool_args)
   args_text?: string;
 }
@@ -90,7 +88,6 @@ export interface ToolCallUpdate {
   index: number;
   id?: string | null;
   name?: string | null;
-  args_time?: number | null;
 }
 
 // Sent whole in Delta.messages when new to the front end; changes come as MessageUpdate.
@@ -103,13 +100,16 @@ export interface MessageInfo {
   node: string | null;
   tags?: string[];
   complete?: boolean;
-  role: MessageRole;
+  // left out: "ai"
+  role?: MessageRole;
   // a tool message's tool name
   name?: string | null;
   // a tool message: the call it answers
   tool_call_id?: string | null;
   // a tool message: how its tool ended
   status?: ToolStatus | null;
+  // a tool message: seconds from its call's last argument chunk to this result
+  latency?: number | null;
   // where the provider reported it
   usage?: Usage | null;
   // an AI message's calls
@@ -131,6 +131,7 @@ export interface MessageUpdate {
   name?: string | null;
   tool_call_id?: string | null;
   status?: ToolStatus | null;
+  latency?: number | null;
   usage?: Usage | null;
   // new calls whole, known ones by index with their changed fields
   tool_calls?: ToolCallUpdate[];

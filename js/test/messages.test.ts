@@ -27,7 +27,6 @@ const call = (over: Partial<ToolCallInfo> = {}): ToolCallInfo => ({
   index: 0,
   id: "call_1",
   name: "search",
-  args_time: 1001,
   ...over,
 });
 const ai = (over: Partial<MessageInfo> = {}) => message({ id: "ai1", node: "agent", ...over });
@@ -41,6 +40,7 @@ const toolResult = (over: Partial<MessageInfo> = {}) =>
     status: "success",
     complete: true,
     first_time: 1001.25,
+    latency: 0.25,
     ...over,
   });
 

@@ -20,10 +20,10 @@ describe("RunStore", () => {
     store.applySnapshot(snapshot());
     const changes: Change[] = [];
     store.subscribe((c) => changes.push(c));
-    const first = { index: 0, id: "c0", name: "search", args_time: null };
+    const first = { index: 0, id: "c0", name: "search" };
     const info = message({ id: "lc_run--long-id", key: "0", tool_calls: [first] });
     store.applyDelta(delta(1, { messages: [info], tool_args: { "0": { "0": '{"q":' } } }));
-    const second = { index: 1, id: "c1", name: "add", args_time: null };
+    const second = { index: 1, id: "c1", name: "add" };
     store.applyDelta(
       delta(2, {
         message_updates: [{ key: "0", tool_calls: [second] }],
@@ -33,7 +33,7 @@ describe("RunStore", () => {
     const usage = { input_tokens: 1, output_tokens: 2, total_tokens: 3 };
     store.applyDelta(
       delta(3, {
-        message_updates: [{ key: "0", complete: true, usage, tool_calls: [{ index: 0, args_time: 5 }] }],
+        message_updates: [{ key: "0", complete: true, usage, tool_calls: [{ index: 0, name: "find" }] }],
       }),
     );
     const m = store.messages.get("lc_run--long-id");
@@ -41,7 +41,7 @@ describe("RunStore", () => {
     expect(m?.usage).toEqual(usage);
     expect(m?.node).toBe(null); // untouched by the updates
     expect(m?.tool_calls).toEqual([
-      { ...first, args_time: 5, args_text: '{"q": 1}' },
+      { ...first, name: "find", args_text: '{"q": 1}' },
       { ...second, args_text: "{}" },
     ]);
     expect(changes[1].updated).toEqual(["lc_run--long-id"]);
@@ -51,14 +51,15 @@ describe("RunStore", () => {
 
   it("fills in what a lean info leaves out with its default", () => {
     const store = new RunStore();
-    const lean = { id: "m1", key: "0", node: "agent", role: "ai" as const, first_time: 1 };
+    const lean = { id: "m1", key: "0", node: "agent", first_time: 1 };
     store.applySnapshot(
       snapshot({ messages: [{ ...lean, tool_calls: [{ index: 0, id: "c", name: "f" }] }] }),
     );
     const m = store.messages.get("m1");
     expect(m).toMatchObject({ namespace: "", tags: [], complete: false, name: null, usage: null });
     expect(m).toMatchObject({ tool_call_id: null, status: null, input: false, text: "" });
-    expect(m?.tool_calls).toEqual([{ index: 0, id: "c", name: "f", args_time: null, args_text: "" }]);
+    expect(m).toMatchObject({ role: "ai", latency: null });
+    expect(m?.tool_calls).toEqual([{ index: 0, id: "c", name: "f", args_text: "" }]);
   });
 
   it("ignores stale deltas and holds deltas after a gap until the gap is filled", () => {
@@ -151,7 +152,7 @@ describe("RunStore", () => {
   it("merges a re-sent info by id, keeping the text, reasoning and arguments streamed so far", () => {
     const store = new RunStore();
     store.applySnapshot(snapshot());
-    const call = { index: 0, id: "c1", name: "search", args_time: 1001 };
+    const call = { index: 0, id: "c1", name: "search" };
     store.applyDelta(
       delta(1, {
         messages: [message({ id: "m1", tool_calls: [call] })],
@@ -164,13 +165,13 @@ describe("RunStore", () => {
     store.subscribe((c) => changes.push(c));
     store.applyDelta(
       delta(2, {
-        messages: [message({ id: "m1", complete: true, tool_calls: [{ ...call, args_time: 1002 }] })],
+        messages: [message({ id: "m1", complete: true, tool_calls: [{ ...call, name: "find" }] })],
         tool_args: { m1: { "0": '"cats"}' } },
       }),
     );
     const m = store.messages.get("m1");
     expect(m).toMatchObject({ complete: true, text: "Let me look", reasoning: "hmm" });
-    expect(m?.tool_calls).toEqual([{ ...call, args_time: 1002, args_text: '{"q": "cats"}' }]);
+    expect(m?.tool_calls).toEqual([{ ...call, name: "find", args_text: '{"q": "cats"}' }]);
     expect(changes[0]).toMatchObject({ newMessages: [], updated: ["m1"], completed: ["m1"] });
     expect(changes[0].toolArgs.get("m1")).toEqual(new Map([[0, '"cats"}']]));
   });
@@ -180,9 +181,9 @@ describe("RunStore", () => {
     store.applySnapshot(snapshot());
     store.applyDelta(delta(1, { messages: [message({ id: "m1" })], tool_args: { m1: { "1": "[1" } } }));
     expect(store.messages.get("m1")?.tool_calls).toEqual([
-      { index: 1, id: null, name: null, args_time: null, args_text: "[1" },
+      { index: 1, id: null, name: null, args_text: "[1" },
     ]);
-    const call = { index: 1, id: "c1", name: "add", args_time: 1001 };
+    const call = { index: 1, id: "c1", name: "add" };
     store.applyDelta(
       delta(2, { messages: [message({ id: "m1", tool_calls: [call] })], tool_args: { m1: { "1": "]" } } }),
     );
@@ -191,7 +192,7 @@ describe("RunStore", () => {
 
   it("takes whole texts from a snapshot's infos", () => {
     const store = new RunStore();
-    const call = { index: 0, id: "c1", name: "search", args_time: 1001, args_text: "{}" };
+    const call = { index: 0, id: "c1", name: "search", args_text: "{}" };
     store.applySnapshot(
       snapshot({ messages: [message({ id: "m1", text: "a", reasoning: "r", tool_calls: [call] })] }),
     );

@@ -155,6 +155,8 @@ class RunSync:
         self._seen: dict[str, _Sent] = {}
         self._keys: dict[str, str] = {}  # wire id -> its key, kept across snapshots
         self._inputs: set[str] = set()  # earlier runs' input messages, by their state ids
+        # tool call id -> when its arguments last grew: a result's latency starts there
+        self._args_times: dict[str, float] = {}
         self._named = 0  # how much of the run's `timeline.named` log was read
         self._rows: list[TimelineRow] = []
         self._tree: Any = None
@@ -274,7 +276,13 @@ class RunSync:
             key = self._keys.setdefault(wire_id, _key(len(self._keys)))
             seen = self._seen[wire_id] = _Sent(position, key)
         seen.last_seq, seen.complete = message.last_seq, message.complete
-        info = message_info(message, seen.key)
+        calls = message.tool_calls
+        for call in calls:
+            if call["id"]:
+                self._args_times[call["id"]] = call["args_time"]
+        called = self._args_times.get(message.tool_call_id) if message.role == "tool" else None
+        latency = None if called is None else message.first_time - called
+        info = message_info(message, seen.key, calls, latency)
         info["id"] = wire_id
         if seen.info is None:  # new to the front end: whole
             changes.infos[wire_id] = info
@@ -285,7 +293,7 @@ class RunSync:
         seen.info = info
         _append(changes.text, seen.key, _shown_text(message), seen, "text")
         _append(changes.reasoning, seen.key, message.reasoning, seen, "reasoning")
-        for call in message.tool_calls:
+        for call in calls:
             index = str(call["index"]) if isinstance(call["index"], int) else call["id"]
             args = call["args_text"]
             sent = seen.args.get(index, 0)

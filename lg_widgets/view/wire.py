@@ -83,12 +83,12 @@ class Usage(TypedDict):
 
 
 class ToolCallInfo(TypedDict):
-    """A call as the front end first learns it; what `CALL_DEFAULTS` holds is left out."""
+    """A call as the front end first learns it. Its latency travels with its result
+    (`MessageInfo.latency`), so a call's timing costs nothing on the wire until a tool answers."""
 
     index: int  # the call's index within its message: the key of its argument pieces
     id: str | None  # links the tool's result (its message's `tool_call_id`)
     name: str | None  # known from the first chunk
-    args_time: NotRequired[float | None]  # when its arguments last grew (latency: result - this)
     args_text: NotRequired[str]  # snapshot only: the whole raw argument string
 
 
@@ -98,7 +98,6 @@ class ToolCallUpdate(TypedDict):
     index: int  # which call: `ToolCallInfo.index`
     id: NotRequired[str | None]
     name: NotRequired[str | None]
-    args_time: NotRequired[float | None]
 
 
 class MessageInfo(TypedDict):
@@ -114,10 +113,12 @@ class MessageInfo(TypedDict):
     node: str | None
     tags: NotRequired[list[str]]
     complete: NotRequired[bool]
-    role: MessageRole
+    role: NotRequired[MessageRole]
     name: NotRequired[str | None]  # a tool message's tool
     tool_call_id: NotRequired[str | None]  # a tool message: the call it answers
     status: NotRequired[ToolStatus | None]  # a tool message: success / error
+    # a tool message: seconds from its call's last argument chunk to this result
+    latency: NotRequired[float | None]
     usage: NotRequired[Usage | None]
     tool_calls: list[ToolCallInfo]
     first_time: float
@@ -135,6 +136,7 @@ class MessageUpdate(TypedDict):
     name: NotRequired[str | None]
     tool_call_id: NotRequired[str | None]
     status: NotRequired[ToolStatus | None]
+    latency: NotRequired[float | None]
     usage: NotRequired[Usage | None]
     tool_calls: NotRequired[list[ToolCallUpdate]]  # new calls whole, known ones by `index`
     node: NotRequired[str | None]
@@ -497,18 +499,19 @@ def timeline_row(index: int, row: dict[str, Any], seq_base: int = 0) -> Timeline
     }
 
 
-# the values a MessageInfo / ToolCallInfo leaves out (js/src/store.ts fills them back in)
+# the values a MessageInfo leaves out (js/src/store.ts fills them back in)
 MESSAGE_DEFAULTS: dict[str, Any] = {
     "namespace": "",
     "tags": [],
     "complete": False,
+    "role": "ai",
     "name": None,
     "tool_call_id": None,
     "status": None,
+    "latency": None,
     "usage": None,
     "input": False,
 }
-CALL_DEFAULTS: dict[str, Any] = {"args_time": None}
 
 
 def _without_defaults(record: dict[str, Any], defaults: dict[str, Any]) -> Any:
@@ -519,9 +522,12 @@ def _without_defaults(record: dict[str, Any], defaults: dict[str, Any]) -> Any:
     }
 
 
-def message_info(message: Any, key: str) -> MessageInfo:
+def message_info(
+    message: Any, key: str, calls: list[dict[str, Any]], latency: float | None = None
+) -> MessageInfo:
     """What the view shows of a message besides its growing text (`message`: a
-    `reducers.messages.StreamedMessage`; `key`: the view's handle for it)."""
+    `reducers.messages.StreamedMessage`; `key`: the view's handle for it; `calls`: its
+    `tool_calls`, read once per flush by the caller; `latency`: a tool result's, if known)."""
     usage = message.usage
     info = {
         "id": message.id,
@@ -534,6 +540,7 @@ def message_info(message: Any, key: str) -> MessageInfo:
         "name": message.name,
         "tool_call_id": message.tool_call_id,
         "status": message.status if message.status in ("success", "error") else None,
+        "latency": None if latency is None else round(latency, 3),
         "usage": {
             "input_tokens": int(usage.get("input_tokens") or 0),
             "output_tokens": int(usage.get("output_tokens") or 0),
@@ -542,17 +549,12 @@ def message_info(message: Any, key: str) -> MessageInfo:
         if usage
         else None,
         "tool_calls": [
-            _without_defaults(
-                {
-                    "index": call["index"] if isinstance(call["index"], int) else i,
-                    "id": call["id"],
-                    "name": call["name"],
-                    # known once the message is complete: sent then, not on every piece
-                    "args_time": call.get("args_time") if message.complete else None,
-                },
-                CALL_DEFAULTS,
-            )
-            for i, call in enumerate(message.tool_calls)
+            {
+                "index": call["index"] if isinstance(call["index"], int) else i,
+                "id": call["id"],
+                "name": call["name"],
+            }
+            for i, call in enumerate(calls)
         ],
         "first_time": message.first_time,
         "input": message.input,
@@ -572,7 +574,7 @@ def message_update(before: MessageInfo, after: MessageInfo) -> MessageUpdate | N
         if old is None:
             calls.append(dict(call))
         elif old != call:
-            calls.append({"index": call["index"], **_changed(old, call, CALL_DEFAULTS)})
+            calls.append({"index": call["index"], **_changed(old, call, {})})
     if calls:
         update["tool_calls"] = calls
     if not update:

@@ -258,5 +258,26 @@ def test_tool_call_deltas_send_each_info_once_then_only_what_changed():
     assert len(infos) == 3  # each message's whole info once; a second call or the end: updates
     assert all(len(key) == 1 for delta in sent for key in delta.get("tool_args", {}))
     ends = [u for d in sent for u in d.get("message_updates", []) if u.get("complete")]
-    assert [set(u) for u in ends] == [{"key", "complete", "usage", "tool_calls"}] * 3
-    assert all(set(c) == {"index", "args_time"} for u in ends for c in u["tool_calls"])
+    # the end says only that: a call's timing travels with its result (none here)
+    assert [set(u) for u in ends] == [{"key", "complete", "usage"}] * 3
+
+
+def test_a_tool_result_carries_its_latency_and_a_call_carries_no_timing():
+    from pathlib import Path
+
+    import lg_widgets
+
+    transcripts = Path(__file__).parent.parent / "transcripts"
+    run = lg_widgets.load(transcripts / "react.messages-tuple.jsonl")
+    messages = RunSync(run).snapshot(0)["messages"]
+    calls = run.tool_calls.set_index("id")
+    results = [m for m in messages if m.get("role") == "tool"]
+    assert len(results) == len(calls) == 2
+    for result in results:
+        # the same figure as run.tool_calls' latency column, to the millisecond
+        assert result["latency"] == round(calls.loc[result["tool_call_id"], "latency"], 3)
+        assert result["latency"] >= 0
+    assert all(
+        set(c) == {"index", "id", "name", "args_text"} for m in messages for c in m["tool_calls"]
+    )
+    assert all("latency" not in m for m in messages if m.get("role", "ai") != "tool")
