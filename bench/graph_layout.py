@@ -74,7 +74,7 @@ MEASURE_JS = """async ([snapshot, updates, changed]) => {
   const el = document.getElementById("host");
   const handlers = {};
   const model = {
-    get: (name) => (name === "snapshot" ? snapshot : undefined),
+    get: (name) => (name === "snapshot_zlib" ? snapshot : undefined),
     on: (event, cb) => (handlers[event] = [...(handlers[event] || []), cb]),
     off() {},
     send() {},

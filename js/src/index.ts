@@ -14,14 +14,16 @@ import { createLocalKernel } from "./local";
 import { choicesOf, type Tab } from "./memory";
 import { messagesPanel } from "./messages";
 import type { Panel } from "./panel";
+import { type PackedSnapshot, unpackSnapshot } from "./snapshot";
 import { RunStore } from "./store";
 import { timelinePanel } from "./timeline";
 import { treePanel } from "./tree";
 import type { Delta, EmbeddedRun, GraphInfo, Response, Snapshot } from "./types";
 
-/** RunView's synced traits (Python: `RunView.snapshot`, `{}` until the first one is published). */
+/** RunView's synced traits (Python: `RunView.snapshot_zlib`, empty until the first snapshot; a
+ * saved file's stand-in model hands over the snapshot itself). */
 interface Traits {
-  snapshot: Snapshot | Record<string, never>;
+  snapshot_zlib: PackedSnapshot | Snapshot | null;
 }
 
 /** GraphView's synced traits (Python: `GraphView.kind`, `GraphView.graph`, `{}` until fetched). */
@@ -116,7 +118,7 @@ function mount(model: ViewModel, el: HTMLElement, options: MountOptions): () => 
     }
   });
   const onSnapshot = guarded("applying a snapshot", () => {
-    store.applySnapshot(model.get("snapshot"));
+    store.applySnapshot(unpackSnapshot(model.get("snapshot_zlib")));
   });
 
   const tree = treePanel(ctx);
@@ -157,7 +159,7 @@ function mount(model: ViewModel, el: HTMLElement, options: MountOptions): () => 
   el.appendChild(root);
 
   model.on("msg:custom", onMessage);
-  model.on("change:snapshot", onSnapshot);
+  model.on("change:snapshot_zlib", onSnapshot);
   onSnapshot();
   header.shown();
   tree.shown();
@@ -174,7 +176,7 @@ function mount(model: ViewModel, el: HTMLElement, options: MountOptions): () => 
 
   return () => {
     model.off("msg:custom", onMessage);
-    model.off("change:snapshot", onSnapshot);
+    model.off("change:snapshot_zlib", onSnapshot);
     kernel.dispose();
     for (const panel of [header, tree, ...Object.values(panels)]) panel.dispose();
     root.remove();

@@ -1,3 +1,4 @@
+import { zlibSync } from "fflate";
 import type { Delta, Header, MessageInfo, Snapshot } from "../src/types";
 
 export const header = (over: Partial<Header> = {}): Header => ({
@@ -54,13 +55,15 @@ export const delta = (seq: number, over: Partial<Delta> = {}): Delta => ({ type:
 
 type Callback = (...args: any[]) => void;
 
-/** Stands in for anywidget's model: a snapshot trait, custom messages both ways. */
+/** Stands in for anywidget's model: the snapshot trait as the widget manager hands it over (a
+ * DataView of zlib-compressed JSON), custom messages both ways. */
 export class FakeModel {
   sent: Array<Record<string, unknown>> = [];
   private handlers = new Map<string, Callback[]>();
   constructor(public current: Snapshot) {}
-  get(_name: "snapshot"): Snapshot {
-    return this.current;
+  get(_name: "snapshot_zlib"): DataView {
+    const packed = zlibSync(new TextEncoder().encode(JSON.stringify(this.current)));
+    return new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
   }
   send(content: Record<string, unknown>): void {
     this.sent.push(content);
@@ -79,7 +82,7 @@ export class FakeModel {
   }
   setSnapshot(s: Snapshot): void {
     this.current = s;
-    for (const cb of this.handlers.get("change:snapshot") ?? []) cb();
+    for (const cb of this.handlers.get("change:snapshot_zlib") ?? []) cb();
   }
 }
 

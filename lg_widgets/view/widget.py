@@ -3,12 +3,13 @@
 Nothing is sent per event (see `view.sync`): `Flusher` sends at most one delta per
 `flush_interval`, from the loop's one `FlushScheduler` timer, which holds all views of the
 kernel together to MESSAGES_PER_S (ten views send no more than one could). The full
-data also lives in the `snapshot` trait: set when the view is created and at the end of the
-run, and in between at most once a second and only while the periodic snapshots stay under
-SNAPSHOT_SHARE of the delta bytes. A snapshot carries the whole text, so for token-heavy runs
-that budget admits none mid-run: total bytes stay about 2.5x the text instead of growing as
-O(n^2). A second view, a reloaded page and a notebook saved after the run are complete; a view
-that missed deltas asks for a fresh snapshot.
+data also lives in the `snapshot_zlib` trait (the snapshot as zlib-compressed JSON): set when
+the view is created and at the end of the run, and in between at most once a second and only
+while the periodic snapshots stay under SNAPSHOT_SHARE of the delta bytes (counted before
+compression, so that building them stays a bounded share of the work). A snapshot carries the
+whole text again, so it is compressed: the final one costs a fraction of the deltas that carried
+the same text. A second view, a reloaded page and a notebook saved after the run are complete; a
+view that missed deltas asks for a fresh snapshot.
 
 A view shows a chain of runs on one thread: `continue_with(run)` (a resume, fork or replay from
 the view, the next run a `follow()` saw) keeps what it showed and follows the new run once the
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -48,6 +50,7 @@ BURST = 20  # messages that may go at once (views ending together), within MESSA
 _MESSAGES_PER_FLUSH = 2  # a delta and a snapshot
 SNAPSHOT_INTERVAL_S = 1.0
 SNAPSHOT_SHARE = 0.4  # periodic snapshots add at most this share of the delta bytes
+SNAPSHOT_ZLIB_LEVEL = 1  # the fastest: on JSON it compresses nearly as well as the default
 _NOT_BUILT_ESM = """export default { render({ el }) {
   el.textContent = "lg_widgets: front end not built (run scripts/setup, or npm run build in js/)";
 } };"""
@@ -193,8 +196,9 @@ class RunView(anywidget.AnyWidget):
     _esm = STATIC / "widget.js" if (STATIC / "widget.js").is_file() else _NOT_BUILT_ESM
     _css = STATIC / "widget.css" if (STATIC / "widget.css").is_file() else ""
 
-    snapshot = traitlets.Dict().tag(sync=True)
-    """The complete view state (see `RunSync.snapshot`) plus `seq`, the last delta it covers."""
+    snapshot_zlib = traitlets.Bytes(b"").tag(sync=True)
+    """The complete view state (see `RunSync.snapshot`) plus `seq`, the last delta it covers,
+    as zlib-compressed JSON (a binary buffer on the wire and in a saved notebook)."""
 
     def __init__(
         self,
@@ -213,7 +217,8 @@ class RunView(anywidget.AnyWidget):
         self.custom_messages_sent = 0
         self.custom_bytes = 0
         self.snapshots_sent = 0
-        self.snapshot_bytes = 0
+        self.snapshot_bytes = 0  # compressed, as sent
+        self._snapshot_json_bytes = 0  # before compression: what the periodic budget counts
         self._seq = 0
         self._sync = RunSync(run)
         self._queries = RunQueries(run, self._sync.chain)
@@ -228,6 +233,11 @@ class RunView(anywidget.AnyWidget):
         self._publish_snapshot()
         self.on_msg(self._on_front_end_message)
         self._unsubscribe = run.on_change(self._on_change) if not run.done else None
+
+    @property
+    def snapshot(self) -> dict[str, Any]:
+        """The last snapshot published (`RunSync.snapshot`), decoded; {} before the first."""
+        return orjson.loads(zlib.decompress(self.snapshot_zlib)) if self.snapshot_zlib else {}
 
     @property
     def runs(self) -> list[Run]:
@@ -316,7 +326,7 @@ class RunView(anywidget.AnyWidget):
             return False
         growth = self.custom_bytes - self._custom_bytes_at_snapshot
         estimate = self._last_snapshot_size + growth
-        return self.snapshot_bytes + estimate <= SNAPSHOT_SHARE * self.custom_bytes
+        return self._snapshot_json_bytes + estimate <= SNAPSHOT_SHARE * self.custom_bytes
 
     def _flush_all(self) -> None:
         """Send what is pending, then a fresh snapshot (at the end of the run)."""
@@ -325,11 +335,12 @@ class RunView(anywidget.AnyWidget):
 
     def _publish_snapshot(self) -> None:
         raw = dumps(self._sync.snapshot(self._seq))
-        data = orjson.loads(raw)
-        if data != self.snapshot:
-            self.snapshot_bytes += len(raw)
+        packed = zlib.compress(raw, SNAPSHOT_ZLIB_LEVEL)
+        if packed != self.snapshot_zlib:
+            self.snapshot_bytes += len(packed)
+            self._snapshot_json_bytes += len(raw)
             self.snapshots_sent += 1
-            self.snapshot = data
+            self.snapshot_zlib = packed
         self._snapshot_forced = False
         self._last_snapshot_size = len(raw)
         self._custom_bytes_at_snapshot = self.custom_bytes

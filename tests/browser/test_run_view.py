@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import expect
 
+from tests.widget_state import saved_snapshots
+
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -246,8 +248,7 @@ async def test_reload_and_saved_widget_state_show_the_complete_result(open_noteb
     await expect(notebook.view().get_by_test_id("status")).to_have_text("success")
     await notebook.command("docmanager:save")
     saved = json.loads((jupyterlab.root / f"{notebook.name}.ipynb").read_text())
-    models = saved["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
-    snapshots = [m["state"]["snapshot"] for m in models.values() if "snapshot" in m["state"]]
+    snapshots = list(saved_snapshots(saved).values())
     assert [s["header"]["status"] for s in snapshots] == ["success", "success"]
 
     async def shows_everything() -> None:

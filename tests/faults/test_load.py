@@ -16,6 +16,7 @@ import lg_widgets
 from lg_widgets.defaults import child_environment
 from lg_widgets.view.widget import MESSAGES_PER_S
 from tests.faults.conftest import SLOTS
+from tests.widget_state import comm_snapshot
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
@@ -60,7 +61,8 @@ def test_ten_runs_with_views_in_one_kernel_stay_within_the_message_budget(fault_
             kind, content = message["header"]["msg_type"], message["content"]
             if kind == "comm_msg":
                 sent.append(_seconds(message["header"]["date"]))
-                comm_messages.setdefault(content["comm_id"], []).append(content["data"])
+                data, buffers = content["data"], message.get("buffers") or []
+                comm_messages.setdefault(content["comm_id"], []).append((data, buffers))
             elif kind == "stream":
                 printed.append(content["text"])
             elif kind == "error":
@@ -77,11 +79,11 @@ def test_ten_runs_with_views_in_one_kernel_stay_within_the_message_budget(fault_
     assert len(comm_messages) == 10
     assert most_in_any_second(sent) <= MESSAGES_PER_S
     for (_, events, rows), messages in zip(results, comm_messages.values(), strict=True):
-        deltas = [m["content"] for m in messages if m.get("method") == "custom"]
+        deltas = [m["content"] for m, _ in messages if m.get("method") == "custom"]
         seqs = [d["seq"] for d in deltas if d.get("type") == "delta"]
         assert seqs == list(range(1, len(seqs) + 1))  # none lost in between
-        snapshots = [m["state"]["snapshot"] for m in messages if "snapshot" in m.get("state", {})]
-        final = snapshots[-1]
+        snapshots = [comm_snapshot(m, buffers) for m, buffers in messages]
+        final = [s for s in snapshots if s is not None][-1]
         assert final["header"]["status"] == "success" and len(final["rows"]) == rows
         assert sum(final["counts"].values()) == events
 

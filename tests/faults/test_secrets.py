@@ -15,6 +15,7 @@ import lg_widgets
 from lg_widgets import defaults
 from tests.faults.helpers import recorded_view
 from tests.faults.proxy import FaultProxy
+from tests.widget_state import saved_snapshots
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
@@ -68,6 +69,7 @@ async def test_no_secret_in_reprs_state_saved_runs_errors_or_logs(
         "run.request": repr(run.request),
         "errors": f"{bad_port.error} {wrong_path.error} {bad_port.url} {wrong_path.url}",
         "the widget's state": orjson.dumps(view.get_state(), default=repr).decode(),
+        "the widget's snapshot": orjson.dumps(view.snapshot).decode(),
         "what the view sent": orjson.dumps(recorder.messages, default=repr).decode(),
         "the saved run": (tmp_path / "run.jsonl").read_text(),
         "the server's log": fault_server.log_path.read_text(errors="replace"),
@@ -111,5 +113,8 @@ async def test_no_secret_in_a_saved_notebook_with_widget_state(fault_server, pro
     nbformat.write(notebook, path)
     saved = path.read_text()
     assert "application/vnd.jupyter.widget-state+json" in saved  # the views' state is in it
+    snapshots = saved_snapshots(nbformat.read(path, as_version=4))
+    assert len(snapshots) >= 2  # the views' snapshots, decoded: compressed they hide nothing
+    saved += orjson.dumps(snapshots).decode()
     assert re.search(r"\*\*\*@127\.0\.0\.1", saved)
     assert_clean(saved, secrets, "the saved notebook")

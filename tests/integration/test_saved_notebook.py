@@ -12,6 +12,8 @@ import pytest
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
+from tests.widget_state import saved_snapshots
+
 pytestmark = pytest.mark.integration
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -78,11 +80,10 @@ def test_each_output_was_replaced_by_its_final_result(executed):
 
 
 def test_the_saved_widget_state_is_the_final_snapshot(executed):
-    states = executed.metadata["widgets"][WIDGET_STATE]["state"]
+    snapshots = saved_snapshots(executed)
     for cell, status in enumerate(FINAL):
         model_id = run_output(executed, cell)["data"][WIDGET]["model_id"]
-        snapshot = states[model_id]["state"]["snapshot"]
-        assert snapshot["header"]["status"] == status
+        assert snapshots[model_id]["header"]["status"] == status
 
 
 def test_nbconvert_without_widget_state_shows_the_static_copies(executed):

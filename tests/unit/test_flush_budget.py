@@ -45,7 +45,9 @@ async def test_many_views_stay_within_the_kernels_budget_and_lose_nothing(views:
     for run in runs:
         view = run.view()
         view.send = Clocked(times)  # type: ignore[method-assign]
-        view.observe(lambda _change: times.append(asyncio.get_running_loop().time()), "snapshot")
+        view.observe(
+            lambda _change: times.append(asyncio.get_running_loop().time()), "snapshot_zlib"
+        )
         shown.append(view)
     for i in range(600):  # ~1.5 s of tokens on every run at once
         for v, run in enumerate(runs):
