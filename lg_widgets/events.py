@@ -462,12 +462,13 @@ class MetadataInterner:
     metadata and frame per checkpoint namespace, so its own size stays small.
     """
 
-    __slots__ = ("_by_namespace", "_frames", "_names")
+    __slots__ = ("_by_namespace", "_frames", "_names", "_strings")
 
     def __init__(self) -> None:
         self._by_namespace: dict[Any, dict[str, Any]] = {}
         self._frames: dict[Any, ChunkFrame] = {}
         self._names: dict[str, tuple[str, Namespace]] = {}
+        self._strings: dict[str, str] = {}
 
     def intern(self, metadata: dict[str, Any]) -> dict[str, Any]:
         key = metadata.get("langgraph_checkpoint_ns")
@@ -502,9 +503,56 @@ class MetadataInterner:
             slots = frame_slots(chunk)
             if slots is None:
                 return None
-            frame = ChunkFrame(chunk, metadata, slots)
+            frame = ChunkFrame(self.share_strings(chunk), metadata, slots)
             self._frames[key] = frame
         return event.compacted_copy(frame, frame.stored(chunk))
+
+    def kept_whole(self, event: Event) -> Event:
+        """The copy of a token event that `compact` left whole (a tool call's first chunk, a
+        last chunk with its usage, a whole message) that the run keeps: its chunk's strings
+        shared, else equal; any other event as it is. A new event, for the log to hold before
+        anyone reads it."""
+        data = event._data
+        if event.mode != "messages" or event._frame is not None or not _token_part(data):
+            return event
+        shared = [self.share_strings(data[0]), data[1]]
+        return Event(event.seq, event.time, event.mode, event.namespace, shared, event.id)
+
+    def share_strings(self, value: Any, depth: int = 4) -> Any:
+        """`value` with its dict keys and short strings swapped for equal ones met before in
+        this run, down to `depth` levels (a bound: the server chooses the nesting).
+
+        Every decoded part has its own copy of each key (`additional_kwargs`, ...) and of the
+        message id, ~60 B apiece, which a frame or a part kept whole would hold for the rest
+        of the run. An equal string serializes the same, so only object identity changes;
+        containers are never shared, so a reader changing one part changes no other.
+        """
+        kind = type(value)
+        if kind is str:
+            return self._string(value)
+        if depth == 0:
+            return value
+        if kind is dict:
+            return {
+                self._string(k) if type(k) is str else k: self.share_strings(v, depth - 1)
+                for k, v in value.items()
+            }
+        if kind is list:
+            return [self.share_strings(item, depth - 1) for item in value]
+        return value
+
+    def _string(self, text: str) -> str:
+        if len(text) > _SHARED_STRING_MAX:  # content: seldom repeated, and kept once anyway
+            return text
+        seen = self._strings.get(text)
+        if seen is None:
+            if len(self._strings) > 10_000:  # many distinct ids: start over
+                self._strings.clear()
+            seen = self._strings[text] = text
+        return seen
+
+
+_SHARED_STRING_MAX = 64  # ids, keys, type and tool names; not message text
 
 
 def _same_json(a: Any, b: Any) -> bool:

@@ -150,13 +150,15 @@ class Run:
 
     def add(self, part: Any) -> Event:
         """Fold one received SDK part (any format `events.normalize` reads) into the run."""
-        event = normalize(part, len(self._events), interner=self._interner)
-        self._record(event)
-        return event
+        return self._record(normalize(part, len(self._events), interner=self._interner))
 
-    def _record(self, event: Event) -> None:
-        full = event
+    def _record(self, event: Event) -> Event:
+        """Log `event` (or its copy with shared strings, returned) and fold it in."""
         self._states.share(event)  # before anyone reads it: unchanged state shares objects
+        compact = self._interner.compact(event)
+        if compact is None:  # a token kept whole shares its keys and ids with earlier parts
+            event = self._interner.kept_whole(event)
+        full = event
         if event.compacted:  # the reducers read the whole part once; the log keeps it compact
             full = Event(event.seq, event.time, event.mode, event.namespace, event.data, event.id)
         self._events.append(event)
@@ -165,9 +167,9 @@ class Run:
             self._run_id = self._state.status.run_id
         self._notify(full)
         # after the reducers and views have read the full part: keep a token's content only
-        compact = self._interner.compact(event)
         if compact is not None:
             self._events[event.seq] = compact
+        return event
 
     def identify(
         self,

@@ -7,6 +7,7 @@ the number back to its run."""
 
 from __future__ import annotations
 
+from array import array
 from typing import TYPE_CHECKING, Any
 
 from lg_widgets import threads
@@ -34,7 +35,8 @@ EVENTS_PAGE_MAX = 500
 class RunQueries:
     def __init__(self, run: Run, chain: Chain | None = None) -> None:
         self.chain = chain or Chain(run)
-        self._by_mode: dict[str, list[int]] = {}
+        # one machine int per event (8 B; a list of ints costs ~36 B per event)
+        self._by_mode: dict[str, array[int]] = {}
 
     @property
     def run(self) -> Run:
@@ -42,7 +44,10 @@ class RunQueries:
 
     def note(self, mode: str, seq: int) -> None:
         """Index one event by mode (`seq`: the run's own), so a filtered page is a slice (O(1))."""
-        self._by_mode.setdefault(mode, []).append(self.chain.event_bases[-1] + seq)
+        seqs = self._by_mode.get(mode)
+        if seqs is None:
+            seqs = self._by_mode[mode] = array("q")
+        seqs.append(self.chain.event_bases[-1] + seq)
 
     def locate_row(self, index: int) -> tuple[Run, int, dict[str, Any]] | None:
         """The run, its own row index and the row behind the view's row `index`."""

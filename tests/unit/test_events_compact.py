@@ -256,3 +256,40 @@ def test_save_and_load_round_trip_tool_call_chunks(tmp_path: Path) -> None:
     assert all(e.compacted for e in loaded.events)
     for event, part in zip(loaded.events, parts, strict=True):
         assert orjson.dumps(event.data) == orjson.dumps(part["data"])
+
+
+def _decoded(part: dict) -> dict:
+    """The part as the SDK would decode it: every string its own object."""
+    return orjson.loads(orjson.dumps(part))
+
+
+def test_tokens_kept_whole_share_their_keys_and_ids() -> None:
+    """A chunk no frame can hold (here: a non-empty `tool_calls`) is kept whole; its keys and
+    short strings become the ones an earlier part brought, its data still exactly the part."""
+    call = {"name": "search", "args": {}, "id": "call_1", "type": "tool_call"}
+    parts = [_token_part(i, tool_calls=[call]) for i in range(3)]
+    run = Run.from_log(assistant_id="test")
+    for part in parts:
+        run.add(_decoded(part))
+    assert not any(e.compacted for e in run.events)
+    first, second = run.events[0].data[0], run.events[1].data[0]
+    assert all(a is b for a, b in zip(first, second, strict=True))  # the keys
+    assert second["id"] is first["id"]
+    assert second["tool_calls"][0]["name"] is first["tool_calls"][0]["name"]
+    assert second["tool_calls"] is not first["tool_calls"]  # containers stay each part's own
+    for event, part in zip(run.events, parts, strict=True):
+        assert orjson.dumps(event.data) == orjson.dumps(part["data"])
+
+
+def test_sharing_strings_stops_at_a_bounded_depth() -> None:
+    """The server chooses the nesting: below a few levels a value is kept as it came, never
+    recursed into (5,000 levels would exceed Python's recursion limit)."""
+    deep: Any = "leaf"
+    for _ in range(5000):
+        deep = [deep]
+    shared = MetadataInterner().share_strings({"a": deep})
+    inner, original = shared["a"], deep
+    assert inner is not original
+    for _ in range(3):
+        inner, original = inner[0], original[0]
+    assert inner is original

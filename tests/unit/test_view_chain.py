@@ -103,6 +103,12 @@ def test_rows_and_events_are_numbered_across_the_chain():
     }
     updates = queries.events_page(["updates"], 0, 500)
     assert updates["total"] == sum(e.mode == "updates" for r in (first, second) for e in r.events)
+    assert [r["seq"] for r in updates["rows"]] == [
+        base + e.seq
+        for r, base in ((first, 0), (second, first.event_count))
+        for e in r.events
+        if e.mode == "updates"
+    ]
     row = queries.row_detail(n_first)
     assert row["state"] == second.state_at(0)[0] and row["row"] == rows[n_first]
     assert row["previous"] == first.state.timeline.last_row("")  # across the runs
