@@ -14,6 +14,7 @@ and a reference to a shared `ChunkFrame` (every other chunk value plus the metad
 from __future__ import annotations
 
 import time as _time
+from collections.abc import Callable
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -73,6 +74,10 @@ def _call_template(call: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(call), getter, getter(call), ints
 
 
+MISFIT = object()
+"""`ChunkFrame.fit` of a chunk the frame cannot stand for (a stored content may be None)."""
+
+
 class ChunkFrame:
     """What consecutive token chunks of one message share: key order, every value but content
     and the tool-call `args` pieces.
@@ -129,41 +134,42 @@ class ChunkFrame:
         self._others = itemgetter(*others) if len(others) > 1 else None
         self._shared = self._others(chunk) if self._others else None
 
-    def matches(self, chunk: dict[str, Any], metadata: dict[str, Any]) -> bool:
+    def fit(self, chunk: dict[str, Any], metadata: dict[str, Any]) -> Any:
+        """What an event on this frame keeps of `chunk` (its content, and its `args` pieces if
+        any: see `join`), or `MISFIT` when the chunk differs from the frame elsewhere.
+
+        One pass over the chunk: every streamed tool-call chunk is checked, so the `args`
+        pieces are taken while their calls are compared, not looked up again afterwards.
+        """
         if not (
             metadata is self.metadata
             and tuple(chunk) == self.keys
             and self._others(chunk) == self._shared  # type: ignore[misc]
         ):
-            return False
+            return MISFIT
+        if not self.slots:
+            return chunk["content"]
+        args = []
         for key, calls in self._calls:
             given = chunk[key]
             if type(given) is not list or len(given) != len(calls):
-                return False
+                return MISFIT
             for call, (keys, getter, shared, ints) in zip(given, calls):  # noqa: B905 - same len
-                if (
-                    type(call) is not dict
-                    or tuple(call) != keys
-                    or type(call["args"]) is not str
-                    or getter(call) != shared
-                ):
-                    return False
+                if type(call) is not dict or tuple(call) != keys or getter(call) != shared:
+                    return MISFIT
+                piece = call["args"]
+                if type(piece) is not str:
+                    return MISFIT
                 for int_key in ints:
                     if type(call[int_key]) is not int:
-                        return False
-        return True
-
-    def stored(self, chunk: dict[str, Any]) -> Any:
-        """What an event on this frame keeps of `chunk`: its content, and its args if any."""
-        content = chunk["content"]
-        if not self.slots:
-            return content
-        return self.join(content, [chunk[key][i]["args"] for key, i in self._slot_keys])
+                        return MISFIT
+                args.append(piece)
+        return self.join(chunk["content"], args)
 
     def join(self, content: Any, args: list[str] | tuple[str, ...] = ()) -> Any:
-        """`stored` from its parts: `(content, *args)`, or only the piece when the content is
-        empty and every slot holds that piece (langchain repeats it in `invalid_tool_calls`),
-        which spares a tuple per chunk."""
+        """What an event keeps (`fit`), from its parts: `(content, *args)`, or only the piece
+        when the content is empty and every slot holds that piece (langchain repeats it in
+        `invalid_tool_calls`), which spares a tuple per chunk."""
         if not self.slots:
             return content
         first = args[0]
@@ -268,7 +274,7 @@ class Event:
 
     def use_frame(self, frame: ChunkFrame, content: Any) -> None:
         """Store this event compactly; `data` must equal `frame.rebuild(content)` (not checked;
-        `content` is what `frame.stored` keeps).
+        `content` is what `frame.fit` keeps).
 
         Only for an event nobody else can read yet: a reader on another thread could see the
         two slots half-changed. `MetadataInterner.compact` makes a new event instead.
@@ -499,13 +505,15 @@ class MetadataInterner:
         frame = self._frames.get(key)
         if frame is None or frame.metadata is not metadata:  # not interned by `normalize`
             metadata = self.intern(metadata)
-        if frame is None or not frame.matches(chunk, metadata):
+        stored = MISFIT if frame is None else frame.fit(chunk, metadata)
+        if stored is MISFIT:
             slots = frame_slots(chunk)
             if slots is None:
                 return None
             frame = ChunkFrame(self.share_strings(chunk), metadata, slots)
             self._frames[key] = frame
-        return event.compacted_copy(frame, frame.stored(chunk))
+            stored = frame.fit(chunk, metadata)
+        return event.compacted_copy(frame, stored)
 
     def kept_whole(self, event: Event) -> Event:
         """The copy of a token event that `compact` left whole (a tool call's first chunk, a
@@ -527,29 +535,34 @@ class MetadataInterner:
         of the run. An equal string serializes the same, so only object identity changes;
         containers are never shared, so a reader changing one part changes no other.
         """
-        kind = type(value)
-        if kind is str:
-            return self._string(value)
-        if depth == 0:
-            return value
-        if kind is dict:
-            return {
-                self._string(k) if type(k) is str else k: self.share_strings(v, depth - 1)
-                for k, v in value.items()
-            }
-        if kind is list:
-            return [self.share_strings(item, depth - 1) for item in value]
-        return value
+        if len(self._strings) > 10_000:  # many distinct ids: start over
+            self._strings.clear()
+        return _shared(value, depth, self._strings.setdefault)
 
-    def _string(self, text: str) -> str:
-        if len(text) > _SHARED_STRING_MAX:  # content: seldom repeated, and kept once anyway
-            return text
-        seen = self._strings.get(text)
-        if seen is None:
-            if len(self._strings) > 10_000:  # many distinct ids: start over
-                self._strings.clear()
-            seen = self._strings[text] = text
-        return seen
+
+def _shared(value: Any, depth: int, seen: Callable[[str, str], str]) -> Any:
+    """`MetadataInterner.share_strings` with `seen`, the run's `setdefault` of strings. A
+    dict's strings are swapped in its loop, not by a call each: a tool call's first chunk, kept
+    whole, has ~40 keys and strings."""
+    kind = type(value)
+    if kind is str:
+        return value if len(value) > _SHARED_STRING_MAX else seen(value, value)
+    if depth == 0:
+        return value
+    if kind is list:
+        return [_shared(item, depth - 1, seen) for item in value]
+    if kind is not dict:
+        return value
+    out = {}
+    for key, item in value.items():
+        item_kind = type(item)
+        if item_kind is str:
+            if len(item) <= _SHARED_STRING_MAX:  # content: seldom repeated, kept once anyway
+                item = seen(item, item)
+        elif item_kind is dict or item_kind is list:
+            item = _shared(item, depth - 1, seen)
+        out[seen(key, key) if type(key) is str and len(key) <= _SHARED_STRING_MAX else key] = item
+    return out
 
 
 _SHARED_STRING_MAX = 64  # ids, keys, type and tool names; not message text
