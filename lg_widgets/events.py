@@ -31,13 +31,16 @@ def _plain(value: Any) -> bool:
     return value is None or type(value) is str or (type(value) in (dict, list) and not value)
 
 
-def _plain_call(call: Any) -> bool:
-    """A tool-call (chunk) whose `args` is text and whose other values are exact-typed scalars."""
-    return (
-        type(call) is dict
-        and type(call.get("args")) is str
-        and all(v is None or type(v) in (str, int) for v in call.values())
-    )
+def _plain_calls(calls: list[Any]) -> bool:
+    """Tool-calls (chunks) whose `args` is text and whose other values are exact-typed scalars
+    (a loop, not nested generators: every part kept whole is checked)."""
+    for call in calls:
+        if type(call) is not dict or type(call.get("args")) is not str:
+            return False
+        for v in call.values():
+            if v is not None and type(v) is not str and type(v) is not int:
+                return False
+    return True
 
 
 def frame_slots(chunk: dict[str, Any]) -> tuple[tuple[int, int], ...] | None:
@@ -50,7 +53,7 @@ def frame_slots(chunk: dict[str, Any]) -> tuple[tuple[int, int], ...] | None:
         if key == "content":
             continue
         if key in _ARG_LISTS and type(value) is list and value:
-            if not all(_plain_call(call) for call in value):
+            if not _plain_calls(value):
                 return None
             slots.extend((position, i) for i in range(len(value)))
         elif _plain(value):
@@ -97,7 +100,6 @@ class ChunkFrame:
         "_others",
         "_shared",
         "_calls",
-        "_slot_keys",
     )
 
     def __init__(
@@ -116,12 +118,13 @@ class ChunkFrame:
         for position in call_lists:  # the calls as templates, `args` left null
             values[position] = [{**call, "args": None} for call in values[position]]
         self._values = tuple(values)
-        # per call list: its key, and each call's template (`_call_template`)
+        # per call, in `slots` order: its list's key and length, its place in the list and its
+        # template (`_call_template`); flat, as most lists hold one call
         self._calls = tuple(
-            (key, tuple(_call_template(call) for call in chunk[key]))
-            for key in (self.keys[position] for position in call_lists)
+            (self.keys[position], len(chunk[self.keys[position]]), i)
+            + _call_template(chunk[self.keys[position]][i])
+            for position, i in slots
         )
-        self._slot_keys = tuple((self.keys[position], i) for position, i in slots)
         # empty containers are rebuilt fresh per read so that a caller mutating one read of
         # `event.data` does not change the others
         self._fresh = tuple(
@@ -150,20 +153,20 @@ class ChunkFrame:
         if not self.slots:
             return chunk["content"]
         args = []
-        for key, calls in self._calls:
+        for key, count, i, keys, getter, shared, ints in self._calls:
             given = chunk[key]
-            if type(given) is not list or len(given) != len(calls):
+            if type(given) is not list or len(given) != count:
                 return MISFIT
-            for call, (keys, getter, shared, ints) in zip(given, calls):  # noqa: B905 - same len
-                if type(call) is not dict or tuple(call) != keys or getter(call) != shared:
+            call = given[i]
+            if type(call) is not dict or tuple(call) != keys or getter(call) != shared:
+                return MISFIT
+            piece = call["args"]
+            if type(piece) is not str:
+                return MISFIT
+            for int_key in ints:
+                if type(call[int_key]) is not int:
                     return MISFIT
-                piece = call["args"]
-                if type(piece) is not str:
-                    return MISFIT
-                for int_key in ints:
-                    if type(call[int_key]) is not int:
-                        return MISFIT
-                args.append(piece)
+            args.append(piece)
         return self.join(chunk["content"], args)
 
     def join(self, content: Any, args: list[str] | tuple[str, ...] = ()) -> Any:
@@ -631,6 +634,8 @@ class StateInterner:
     def share(self, event: Event) -> None:
         """Swap the repeated parts of a just-received event's state for the shared objects
         (only before the event is published: readers must never see it change)."""
+        if event.mode not in _STATE_MODES:  # a token part, most of a long run: nothing to share
+            return
         state = _full_state(event)
         if state is None:
             return
@@ -648,6 +653,7 @@ class StateInterner:
 
 
 _MISSING = object()
+_STATE_MODES = frozenset(("values", "checkpoints", "debug"))  # the parts `_full_state` reads
 
 
 def _full_state(event: Event) -> dict[str, Any] | None:
