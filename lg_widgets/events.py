@@ -14,6 +14,7 @@ and a reference to a shared `ChunkFrame` (every other chunk value plus the metad
 from __future__ import annotations
 
 import time as _time
+from collections.abc import Callable
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -30,13 +31,16 @@ def _plain(value: Any) -> bool:
     return value is None or type(value) is str or (type(value) in (dict, list) and not value)
 
 
-def _plain_call(call: Any) -> bool:
-    """A tool-call (chunk) whose `args` is text and whose other values are exact-typed scalars."""
-    return (
-        type(call) is dict
-        and type(call.get("args")) is str
-        and all(v is None or type(v) in (str, int) for v in call.values())
-    )
+def _plain_calls(calls: list[Any]) -> bool:
+    """Tool-calls (chunks) whose `args` is text and whose other values are exact-typed scalars
+    (a loop, not nested generators: every part kept whole is checked)."""
+    for call in calls:
+        if type(call) is not dict or type(call.get("args")) is not str:
+            return False
+        for v in call.values():
+            if v is not None and type(v) is not str and type(v) is not int:
+                return False
+    return True
 
 
 def frame_slots(chunk: dict[str, Any]) -> tuple[tuple[int, int], ...] | None:
@@ -49,7 +53,7 @@ def frame_slots(chunk: dict[str, Any]) -> tuple[tuple[int, int], ...] | None:
         if key == "content":
             continue
         if key in _ARG_LISTS and type(value) is list and value:
-            if not all(_plain_call(call) for call in value):
+            if not _plain_calls(value):
                 return None
             slots.extend((position, i) for i in range(len(value)))
         elif _plain(value):
@@ -73,6 +77,10 @@ def _call_template(call: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(call), getter, getter(call), ints
 
 
+MISFIT = object()
+"""`ChunkFrame.fit` of a chunk the frame cannot stand for (a stored content may be None)."""
+
+
 class ChunkFrame:
     """What consecutive token chunks of one message share: key order, every value but content
     and the tool-call `args` pieces.
@@ -92,7 +100,6 @@ class ChunkFrame:
         "_others",
         "_shared",
         "_calls",
-        "_slot_keys",
     )
 
     def __init__(
@@ -111,12 +118,13 @@ class ChunkFrame:
         for position in call_lists:  # the calls as templates, `args` left null
             values[position] = [{**call, "args": None} for call in values[position]]
         self._values = tuple(values)
-        # per call list: its key, and each call's template (`_call_template`)
+        # per call, in `slots` order: its list's key and length, its place in the list and its
+        # template (`_call_template`); flat, as most lists hold one call
         self._calls = tuple(
-            (key, tuple(_call_template(call) for call in chunk[key]))
-            for key in (self.keys[position] for position in call_lists)
+            (self.keys[position], len(chunk[self.keys[position]]), i)
+            + _call_template(chunk[self.keys[position]][i])
+            for position, i in slots
         )
-        self._slot_keys = tuple((self.keys[position], i) for position, i in slots)
         # empty containers are rebuilt fresh per read so that a caller mutating one read of
         # `event.data` does not change the others
         self._fresh = tuple(
@@ -129,41 +137,42 @@ class ChunkFrame:
         self._others = itemgetter(*others) if len(others) > 1 else None
         self._shared = self._others(chunk) if self._others else None
 
-    def matches(self, chunk: dict[str, Any], metadata: dict[str, Any]) -> bool:
+    def fit(self, chunk: dict[str, Any], metadata: dict[str, Any]) -> Any:
+        """What an event on this frame keeps of `chunk` (its content, and its `args` pieces if
+        any: see `join`), or `MISFIT` when the chunk differs from the frame elsewhere.
+
+        One pass over the chunk: every streamed tool-call chunk is checked, so the `args`
+        pieces are taken while their calls are compared, not looked up again afterwards.
+        """
         if not (
             metadata is self.metadata
             and tuple(chunk) == self.keys
             and self._others(chunk) == self._shared  # type: ignore[misc]
         ):
-            return False
-        for key, calls in self._calls:
-            given = chunk[key]
-            if type(given) is not list or len(given) != len(calls):
-                return False
-            for call, (keys, getter, shared, ints) in zip(given, calls):  # noqa: B905 - same len
-                if (
-                    type(call) is not dict
-                    or tuple(call) != keys
-                    or type(call["args"]) is not str
-                    or getter(call) != shared
-                ):
-                    return False
-                for int_key in ints:
-                    if type(call[int_key]) is not int:
-                        return False
-        return True
-
-    def stored(self, chunk: dict[str, Any]) -> Any:
-        """What an event on this frame keeps of `chunk`: its content, and its args if any."""
-        content = chunk["content"]
+            return MISFIT
         if not self.slots:
-            return content
-        return self.join(content, [chunk[key][i]["args"] for key, i in self._slot_keys])
+            return chunk["content"]
+        args = []
+        for key, count, i, keys, getter, shared, ints in self._calls:
+            given = chunk[key]
+            if type(given) is not list or len(given) != count:
+                return MISFIT
+            call = given[i]
+            if type(call) is not dict or tuple(call) != keys or getter(call) != shared:
+                return MISFIT
+            piece = call["args"]
+            if type(piece) is not str:
+                return MISFIT
+            for int_key in ints:
+                if type(call[int_key]) is not int:
+                    return MISFIT
+            args.append(piece)
+        return self.join(chunk["content"], args)
 
     def join(self, content: Any, args: list[str] | tuple[str, ...] = ()) -> Any:
-        """`stored` from its parts: `(content, *args)`, or only the piece when the content is
-        empty and every slot holds that piece (langchain repeats it in `invalid_tool_calls`),
-        which spares a tuple per chunk."""
+        """What an event keeps (`fit`), from its parts: `(content, *args)`, or only the piece
+        when the content is empty and every slot holds that piece (langchain repeats it in
+        `invalid_tool_calls`), which spares a tuple per chunk."""
         if not self.slots:
             return content
         first = args[0]
@@ -268,7 +277,7 @@ class Event:
 
     def use_frame(self, frame: ChunkFrame, content: Any) -> None:
         """Store this event compactly; `data` must equal `frame.rebuild(content)` (not checked;
-        `content` is what `frame.stored` keeps).
+        `content` is what `frame.fit` keeps).
 
         Only for an event nobody else can read yet: a reader on another thread could see the
         two slots half-changed. `MetadataInterner.compact` makes a new event instead.
@@ -499,13 +508,15 @@ class MetadataInterner:
         frame = self._frames.get(key)
         if frame is None or frame.metadata is not metadata:  # not interned by `normalize`
             metadata = self.intern(metadata)
-        if frame is None or not frame.matches(chunk, metadata):
+        stored = MISFIT if frame is None else frame.fit(chunk, metadata)
+        if stored is MISFIT:
             slots = frame_slots(chunk)
             if slots is None:
                 return None
             frame = ChunkFrame(self.share_strings(chunk), metadata, slots)
             self._frames[key] = frame
-        return event.compacted_copy(frame, frame.stored(chunk))
+            stored = frame.fit(chunk, metadata)
+        return event.compacted_copy(frame, stored)
 
     def kept_whole(self, event: Event) -> Event:
         """The copy of a token event that `compact` left whole (a tool call's first chunk, a
@@ -527,29 +538,34 @@ class MetadataInterner:
         of the run. An equal string serializes the same, so only object identity changes;
         containers are never shared, so a reader changing one part changes no other.
         """
-        kind = type(value)
-        if kind is str:
-            return self._string(value)
-        if depth == 0:
-            return value
-        if kind is dict:
-            return {
-                self._string(k) if type(k) is str else k: self.share_strings(v, depth - 1)
-                for k, v in value.items()
-            }
-        if kind is list:
-            return [self.share_strings(item, depth - 1) for item in value]
-        return value
+        if len(self._strings) > 10_000:  # many distinct ids: start over
+            self._strings.clear()
+        return _shared(value, depth, self._strings.setdefault)
 
-    def _string(self, text: str) -> str:
-        if len(text) > _SHARED_STRING_MAX:  # content: seldom repeated, and kept once anyway
-            return text
-        seen = self._strings.get(text)
-        if seen is None:
-            if len(self._strings) > 10_000:  # many distinct ids: start over
-                self._strings.clear()
-            seen = self._strings[text] = text
-        return seen
+
+def _shared(value: Any, depth: int, seen: Callable[[str, str], str]) -> Any:
+    """`MetadataInterner.share_strings` with `seen`, the run's `setdefault` of strings. A
+    dict's strings are swapped in its loop, not by a call each: a tool call's first chunk, kept
+    whole, has ~40 keys and strings."""
+    kind = type(value)
+    if kind is str:
+        return value if len(value) > _SHARED_STRING_MAX else seen(value, value)
+    if depth == 0:
+        return value
+    if kind is list:
+        return [_shared(item, depth - 1, seen) for item in value]
+    if kind is not dict:
+        return value
+    out = {}
+    for key, item in value.items():
+        item_kind = type(item)
+        if item_kind is str:
+            if len(item) <= _SHARED_STRING_MAX:  # content: seldom repeated, kept once anyway
+                item = seen(item, item)
+        elif item_kind is dict or item_kind is list:
+            item = _shared(item, depth - 1, seen)
+        out[seen(key, key) if type(key) is str and len(key) <= _SHARED_STRING_MAX else key] = item
+    return out
 
 
 _SHARED_STRING_MAX = 64  # ids, keys, type and tool names; not message text
@@ -618,6 +634,8 @@ class StateInterner:
     def share(self, event: Event) -> None:
         """Swap the repeated parts of a just-received event's state for the shared objects
         (only before the event is published: readers must never see it change)."""
+        if event.mode not in _STATE_MODES:  # a token part, most of a long run: nothing to share
+            return
         state = _full_state(event)
         if state is None:
             return
@@ -635,6 +653,7 @@ class StateInterner:
 
 
 _MISSING = object()
+_STATE_MODES = frozenset(("values", "checkpoints", "debug"))  # the parts `_full_state` reads
 
 
 def _full_state(event: Event) -> dict[str, Any] | None:
