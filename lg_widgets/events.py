@@ -634,8 +634,6 @@ class StateInterner:
     def share(self, event: Event) -> None:
         """Swap the repeated parts of a just-received event's state for the shared objects
         (only before the event is published: readers must never see it change)."""
-        if event.mode not in _STATE_MODES:  # a token part, most of a long run: nothing to share
-            return
         state = _full_state(event)
         if state is None:
             return
@@ -653,11 +651,14 @@ class StateInterner:
 
 
 _MISSING = object()
-_STATE_MODES = frozenset(("values", "checkpoints", "debug"))  # the parts `_full_state` reads
+_STATE_MODES = frozenset(("values", "checkpoints", "debug"))  # the parts that carry a state
 
 
 def _full_state(event: Event) -> dict[str, Any] | None:
-    """The whole graph state a part carries, as a dict that may be changed in place."""
+    """The whole graph state a part carries, as a dict that may be changed in place. The mode
+    is read first: most parts of a long run are tokens, which carry none."""
+    if event.mode not in _STATE_MODES:
+        return None
     data = event._data if event._frame is None else None
     if type(data) is not dict:
         return None
