@@ -77,7 +77,7 @@ def _call_template(call: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(call), getter, getter(call), ints
 
 
-MISFIT = object()
+_MISFIT = object()
 """`ChunkFrame.fit` of a chunk the frame cannot stand for (a stored content may be None)."""
 
 
@@ -139,7 +139,7 @@ class ChunkFrame:
 
     def fit(self, chunk: dict[str, Any], metadata: dict[str, Any]) -> Any:
         """What an event on this frame keeps of `chunk` (its content, and its `args` pieces if
-        any: see `join`), or `MISFIT` when the chunk differs from the frame elsewhere.
+        any: see `join`), or `_MISFIT` when the chunk differs from the frame elsewhere.
 
         One pass over the chunk: every streamed tool-call chunk is checked, so the `args`
         pieces are taken while their calls are compared, not looked up again afterwards.
@@ -149,23 +149,23 @@ class ChunkFrame:
             and tuple(chunk) == self.keys
             and self._others(chunk) == self._shared  # type: ignore[misc]
         ):
-            return MISFIT
+            return _MISFIT
         if not self.slots:
             return chunk["content"]
         args = []
         for key, count, i, keys, getter, shared, ints in self._calls:
             given = chunk[key]
             if type(given) is not list or len(given) != count:
-                return MISFIT
+                return _MISFIT
             call = given[i]
             if type(call) is not dict or tuple(call) != keys or getter(call) != shared:
-                return MISFIT
+                return _MISFIT
             piece = call["args"]
             if type(piece) is not str:
-                return MISFIT
+                return _MISFIT
             for int_key in ints:
                 if type(call[int_key]) is not int:
-                    return MISFIT
+                    return _MISFIT
             args.append(piece)
         return self.join(chunk["content"], args)
 
@@ -508,8 +508,8 @@ class MetadataInterner:
         frame = self._frames.get(key)
         if frame is None or frame.metadata is not metadata:  # not interned by `normalize`
             metadata = self.intern(metadata)
-        stored = MISFIT if frame is None else frame.fit(chunk, metadata)
-        if stored is MISFIT:
+        stored = _MISFIT if frame is None else frame.fit(chunk, metadata)
+        if stored is _MISFIT:
             slots = frame_slots(chunk)
             if slots is None:
                 return None
