@@ -72,10 +72,13 @@ class _Pieces:
         cached = self._parsed
         if cached is not None and cached[0] == self.size and cached[1] == strict:
             return cached[2]
-        text = self.value
-        value = parse_json_strict(text) if strict else parse_json_lenient(text)
+        value = _parse(self.value, strict=strict)
         self._parsed = (self.size, strict, value)
         return value
+
+
+def _parse(text: str, *, strict: bool) -> Any:
+    return parse_json_strict(text) if strict else parse_json_lenient(text)
 
 
 def _fold(value: Any) -> Any:
@@ -87,6 +90,13 @@ def _fold(value: Any) -> Any:
     if isinstance(value, list):
         return _FoldedList(value)
     return value
+
+
+def _field(value: Any) -> Any:
+    """A dict's field as a node: a string stays a `str` until a second piece arrives (most
+    never grow: ids, names, types), so a message holds two objects fewer per string field
+    for the garbage collector to walk; anything else as `_fold`."""
+    return value if type(value) is str else _fold(value)
 
 
 def _unfold(node: Any) -> Any:
@@ -117,7 +127,7 @@ class _FoldedDict:
     __slots__ = ("fields",)
 
     def __init__(self, first: dict[str, Any]) -> None:
-        self.fields: dict[str, Any] = {key: _fold(value) for key, value in first.items()}
+        self.fields: dict[str, Any] = {key: _field(value) for key, value in first.items()}
 
     def get(self, key: str, default: Any = None) -> Any:
         return _unfold(self.fields[key]) if key in self.fields else default
@@ -129,7 +139,7 @@ class _FoldedDict:
         fields = self.fields
         for key, value in right.items():
             if key not in fields or (value is not None and fields[key] is None):
-                fields[key] = _fold(value)
+                fields[key] = _field(value)
                 continue
             if value is None:
                 continue
@@ -138,11 +148,13 @@ class _FoldedDict:
             if kind is not type(value):
                 continue  # langchain-core raises here; keep what came first
             if kind is str:
-                current = left.value if key in _KEEP_IF_EQUAL or key == "index" else ""
+                current = _unfold(left) if key in _KEEP_IF_EQUAL or key == "index" else ""
                 if (key == "index" and current.startswith("lc_")) or (
                     key in _KEEP_IF_EQUAL and current == value
                 ):
                     continue
+                if type(left) is str:
+                    left = fields[key] = _Pieces(left)
                 left.add(value)
             elif kind is dict or kind is list:
                 left.merge(value)
@@ -232,6 +244,8 @@ class _FoldedList:
                 return False
             fields = nodes[0].fields  # the node `_target` picks for a chunk with no id
             pieces = fields.get("args")
+            if type(pieces) is str:
+                pieces = fields["args"] = _Pieces(pieces)
             if type(pieces) is not _Pieces or not fields.keys() >= _CALL_FIELDS:
                 return False  # the merge would add the missing field
             self._args[index] = pieces
@@ -564,6 +578,9 @@ class StreamedMessage:
             if isinstance(raw, _Pieces):
                 text = raw.value
                 args = raw.parsed(strict=self.complete) if text else {}
+            elif type(raw) is str:  # arguments that came in one piece
+                text = raw
+                args = _parse(text, strict=self.complete) if text else {}
             elif raw is None:
                 text, args = "", {}
             else:  # arguments that came as an object, not as JSON text
