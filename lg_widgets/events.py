@@ -280,16 +280,10 @@ class Event:
         `content` is what `frame.fit` keeps).
 
         Only for an event nobody else can read yet: a reader on another thread could see the
-        two slots half-changed. `MetadataInterner.compact` makes a new event instead.
+        two slots half-changed. A run's log keeps a compacted token as a tuple instead
+        (`EventLog`).
         """
         self._data, self._frame = content, frame
-
-    def compacted_copy(self, frame: ChunkFrame, content: Any) -> Event:
-        """This event stored as `content` + `frame` (a new object: events are never changed
-        under a reader; the run swaps it into its log with one atomic list assignment)."""
-        copy = Event(self.seq, self.time, self.mode, self.namespace, content, self.id)
-        copy._frame = frame
-        return copy
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Event):
@@ -451,7 +445,8 @@ def split_event_name(name: str) -> tuple[str, Namespace]:
     return mode, tuple(namespace)
 
 
-def _token_part(data: Any) -> bool:
+def token_part(data: Any) -> bool:
+    """Whether `data` is a `messages` part's `[message chunk, metadata]` pair."""
     return (
         type(data) is list
         and len(data) == 2
@@ -466,9 +461,9 @@ class MetadataInterner:
 
     Every `messages` part repeats ~20 metadata keys; decoded separately they cost kilobytes per
     token. Equal dicts from the same checkpoint namespace are replaced by the first one seen;
-    event names map to one shared (mode, namespace) pair; `compact` stores a token event as
-    its content plus a shared `ChunkFrame`. One interner per run: it only remembers the latest
-    metadata and frame per checkpoint namespace, so its own size stays small.
+    event names map to one shared (mode, namespace) pair; `compact` finds a token event's
+    shared `ChunkFrame` and what the frame keeps of it. One interner per run: it only remembers
+    the latest metadata and frame per checkpoint namespace, so its own size stays small.
     """
 
     __slots__ = ("_by_namespace", "_frames", "_names", "_strings")
@@ -496,12 +491,13 @@ class MetadataInterner:
             split = self._names[name] = split_event_name(name)
         return split
 
-    def compact(self, event: Event) -> Event | None:
-        """A `messages` token event as content + shared frame, or None to keep it as it is."""
+    def compact(self, event: Event) -> tuple[ChunkFrame, Any] | None:
+        """A `messages` token event's shared frame and what the frame keeps of it (`fit`), or
+        None when it is kept whole (`EventLog` stores it either way)."""
         if event.mode != "messages" or event._frame is not None:
             return None
         data = event._data
-        if not _token_part(data):
+        if not token_part(data):
             return None
         chunk, metadata = data
         key = metadata.get("langgraph_checkpoint_ns")
@@ -516,27 +512,16 @@ class MetadataInterner:
             frame = ChunkFrame(self.share_strings(chunk), metadata, slots)
             self._frames[key] = frame
             stored = frame.fit(chunk, metadata)
-        return event.compacted_copy(frame, stored)
-
-    def kept_whole(self, event: Event) -> Event:
-        """The copy of a token event that `compact` left whole (a tool call's first chunk, a
-        last chunk with its usage, a whole message) that the run keeps: its chunk's strings
-        shared, else equal; any other event as it is. A new event, for the log to hold before
-        anyone reads it."""
-        data = event._data
-        if event.mode != "messages" or event._frame is not None or not _token_part(data):
-            return event
-        shared = [self.share_strings(data[0]), data[1]]
-        return Event(event.seq, event.time, event.mode, event.namespace, shared, event.id)
+        return frame, stored
 
     def share_strings(self, value: Any, depth: int = 4) -> Any:
         """`value` with its dict keys and short strings swapped for equal ones met before in
         this run, down to `depth` levels (a bound: the server chooses the nesting).
 
         Every decoded part has its own copy of each key (`additional_kwargs`, ...) and of the
-        message id, ~60 B apiece, which a frame or a part kept whole would hold for the rest
-        of the run. An equal string serializes the same, so only object identity changes;
-        containers are never shared, so a reader changing one part changes no other.
+        message id, ~60 B apiece, which a frame would hold for the rest of the run. An equal
+        string serializes the same, so only object identity changes; containers are never
+        shared, so a reader changing one part changes no other.
         """
         if len(self._strings) > 10_000:  # many distinct ids: start over
             self._strings.clear()

@@ -23,6 +23,7 @@ from lg_widgets.reducers.graph import GraphModel
 from lg_widgets.reducers.messages import StreamedMessage
 from lg_widgets.reducers.status import FINAL_STATUSES, Settlement
 from lg_widgets.run import frames
+from lg_widgets.run.event_log import EventLog
 from lg_widgets.run.resume import Reconnect
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ class Run:
         self.previous: Run | None = None
         """The run this one continues on the same thread (resumed, forked or replayed)."""
         self._run_id = run_id
-        self._events: list[Event] = []
+        self._log = EventLog()
         self._state = RunState(assistant_id or "run")
         self._interner = MetadataInterner()
         self._states = StateInterner()
@@ -150,26 +151,22 @@ class Run:
 
     def add(self, part: Any) -> Event:
         """Fold one received SDK part (any format `events.normalize` reads) into the run."""
-        return self._record(normalize(part, len(self._events), interner=self._interner))
+        return self._record(normalize(part, len(self._log), interner=self._interner))
 
     def _record(self, event: Event) -> Event:
-        """Log `event` (or its copy with shared strings, returned) and fold it in."""
+        """Log `event` and fold it in; returns it as the reducers read it."""
         self._states.share(event)  # before anyone reads it: unchanged state shares objects
         compact = self._interner.compact(event)
-        if compact is None:  # a token kept whole shares its keys and ids with earlier parts
-            event = self._interner.kept_whole(event)
         full = event
-        if event.compacted:  # the reducers read the whole part once; the log keeps it compact
+        if event.compacted:  # a loaded token: the reducers read the whole part once
             full = Event(event.seq, event.time, event.mode, event.namespace, event.data, event.id)
-        self._events.append(event)
+        self._log.append(event)
         self._state.apply(full)
         if full.mode == "metadata" and self._run_id is None:
             self._run_id = self._state.status.run_id
         self._notify(full)
-        # after the reducers and views have read the full part: keep a token's content only
-        if compact is not None:
-            self._events[event.seq] = compact
-        return event
+        self._log.settle(event, compact)  # the reducers and views have read the whole part
+        return full
 
     def identify(
         self,
@@ -401,19 +398,19 @@ class Run:
     @property
     def events(self) -> list[Event]:
         """Every part received, in order (a copy of the log)."""
-        return list(self._events)
+        return self._log.between(0)
 
     @property
     def event_count(self) -> int:
-        return len(self._events)
+        return len(self._log)
 
     def event_at(self, seq: int) -> Event:
         """One event of the log, without copying the log."""
-        return self._events[seq]
+        return self._log[seq]
 
     def events_between(self, start: int, stop: int | None = None) -> list[Event]:
         """A slice of the log (only the slice is copied)."""
-        return self._events[start:stop]
+        return self._log.between(start, stop)
 
     @property
     def state(self) -> RunState:
@@ -516,7 +513,7 @@ class Run:
     def events_df(self) -> pd.DataFrame:
         """`run.events` as a DataFrame: seq, time, elapsed, mode, namespace, node, id, data."""
         return self._frame(
-            "events", len(self._events), lambda: frames.events(self._events, self.started_at)
+            "events", len(self._log), lambda: frames.events(self._log.between(0), self.started_at)
         )
 
     @property
@@ -540,7 +537,7 @@ class Run:
             "graph": self._graph_source,
             "checkpoints_matched": self._state.timeline.matches(),
         }
-        write_log(path, header, self._events)
+        write_log(path, header, self._log)
 
     def view(self, **options: Any) -> Any:
         """A new live `RunView` of this run (options: flush_interval, snapshot_interval)."""
@@ -582,7 +579,7 @@ class Run:
             "run_id": self.run_id,
             "status": self.status,
             "error": self.error,
-            "events": len(self._events),
+            "events": len(self._log),
             "stream_mode": self.stream_mode,
             "url": self.url,
             "started_at": self.started_at,
@@ -591,6 +588,6 @@ class Run:
 
     def __repr__(self) -> str:
         return (
-            f"<Run {self.assistant_id} status={self.status} events={len(self._events)} "
+            f"<Run {self.assistant_id} status={self.status} events={len(self._log)} "
             f"thread={self.thread_id} run={self.run_id}>"
         )
