@@ -117,4 +117,6 @@ class EventLog:
         return [self._event(seq, record) for seq, record in enumerate(records, start)]
 
     def __iter__(self) -> Iterator[Event]:
-        return iter(self.between(0))
+        """The events so far, each built when reached (saving a long run holds one at a time)."""
+        for seq, record in enumerate(self._records[:]):
+            yield self._event(seq, record)
