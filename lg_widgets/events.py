@@ -492,9 +492,12 @@ class MetadataInterner:
         return split
 
     def compact(self, event: Event) -> tuple[ChunkFrame, Any] | None:
-        """A `messages` token event's shared frame and what the frame keeps of it (`fit`), or
-        None when it is kept whole (`EventLog` stores it either way)."""
-        if event.mode != "messages" or event._frame is not None:
+        """A `messages` token event's shared frame and what the frame keeps of it (`fit`; an
+        event that came compacted, from a saved run, keeps its own), or None when it is kept
+        whole (`EventLog` stores it either way)."""
+        if event._frame is not None:
+            return event._frame, event._data
+        if event.mode != "messages":
             return None
         data = event._data
         if not token_part(data):
