@@ -7,7 +7,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel, generate_from_stream
@@ -91,21 +91,24 @@ def _answer(results: list[ToolMessage]) -> str:
     return " ".join(parts) or "I have nothing to report."
 
 
-class ToolCallingFakeChatModel(BaseChatModel):
-    """A scripted agent model: first it calls tools, then it answers from their results.
+Turn = str | list[tuple[str, dict[str, Any]]]  # an answer's text, or the tool calls to make
 
-    No network and no key, but the stream has the shape real providers give, which is what the
-    widgets must get right: per tool call a first chunk with `name`, `id` and `index`, then the
-    JSON arguments in ~5-character pieces that carry only the `index`; the finish reason and
-    model name on the last chunk; usage split Anthropic-style (input tokens on the first chunk,
-    output tokens on the last), so a client has to add them up.
 
-    `content_style="blocks"` streams Anthropic-style content blocks instead of a string: a
-    `thinking` block, `tool_use` blocks grown by `input_json_delta` pieces, `text` blocks, all
-    merged by their `index`. The run's `configurable` can set per run: `content_style`,
-    `delay` (seconds before each chunk, to watch a stream), `city` (the weather call's argument,
-    whatever the question says), and `args: "invalid"` (arguments that are not valid JSON, as a
-    misbehaving model may stream: the agent then stops without calling a tool).
+class ProviderLikeChatModel(BaseChatModel):
+    """A scripted chat model whose stream has the shape real providers give.
+
+    No network and no key, but what the widgets must get right: per tool call a first chunk
+    with `name`, `id` and `index`, then the JSON arguments in ~5-character pieces that carry
+    only the `index`; the finish reason and model name on the last chunk; usage split
+    Anthropic-style (input tokens on the first chunk, output tokens on the last), so a client
+    has to add them up. Subclasses decide each turn from the conversation (`_turn`), so one
+    model serves every run of a server without a counter that runs would share.
+
+    The run's `configurable` can set per run: `content_style` (`"blocks"`: Anthropic-style
+    content blocks instead of a string: a `thinking` block, `tool_use` blocks grown by
+    `input_json_delta` pieces, `text` blocks, all merged by their `index`), `delay` (seconds
+    before each chunk, to watch a stream) and `args: "invalid"` (arguments that are not valid
+    JSON, as a misbehaving model may stream).
     """
 
     content_style: str = "string"
@@ -116,7 +119,7 @@ class ToolCallingFakeChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "tool-calling-fake"
 
-    def bind_tools(self, tools: Any, **kwargs: Any) -> ToolCallingFakeChatModel:
+    def bind_tools(self, tools: Any, **kwargs: Any) -> ProviderLikeChatModel:
         return self  # the script names its tools itself
 
     def _configurable(self) -> dict[str, Any]:
@@ -131,27 +134,19 @@ class ToolCallingFakeChatModel(BaseChatModel):
     def _delay(self) -> float:
         return float(self._configurable().get("delay", self.delay))
 
+    def _turn(self, messages: list[BaseMessage]) -> Turn:
+        raise NotImplementedError
+
     def _chunks(self, messages: list[BaseMessage]) -> list[AIMessageChunk]:
-        since_question: list[BaseMessage] = []
-        for message in reversed(messages):
-            if isinstance(message, HumanMessage):
-                question = message.text
-                break
-            since_question.insert(0, message)
-        else:
-            question = ""
-        results = [m for m in since_question if isinstance(m, ToolMessage)]
         blocks = self._style() == "blocks"
         prompt_tokens = sum(len(m.text.split()) for m in messages)
-        if results:
-            chunks = _text_chunks(_answer(results), blocks=blocks, index=0)
+        turn = self._turn(messages)
+        if isinstance(turn, str):
+            chunks = _text_chunks(turn, blocks=blocks, index=0)
             finish = "stop"
         else:
-            options = self._configurable()
-            calls = _plan_calls(question, options.get("city"))
-            chunks = _tool_call_chunks(
-                calls, blocks=blocks, invalid=options.get("args") == "invalid"
-            )
+            invalid = self._configurable().get("args") == "invalid"
+            chunks = _tool_call_chunks(turn, blocks=blocks, invalid=invalid)
             finish = "tool_calls"
         output_tokens = len(chunks)
         chunks[0].usage_metadata = UsageMetadata(
@@ -195,6 +190,40 @@ class ToolCallingFakeChatModel(BaseChatModel):
             if run_manager:
                 await run_manager.on_llm_new_token(message.text, chunk=chunk)
             yield chunk
+
+
+def since_question(messages: list[BaseMessage]) -> tuple[str, list[BaseMessage]]:
+    """The last human message's text and what came after it: what a scripted turn reads."""
+    after: list[BaseMessage] = []
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage):
+            return message.text, after
+        after.insert(0, message)
+    return "", after
+
+
+class ToolCallingFakeChatModel(ProviderLikeChatModel):
+    """A scripted agent model: first it calls tools (weather, then a division), then it
+    answers from their results. `configurable.city` sets the weather call's argument, whatever
+    the question says; with `args: "invalid"` the agent stops without calling a tool."""
+
+    def _turn(self, messages: list[BaseMessage]) -> Turn:
+        question, after = since_question(messages)
+        results = [m for m in after if isinstance(m, ToolMessage)]
+        if results:
+            return _answer(results)
+        return _plan_calls(question, self._configurable().get("city"))
+
+
+class ScriptedChatModel(ProviderLikeChatModel):
+    """A provider-like model whose turns a function decides from the conversation: the text
+    to answer, or the `(tool name, args)` calls to make. For agents built of agents, where each
+    agent's model follows its own script."""
+
+    script: Callable[[list[BaseMessage]], Turn]
+
+    def _turn(self, messages: list[BaseMessage]) -> Turn:
+        return self.script(messages)
 
 
 def _text_chunks(text: str, *, blocks: bool, index: int) -> list[AIMessageChunk]:

@@ -16,8 +16,9 @@ from langchain_core.utils.json import parse_partial_json
 
 import lg_widgets
 from lg_widgets.events import Event
-from lg_widgets.reducers import messages as messages_module
-from lg_widgets.reducers.messages import MessageReducer, content_text, parse_json_lenient
+from lg_widgets.reducers import merging
+from lg_widgets.reducers.merging import parse_json_lenient
+from lg_widgets.reducers.messages import MessageReducer, content_text
 
 from ..conftest import TRANSCRIPTS
 
@@ -473,9 +474,9 @@ def test_lenient_parse_agrees_with_langchain_core_on_every_prefix():
 def test_folding_ten_thousand_argument_pieces_parses_only_on_read(monkeypatch):
     parses = []
     for name in ("parse_json_lenient", "parse_json_strict"):
-        real = getattr(messages_module, name)
+        real = getattr(merging, name)
         monkeypatch.setattr(
-            messages_module, name, lambda text, real=real: parses.append(len(text)) or real(text)
+            merging, name, lambda text, real=real: parses.append(len(text)) or real(text)
         )
     reducer = MessageReducer()
     reducer.apply(_event(0, _call_chunk('{"items": [', name="collect", id="call_1")))
