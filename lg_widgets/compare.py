@@ -440,7 +440,7 @@ class Comparison:
     def _usage(self) -> pd.DataFrame:
         frames = []
         for side, suffix in zip(self._sides, ("_a", "_b"), strict=True):
-            usage = side.run.usage.drop(columns=["messages"]).set_index(["model", "node"])
+            usage = side.run.usage.drop(columns=["messages"]).set_index(["agent", "model", "node"])
             frames.append(usage.add_suffix(suffix))
         joined = frames[0].join(frames[1], how="outer").fillna(0).astype("int64")
         for name in ("input_tokens", "output_tokens", "total_tokens"):

@@ -23,6 +23,17 @@ import orjson
 Namespace = tuple[str, ...]
 
 
+def namespace_key(namespace: str | tuple[str, ...] | list[str] | None) -> Namespace:
+    """A namespace as the SDK's tuple, from either spelling users meet: the tuple (or list) of
+    `node:task id` segments events carry, or the `"|"`-joined string of messages, tokens and
+    the tree (`""`, `()` and `None` are the root)."""
+    if not namespace:
+        return ()
+    if isinstance(namespace, str):
+        return tuple(namespace.split("|"))
+    return tuple(namespace)
+
+
 _ARG_LISTS = ("tool_call_chunks", "invalid_tool_calls")
 
 

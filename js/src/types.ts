@@ -157,9 +157,15 @@ export interface TimelineRow {
   checkpoint_id: string | null;
 }
 
+export type AgentCause = "run" | "node" | "tool_call" | "send" | "handoff";
+
 export interface TreeNode {
   namespace: string;
   name: string;
+  agent: string; // the agent running in this namespace (`run.agents`)
+  cause: AgentCause; // what started it
+  tool_call_id: string | null; // the tool call (or handoff) that started it, where the stream says
+  tokens: number; // total tokens its own messages reported
   task_id: string | null;
   status: TreeStatus;
   events: number;

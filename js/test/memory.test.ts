@@ -18,6 +18,10 @@ afterEach(() => {
 const tree = {
   namespace: "",
   name: "chat",
+  agent: "agent",
+  cause: "node" as const,
+  tool_call_id: null,
+  tokens: 0,
   task_id: null,
   status: "success" as const,
   events: 2,
@@ -28,6 +32,10 @@ const tree = {
     {
       namespace: "review:1",
       name: "review",
+      agent: "agent",
+      cause: "node" as const,
+      tool_call_id: null,
+      tokens: 0,
       task_id: "1",
       status: "success" as const,
       events: 1,

@@ -1,4 +1,4 @@
-"""Pure reducers: from the event log to messages, timeline, tree and status. No I/O here.
+"""Pure reducers: from the event log to messages, timeline, tree, status and agents. No I/O.
 
 `RunState` folds events one at a time in O(1) amortized work each, so a live run and a replayed
 transcript (`lg_widgets.load`) produce the same data.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from lg_widgets.events import Event
+from lg_widgets.reducers.agents import AgentReducer
 from lg_widgets.reducers.graph import GraphActivity
 from lg_widgets.reducers.messages import MessageReducer, StreamedMessage
 from lg_widgets.reducers.status import StatusReducer
@@ -23,6 +24,7 @@ class RunState:
         self.tree = TreeReducer(root_name)
         self.status = StatusReducer()
         self.graph = GraphActivity()
+        self.agents = AgentReducer(root_name)
 
     def apply(self, event: Event) -> None:
         self.status.apply(event)
@@ -30,6 +32,7 @@ class RunState:
         self.timeline.apply(event)
         self.tree.apply(event)
         self.graph.apply(event)
+        self.agents.apply(event)
 
     def finish(self, status: str, error: str | None = None, *, breakpoint: bool = False) -> None:
         self.status.finish(status, error, breakpoint=breakpoint)

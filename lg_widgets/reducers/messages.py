@@ -40,7 +40,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from lg_widgets.events import Event, content_text
+from lg_widgets.events import Event, content_text, namespace_key
+from lg_widgets.reducers.agents import HANDOFF_BACK
 from lg_widgets.reducers.merging import (
     Content,
     FoldedDict,
@@ -110,6 +111,7 @@ class StreamedMessage:
         "_started",
         "_call_times",
         "input",
+        "synthetic",
     )
 
     def __init__(
@@ -154,12 +156,15 @@ class StreamedMessage:
         self._started = False
         self._call_times: dict[Any, list[float]] = {}  # call index -> [first, last] chunk time
         self.input = False  # the user's input (the run's input or the state's first messages)
+        # written by a framework, not an LLM (langgraph-supervisor's "Transferring back to ...")
+        self.synthetic = False
 
     # -- what callers read --
     @property
     def text(self) -> str:
-        """The LLM's text: an AI message's text content; "" for other roles."""
-        return self._content.text() if self.role == "ai" else ""
+        """The LLM's text: an AI message's text content; "" for other roles and for what a
+        framework wrote in an agent's name (`synthetic`)."""
+        return self._content.text() if self.role == "ai" and not self.synthetic else ""
 
     @property
     def content_text(self) -> str:
@@ -225,10 +230,12 @@ class StreamedMessage:
             )
         return calls
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, agent: str | None = None) -> dict[str, Any]:
+        """The message as plain data; `agent`: who wrote it, as the run's agents say."""
         return {
             "id": self.id,
             "namespace": self.namespace,
+            "agent": agent,
             "node": self.node,
             "tags": list(self.tags),
             "step": self.step,
@@ -249,6 +256,7 @@ class StreamedMessage:
             "complete": self.complete,
             "source": self.source,
             "input": self.input,
+            "synthetic": self.synthetic,
             "first_seq": self.first_seq,
             "last_seq": self.last_seq,
             "first_time": self.first_time,
@@ -349,6 +357,7 @@ class StreamedMessage:
             self._calls, self._given_calls = FoldedList(), None
         metadata = chunk.get("response_metadata")
         self._response_metadata = FoldedDict(metadata if isinstance(metadata, dict) else {})
+        self.synthetic = isinstance(metadata, dict) and bool(metadata.get(HANDOFF_BACK))
         kwargs = chunk.get("additional_kwargs")
         self._additional_kwargs = FoldedDict(kwargs if isinstance(kwargs, dict) else {})
         usage = chunk.get("usage_metadata")
@@ -434,6 +443,7 @@ class MessageReducer:
         self._pending_metadata: dict[str, dict[str, Any]] = {}
         self._unmatched_input: list[StreamedMessage] = []
         self._input_ids: set[str] = set()  # state ids of the input messages
+        self._answered: set[str] = set()  # the tool calls a tool message answers
 
     @property
     def input_ids(self) -> frozenset[str]:
@@ -509,7 +519,15 @@ class MessageReducer:
         when only `values`/`updates` are streamed. O(messages in the event)."""
         touched = None
         for given in messages if isinstance(messages, list) else [messages]:
-            if not isinstance(given, dict) or not given.get("id") or "content" not in given:
+            if not isinstance(given, dict) or "content" not in given:
+                continue
+            call_id = given.get("tool_call_id")
+            if isinstance(call_id, str) and message_role(given) == "tool":
+                if call_id in self._answered:
+                    continue  # the call's result, already known (ids differ across updates)
+                if not given.get("id"):  # a handoff's result, written by a Command with no id
+                    given = {**given, "id": f"tool-{call_id}"}
+            if not given.get("id"):
                 continue
             given_id = str(given["id"])
             if given_id in self.messages or given_id in self._input_ids:
@@ -598,6 +616,8 @@ class MessageReducer:
             message._take_snapshot(chunk, event)
             message.complete = message.complete or done or not snapshot
         message.last_seq, message.last_time = event.seq, event.time
+        if message.tool_call_id is not None and message.role == "tool":
+            self._answered.add(message.tool_call_id)
         return message
 
     def finish(self) -> None:
@@ -609,12 +629,12 @@ class MessageReducer:
         self,
         *,
         node: str | Iterable[str] | None = None,
-        namespace: str | Iterable[str] | None = None,
+        namespace: NamespaceFilter = None,
         tags: str | Iterable[str] | None = None,
         role: str | Iterable[str] | None = None,
     ) -> list[StreamedMessage]:
         """Messages from any of the given nodes / namespaces / roles, carrying all given tags."""
-        nodes, namespaces, roles = _as_set(node), _as_set(namespace), _as_set(role)
+        nodes, namespaces, roles = _as_set(node), namespace_set(namespace), _as_set(role)
         wanted_tags = _as_set(tags)
         return [
             m
@@ -629,7 +649,7 @@ class MessageReducer:
         self,
         *,
         node: str | Iterable[str] | None = None,
-        namespace: str | Iterable[str] | None = None,
+        namespace: NamespaceFilter = None,
         tags: str | Iterable[str] | None = None,
     ) -> str:
         """LLM text of the selected messages, a blank line between messages that have text."""
@@ -650,3 +670,16 @@ def _as_set(value: str | Iterable[str] | None) -> set[str] | None:
     if value is None:
         return None
     return {value} if isinstance(value, str) else set(value)
+
+
+NamespaceFilter = str | tuple[str, ...] | Iterable[str | tuple[str, ...]] | None
+
+
+def namespace_set(namespace: NamespaceFilter) -> set[str] | None:
+    """The `"|"`-joined namespaces a filter names. One namespace is a string or the SDK's tuple
+    (`()` and `""` are the root); several are a list or set of those."""
+    if namespace is None:
+        return None
+    if isinstance(namespace, (str, tuple)):
+        return {"|".join(namespace_key(namespace))}
+    return {"|".join(namespace_key(one)) for one in namespace}

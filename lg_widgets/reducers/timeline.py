@@ -14,8 +14,9 @@ from typing import Any
 from lg_widgets.events import Event, checkpoint_info
 
 BASE_COLUMNS = ("seq", "time", "mode", "namespace", "node", "step", "changed", "checkpoint_id")
-# what `run.timeline` adds to the rows: a state key may not take these names either
-RESERVED_COLUMNS = (*BASE_COLUMNS, "elapsed")
+# what `run.timeline` adds to the rows (time since the start, the namespace's agent): a state
+# key may not take these names either
+RESERVED_COLUMNS = (*BASE_COLUMNS, "elapsed", "agent")
 
 
 def state_column(key: str) -> str:

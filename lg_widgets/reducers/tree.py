@@ -7,10 +7,13 @@ subgraph is done. Both close a subgraph here, whichever mode was streamed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from lg_widgets.events import Event, Namespace
+
+Annotate = Callable[[Namespace], dict[str, Any]]
 
 
 @dataclass(slots=True)
@@ -25,17 +28,20 @@ class NamespaceNode:
     nodes: dict[str, int] = field(default_factory=dict)  # node name -> updates it emitted
     children: dict[str, NamespaceNode] = field(default_factory=dict)  # by segment
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, annotate: Annotate | None = None) -> dict[str, Any]:
+        """The node and its children as plain data, each with what `annotate` adds for its
+        namespace (the run's agents: `agent`, `cause`, `tool_call_id`, tokens)."""
         return {
             "namespace": "|".join(self.namespace),
             "name": self.name,
+            **(annotate(self.namespace) if annotate else {}),
             "task_id": self.task_id,
             "status": self.status,
             "events": self.events,
             "nodes": dict(self.nodes),
             "first_time": self.first_time,
             "last_time": self.last_time,
-            "children": [child.to_dict() for child in self.children.values()],
+            "children": [child.to_dict(annotate) for child in self.children.values()],
         }
 
 
@@ -102,5 +108,8 @@ class TreeReducer:
         if self.root is not None:
             self.root.status = status
 
-    def to_dict(self) -> dict[str, Any]:
-        return self.root.to_dict() if self.root else {}
+    def node(self, namespace: Namespace) -> NamespaceNode | None:
+        return self._by_namespace.get(namespace)
+
+    def to_dict(self, annotate: Annotate | None = None) -> dict[str, Any]:
+        return self.root.to_dict(annotate) if self.root else {}

@@ -11,11 +11,28 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from lg_widgets.events import Event, event_node, token_text
+from lg_widgets.events import Event, event_node, namespace_key, token_text
+from lg_widgets.reducers.agents import AgentReducer
 from lg_widgets.reducers.messages import StreamedMessage
 from lg_widgets.reducers.timeline import BASE_COLUMNS, TimelineReducer
+from lg_widgets.reducers.tree import TreeReducer
 
 EventAt = Callable[[int], Event]
+AgentOf = Callable[[str], str]  # a "|"-joined namespace -> the agent running there
+
+
+def agent_namer(reducer: AgentReducer) -> AgentOf:
+    """`AgentReducer.agent_of` for the namespace strings of messages and rows, cached per
+    namespace for one frame's build."""
+    names: dict[str, str] = {}
+
+    def agent_of(namespace: str) -> str:
+        name = names.get(namespace)
+        if name is None:
+            name = names[namespace] = reducer.agent_of(namespace_key(namespace))
+        return name
+
+    return agent_of
 
 
 def _to_datetime(seconds: pd.Series) -> pd.Series:
@@ -28,10 +45,11 @@ def _elapsed(frame: pd.DataFrame, started_at: float) -> pd.Series:
     return (frame["time"] - _to_datetime(pd.Series([started_at]))[0]).dt.total_seconds()
 
 
-def timeline(reducer: TimelineReducer, started_at: float) -> pd.DataFrame:
+def timeline(reducer: TimelineReducer, started_at: float, agent_of: AgentOf) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(reducer.rows, columns=[*BASE_COLUMNS, *reducer.state_keys])
     frame["time"] = _to_datetime(frame["time"])
     frame.insert(2, "elapsed", _elapsed(frame, started_at))
+    frame.insert(5, "agent", frame["namespace"].map(agent_of).astype(object))
     frame["step"] = frame["step"].astype("Int64")
     return frame
 
@@ -46,9 +64,12 @@ def events(log: Sequence[Event], started_at: float) -> pd.DataFrame:
     return frame
 
 
-def tokens(messages: Sequence[StreamedMessage], event_at: EventAt) -> pd.DataFrame:
+def tokens(
+    messages: Sequence[StreamedMessage], event_at: EventAt, agent_of: AgentOf
+) -> pd.DataFrame:
     records = []
     for message in messages:
+        agent = agent_of(message.namespace)
         for seq, when, text in zip(
             message.piece_seqs, message.piece_times, _chunk_texts(event_at, message), strict=False
         ):
@@ -57,6 +78,7 @@ def tokens(messages: Sequence[StreamedMessage], event_at: EventAt) -> pd.DataFra
                     seq,
                     when,
                     message.namespace,
+                    agent,
                     message.node,
                     message.id,
                     message.step,
@@ -67,7 +89,7 @@ def tokens(messages: Sequence[StreamedMessage], event_at: EventAt) -> pd.DataFra
     records.sort(key=lambda r: r[0])
     frame = pd.DataFrame.from_records(
         records,
-        columns=["seq", "time", "namespace", "node", "message_id", "step", "tags", "text"],
+        columns=["seq", "time", "namespace", "agent", "node", "message_id", "step", "tags", "text"],
     )
     frame["time"] = _to_datetime(frame["time"])
     frame["step"] = frame["step"].astype("Int64")
@@ -91,53 +113,134 @@ def _chunk_texts(event_at: EventAt, message: StreamedMessage) -> list[str]:
 
 
 TOOL_CALL_COLUMNS = [
-    "id", "name", "args", "args_text", "valid_args", "node", "namespace", "step", "message_id",
-    "called_at", "result", "status", "latency",
+    "id", "name", "args", "args_text", "valid_args", "agent", "subagent", "node", "namespace",
+    "step", "message_id", "called_at", "started_at", "result", "status", "waited", "latency",
 ]  # fmt: skip
 
 
-def tool_calls(messages: Sequence[StreamedMessage]) -> pd.DataFrame:
-    """One row per tool call, joined to the tool message that answered it (`tool_call_id`)."""
+def tool_calls(
+    messages: Sequence[StreamedMessage], agents: AgentReducer, agent_of: AgentOf
+) -> pd.DataFrame:
+    """One row per tool call, joined to the tool message that answered it (`tool_call_id`),
+    to the agent that made it and to the agent it started (`subagent`, a namespace)."""
     results = {m.tool_call_id: m for m in messages if m.role == "tool" and m.tool_call_id}
+    started = agents.subagents()
     records = []
     for message in messages:
         if message.role != "ai":
             continue
+        agent = agent_of(message.namespace)
         for call in message.tool_calls:
             result = results.get(call["id"])
+            subagent = started.get(call["id"])
+            began = agents.tool_starts.get(call["id"])
+            ready = call["args_time"]  # the call's last argument chunk: it could run from here
             records.append(
                 (
                     call["id"], call["name"], call["args"], call["args_text"], call["valid_args"],
+                    agent, None if subagent is None else "|".join(subagent),
                     message.node, message.namespace, message.step, message.id,
-                    call["first_time"],
+                    call["first_time"], began,
                     result.content_text if result else None,
                     result.status if result else None,
-                    result.first_time - call["args_time"] if result else None,
+                    None if began is None else max(began - ready, 0.0),
+                    result.first_time - (ready if began is None else began) if result else None,
                 )
             )  # fmt: skip
     frame = pd.DataFrame.from_records(records, columns=TOOL_CALL_COLUMNS)
     frame["called_at"] = _to_datetime(frame["called_at"])
+    frame["started_at"] = _to_datetime(frame["started_at"].astype("float64"))
     frame["step"] = frame["step"].astype("Int64")
+    frame["waited"] = frame["waited"].astype("float64")
     frame["latency"] = frame["latency"].astype("float64")
     return frame
 
 
-USAGE_COLUMNS = ["model", "node", "messages", "input_tokens", "output_tokens", "total_tokens"]
+USAGE_COLUMNS = [
+    "agent", "model", "node", "messages", "input_tokens", "output_tokens", "total_tokens",
+]  # fmt: skip
 
 
-def usage(messages: Sequence[StreamedMessage]) -> pd.DataFrame:
-    """Token usage summed per (model, node) over the messages whose provider reported it."""
-    totals: dict[tuple[str | None, str | None], list[int]] = {}
+def usage(messages: Sequence[StreamedMessage], agent_of: AgentOf) -> pd.DataFrame:
+    """Token usage summed per (agent, model, node) over the messages whose provider reported
+    it."""
+    totals: dict[tuple[str, str | None, str | None], list[int]] = {}
     for message in messages:
         reported = message.usage
         if not reported:
             continue
-        model = message.response_metadata.get("model_name") or message.response_metadata.get(
-            "model"
-        )
-        row = totals.setdefault((model, message.node), [0, 0, 0, 0])
+        metadata = message.response_metadata
+        model = metadata.get("model_name") or metadata.get("model")
+        row = totals.setdefault((agent_of(message.namespace), model, message.node), [0, 0, 0, 0])
         row[0] += 1
         for i, key in enumerate(("input_tokens", "output_tokens", "total_tokens"), start=1):
             row[i] += int(reported.get(key) or 0)
-    records = [(model, node, *counts) for (model, node), counts in totals.items()]
+    records = [(*key, *counts) for key, counts in totals.items()]
     return pd.DataFrame.from_records(records, columns=USAGE_COLUMNS)
+
+
+AGENT_COLUMNS = [
+    "agent", "namespace", "parent", "cause", "tool_call_id", "status", "started_at",
+    "ended_at", "seconds", "messages", "tool_calls", "input_tokens", "output_tokens",
+    "total_tokens", "node", "events",
+]  # fmt: skip
+
+
+def agents(
+    reducer: AgentReducer, tree: TreeReducer, messages: Sequence[StreamedMessage]
+) -> pd.DataFrame:
+    """One row per agent instance (namespace), oldest first: who it is, what started it, its
+    status and times from the namespace tree, and what its own messages hold."""
+    counts: dict[str, list[int]] = {}  # namespace -> messages, calls, tokens in / out / total
+    for message in messages:
+        if message.input:
+            continue
+        row = counts.setdefault(message.namespace, [0, 0, 0, 0, 0])
+        row[0] += 1
+        if message.role == "ai" and not message.synthetic:
+            row[1] += len(message.tool_calls)
+        for i, key in enumerate(("input_tokens", "output_tokens", "total_tokens"), start=2):
+            row[i] += int((message.usage or {}).get(key) or 0)
+    records = []
+    for instance in sorted(reducer.instances.values(), key=lambda i: i.first_seq):
+        namespace = "|".join(instance.namespace)
+        node = tree.node(instance.namespace)
+        status = node.status if node else "running"
+        started = node.first_time if node else None
+        ended = node.last_time if node and status != "running" else None
+        parent = instance.parent
+        records.append(
+            (
+                instance.agent, namespace, None if parent is None else "|".join(parent),
+                instance.cause, instance.tool_call_id, status, started, ended,
+                None if ended is None or started is None else ended - started,
+                *counts.get(namespace, (0, 0, 0, 0, 0)), instance.node, node.events if node else 0,
+            )
+        )  # fmt: skip
+    frame = pd.DataFrame.from_records(records, columns=AGENT_COLUMNS)
+    frame["started_at"] = _to_datetime(frame["started_at"].astype("float64"))
+    frame["ended_at"] = _to_datetime(frame["ended_at"].astype("float64"))
+    frame["seconds"] = frame["seconds"].astype("float64")
+    return frame
+
+
+HANDOFF_COLUMNS = [
+    "from_agent", "to_agent", "tool", "tool_call_id", "from_namespace", "to_namespace",
+    "synthetic", "seq", "time",
+]  # fmt: skip
+
+
+def handoffs(reducer: AgentReducer) -> pd.DataFrame:
+    """One row per handoff between agents, in the order they happened."""
+    records = [
+        (
+            h.from_agent, h.to_agent, h.tool, h.tool_call_id,
+            None if h.from_namespace is None else "|".join(h.from_namespace),
+            None if h.to_namespace is None else "|".join(h.to_namespace),
+            h.synthetic, h.seq, h.time,
+        )
+        for h in reducer.handoffs
+    ]  # fmt: skip
+    frame = pd.DataFrame.from_records(records, columns=HANDOFF_COLUMNS)
+    frame["time"] = _to_datetime(frame["time"].astype("float64"))
+    return frame

@@ -20,7 +20,7 @@ from lg_widgets.interrupts import InterruptInfo, read_interrupts
 from lg_widgets.logfile import write_log
 from lg_widgets.reducers import RunState
 from lg_widgets.reducers.graph import GraphModel
-from lg_widgets.reducers.messages import StreamedMessage
+from lg_widgets.reducers.messages import NamespaceFilter, StreamedMessage, namespace_set
 from lg_widgets.reducers.status import FINAL_STATUSES, Settlement
 from lg_widgets.run import frames
 from lg_widgets.run.event_log import EventLog
@@ -457,8 +457,10 @@ class Run:
     def messages(self) -> list[dict[str, Any]]:
         """Every message of the run, in order of first appearance, whatever its role: the
         input, LLM messages merged from their chunks (text, content blocks, tool calls, usage),
-        tool results, and messages of the state that no token stream showed."""
-        return [m.to_dict() for m in self._state.messages.messages.values()]
+        tool results, and messages of the state that no token stream showed; each with the
+        `agent` that wrote it (the agent of its namespace)."""
+        agent_of = frames.agent_namer(self._state.agents)
+        return [m.to_dict(agent_of(m.namespace)) for m in self._state.messages.messages.values()]
 
     @property
     def tokens(self) -> dict[tuple[str, str | None], str]:
@@ -470,28 +472,126 @@ class Run:
         self,
         *,
         node: str | Iterable[str] | None = None,
-        namespace: str | Iterable[str] | None = None,
+        namespace: NamespaceFilter = None,
         tags: str | Iterable[str] | None = None,
+        agent: str | Iterable[str] | None = None,
     ) -> str:
-        """LLM text of the messages from these nodes/namespaces carrying all these tags."""
-        return self._state.messages.text(node=node, namespace=namespace, tags=tags)
+        """LLM text of the messages from these nodes / namespaces / agents carrying all these
+        tags. A namespace is the SDK's tuple or its `"|"`-joined string (`()` or `""`: the
+        root). In a finished run, a filter that names nothing the run has is a `ValueError`
+        that lists what it has."""
+        self._check_filters(node=node, namespace=namespace, agent=agent)
+        namespaces = namespace_set(namespace)
+        if agent is not None:
+            wanted = {agent} if isinstance(agent, str) else set(agent)
+            agent_of = frames.agent_namer(self._state.agents)
+            mine = {m.namespace for m in self.streamed_messages if agent_of(m.namespace) in wanted}
+            namespaces = mine if namespaces is None else namespaces & mine
+        return self._state.messages.text(node=node, namespace=namespaces, tags=tags)
+
+    def _check_filters(
+        self,
+        *,
+        node: str | Iterable[str] | None,
+        namespace: NamespaceFilter,
+        agent: str | Iterable[str] | None,
+    ) -> None:
+        """A finished run answers a filter that matches nothing with what it has instead."""
+        if not self.done:
+            return  # a live run may yet show the node, namespace or agent asked for
+        messages = self.streamed_messages
+        agents = self._state.agents.instances.values()
+        has = {
+            "node": {m.node for m in messages if m.node} | set(self._tree_nodes()),
+            "namespace": {m.namespace for m in messages} | {"|".join(a.namespace) for a in agents},
+            "agent": {a.agent for a in agents},
+        }
+        asked = {"node": node, "namespace": namespace_set(namespace), "agent": agent}
+        for kind, value in asked.items():
+            if value is None:
+                continue
+            wanted = {value} if isinstance(value, str) else set(value)
+            if not wanted & has[kind]:
+                names = ", ".join(repr(n) for n in sorted(has[kind])) or "none"
+                raise ValueError(
+                    f"This run has no {kind} {', '.join(repr(w) for w in sorted(wanted))}; "
+                    f"its {kind}s are: {names}."
+                )
+
+    def _tree_nodes(self) -> list[str]:
+        nodes: list[str] = []
+        pending = [self._state.tree.root] if self._state.tree.root else []
+        while pending:
+            where = pending.pop()
+            nodes.extend(where.nodes)
+            pending.extend(where.children.values())
+        return nodes
+
+    def _messages_size(self) -> int:
+        """Grows whenever a message does (the cache key of the frames built from them)."""
+        return sum(m.last_seq for m in self._state.messages.messages.values())
 
     @property
     def tool_calls(self) -> pd.DataFrame:
-        """One row per tool call, with its result (see the README)."""
-        size = sum(m.last_seq for m in self._state.messages.messages.values())
-        return self._frame("tool_calls", size, lambda: frames.tool_calls(self.streamed_messages))
+        """One row per tool call, with its result, the agent that made it and the agent it
+        started (see the README)."""
+        agents = self._state.agents
+        return self._frame(
+            "tool_calls",
+            self._messages_size() + agents.version,
+            lambda: frames.tool_calls(self.streamed_messages, agents, frames.agent_namer(agents)),
+        )
 
     @property
     def usage(self) -> pd.DataFrame:
-        """Tokens in/out/total per model and node, where the provider reported them."""
-        size = sum(m.last_seq for m in self._state.messages.messages.values())
-        return self._frame("usage", size, lambda: frames.usage(self.streamed_messages))
+        """Tokens in/out/total per agent, model and node, where the provider reported them."""
+        agents = self._state.agents
+        return self._frame(
+            "usage",
+            self._messages_size() + agents.version,
+            lambda: frames.usage(self.streamed_messages, frames.agent_namer(agents)),
+        )
+
+    @property
+    def agents(self) -> pd.DataFrame:
+        """One row per agent instance (the root and each subgraph the stream showed): its name,
+        namespace, parent, what started it (`cause`, `tool_call_id`), status, times, and its
+        messages, tool calls and tokens (see the README)."""
+        state = self._state
+        return self._frame(
+            "agents",
+            self._messages_size() + state.agents.version + len(self._log),
+            lambda: frames.agents(state.agents, state.tree, self.streamed_messages),
+        )
+
+    @property
+    def handoffs(self) -> pd.DataFrame:
+        """One row per handoff between agents (a supervisor's, a swarm's): from, to, the call."""
+        return self._frame(
+            "handoffs", self._state.agents.version, lambda: frames.handoffs(self._state.agents)
+        )
 
     @property
     def tree(self) -> dict[str, Any]:
-        """The namespace tree as nested dicts: name, namespace, status, nodes, children..."""
-        return self._state.tree.to_dict()
+        """The namespace tree as nested dicts: name, namespace, the agent running there (and
+        what started it), status, nodes, children..."""
+        agents = self._state.agents
+        tokens: dict[str, int] = {}
+        for message in self._state.messages.messages.values():
+            if message.usage:
+                total = int(message.usage.get("total_tokens") or 0)
+                tokens[message.namespace] = tokens.get(message.namespace, 0) + total
+
+        def annotate(namespace: tuple[str, ...]) -> dict[str, Any]:
+            found = agents.instances.get(namespace)
+            return {
+                "agent": agents.agent_of(namespace),
+                "cause": found.cause if found else "node",
+                "tool_call_id": found.tool_call_id if found else None,
+                "tokens": tokens.get("|".join(namespace), 0),
+            }
+
+        return self._state.tree.to_dict(annotate)
 
     def _frame(self, key: str, size: int, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """A DataFrame built once and cached until its source grows."""
@@ -504,9 +604,11 @@ class Run:
     @property
     def timeline(self) -> pd.DataFrame:
         """One row per `values` event and per node of an `updates` event (see the README)."""
-        timeline = self._state.timeline
+        timeline, agents = self._state.timeline, self._state.agents
         return self._frame(
-            "timeline", len(timeline.rows), lambda: frames.timeline(timeline, self.started_at)
+            "timeline",
+            len(timeline.rows) + agents.version,
+            lambda: frames.timeline(timeline, self.started_at, frames.agent_namer(agents)),
         )
 
     @property
@@ -518,10 +620,16 @@ class Run:
 
     @property
     def tokens_df(self) -> pd.DataFrame:
-        """One row per token chunk: seq, time, namespace, node, message_id, step, tags, text."""
+        """One row per token chunk: seq, time, namespace, agent, node, message_id, step, tags,
+        text."""
+        agents = self._state.agents
         size = sum(len(m.piece_seqs) for m in self._state.messages.messages.values())
         return self._frame(
-            "tokens", size, lambda: frames.tokens(self.streamed_messages, self.event_at)
+            "tokens",
+            size + agents.version,
+            lambda: frames.tokens(
+                self.streamed_messages, self.event_at, frames.agent_namer(agents)
+            ),
         )
 
     # ---- persistence and display ------------------------------------------------------------

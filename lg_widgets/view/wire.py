@@ -160,9 +160,16 @@ class TimelineRow(TypedDict):
     checkpoint_id: str | None  # the checkpoint written after this row's step, once known
 
 
+AgentCause = Literal["run", "node", "tool_call", "send", "handoff"]  # `AgentInstance.cause`
+
+
 class TreeNode(TypedDict):
     namespace: str
     name: str
+    agent: str  # the agent running in this namespace (`run.agents`)
+    cause: AgentCause  # what started it
+    tool_call_id: str | None  # the tool call (or handoff) that started it, where the stream says
+    tokens: int  # total tokens its own messages reported
     task_id: str | None
     status: TreeStatus
     events: int

@@ -220,6 +220,7 @@ def test_to_dict_has_the_whole_message():
     assert {
         "id",
         "namespace",
+        "agent",
         "node",
         "tags",
         "step",
@@ -233,6 +234,7 @@ def test_to_dict_has_the_whole_message():
         "tool_calls",
         "tool_call_id",
         "status",
+        "synthetic",
         "usage",
         "response_metadata",
         "additional_kwargs",

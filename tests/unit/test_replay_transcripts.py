@@ -20,17 +20,19 @@ def test_updates_timeline_and_values():
     run = load("agent.updates")
     assert run.status == "success" and run.error is None
     frame = run.timeline
-    assert list(frame.columns[:8]) == [
+    assert list(frame.columns[:9]) == [
         "seq",
         "time",
         "elapsed",
         "mode",
         "namespace",
+        "agent",
         "node",
         "step",
         "changed",
     ]
     assert list(frame["node"]) == ["refine_topic", "generate_joke"]
+    assert list(frame["agent"]) == ["agent", "agent"]  # the root: the assistant's name
     assert frame["topic"].tolist()[0] == "ice cream and cats"
     assert frame["changed"].tolist() == [["topic"], ["joke"]]
     assert str(frame["time"].dtype).startswith("datetime64")

@@ -1,0 +1,285 @@
+"""Who did what: the agent running in each namespace, what started it, and handoffs.
+
+Agents are built of agents (deepagents' subagents behind its `task` tool, a supervisor's
+workers, a swarm's peers). Each namespace of a run is one agent instance: the root, and every
+subgraph the stream shows. This fold names it in the framework's own word and says what started
+it, from what the server sends and nothing else:
+
+- the name: `lc_agent_name` (LangChain's metadata on a model call), else the `subagent_type` of
+  the `task` call that started it (deepagents), else the namespace's node name (a supervisor's
+  and a swarm's agents are nodes of their names); the root's, else the served graph's name
+  (`graph_id` metadata), else the assistant's;
+- the cause: `tool_call` when a tool call started it, told by the parent's `tasks`/`debug`
+  event for the task (its input carries the call) or, at the tool's end, by the tool message
+  the same task wrote (`langgraph_checkpoint_ns` is the subagent's namespace); `send` for a
+  `Send` task; `handoff` for an agent that a handoff named; `node` otherwise. Where the stream
+  does not say, the link stays empty: nothing is matched by position or by text;
+- handoffs: a handoff tool's result in the handing agent's update to its parent, naming its
+  destination (langgraph-supervisor's `__handoff_destination`, langgraph-swarm's
+  `active_agent`), or a framework's synthesized "transferring back" message
+  (`__is_handoff_back`), which goes back to whoever the parent runs next.
+
+Per event the work is O(1), or O(messages in the event) for a state update, as in the messages
+reducer; DataFrames are built from these records on access (`run/frames.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lg_widgets.events import Event, Namespace, namespace_key
+
+HANDOFF_DESTINATION = "__handoff_destination"  # langgraph-supervisor's tool result metadata
+HANDOFF_BACK = "__is_handoff_back"  # langgraph-supervisor's synthesized "transferring back"
+PUSH = "__pregel_push"  # the trigger of a task a `Send` (or a tool call sent alone) started
+
+
+@dataclass(slots=True)
+class Handoff:
+    """Control handed from one agent to another, by a tool call (or a synthesized one)."""
+
+    parent: Namespace
+    from_namespace: Namespace | None
+    from_agent: str | None
+    to_agent: str | None  # None for a hand-back: whoever the parent runs next
+    tool_call_id: str | None
+    tool: str | None
+    seq: int
+    time: float
+    synthetic: bool
+    to_namespace: Namespace | None = None
+
+
+@dataclass(slots=True)
+class AgentInstance:
+    """One agent running in one namespace (a supervisor visited three times is three)."""
+
+    namespace: Namespace
+    node: str  # the namespace's node name; the root's is the graph's name
+    first_seq: int
+    name: str | None = None  # the framework's own word for it, when the stream says
+    name_from: str | None = None  # which: "lc_agent_name", "subagent_type"
+    cause: str = "node"  # "run" (the root), "node", "tool_call", "send", "handoff"
+    tool_call_id: str | None = None
+    tool_results: int = 0  # tool messages written by the task it runs in (one: a link)
+
+    @property
+    def agent(self) -> str:
+        return self.name or self.node
+
+    @property
+    def parent(self) -> Namespace | None:
+        return self.namespace[:-1] if self.namespace else None
+
+
+@dataclass(slots=True)
+class _TaskStart:
+    """What a parent's `tasks`/`debug` event said of the task a child namespace runs in."""
+
+    cause: str
+    tool_call_id: str | None
+    subagent_type: str | None
+
+
+class AgentReducer:
+    def __init__(self, root_name: str = "root") -> None:
+        self.instances: dict[Namespace, AgentInstance] = {}
+        self.handoffs: list[Handoff] = []
+        self._root_name = root_name
+        self._starts: dict[Namespace, _TaskStart] = {}  # by the child namespace it would run
+        self._pending: dict[Namespace, list[Handoff]] = {}  # handoffs awaiting their agent
+        self._handoff_calls: set[str] = set()
+        self._latest_child: dict[tuple[Namespace, str], AgentInstance] = {}
+        # when each tool call's own task started, where the stream says (`tasks`/`debug`):
+        # the tool's start, after any wait for a person's approval
+        self.tool_starts: dict[str, float] = {}
+        self.version = 0  # grows with every change: the read model's cache key
+
+    def instance(self, namespace: Namespace, seq: int) -> AgentInstance:
+        found = self.instances.get(namespace)
+        if found is not None:
+            return found
+        if namespace:
+            self.instance(namespace[:-1], seq)
+            node = namespace[-1].partition(":")[0]
+        else:
+            node = self._root_name
+        found = AgentInstance(namespace, node, seq, cause="node" if namespace else "run")
+        self.instances[namespace] = found
+        self.version += 1
+        if namespace:
+            self._latest_child[(namespace[:-1], node)] = found
+            start = self._starts.pop(namespace, None)
+            if start is not None:
+                self._take_start(found, start)
+            self._take_handoff(found)
+        return found
+
+    def apply(self, event: Event) -> None:
+        mode = event.mode
+        if mode in ("metadata", "error", "feedback"):
+            self.instance((), event.seq)
+            return
+        where = self.instance(event.namespace, event.seq)
+        data = event.data
+        if mode == "messages":
+            if isinstance(data, list) and len(data) == 2 and isinstance(data[1], dict):
+                self._from_message(event, where, data[0], data[1])
+        elif mode == "tasks":
+            if isinstance(data, dict) and "input" in data:
+                self._from_task(event, data)
+        elif mode == "debug":
+            if isinstance(data, dict) and data.get("type") == "task":
+                payload = data.get("payload")
+                if isinstance(payload, dict) and "input" in payload:
+                    self._from_task(event, payload)
+        elif mode == "updates" and isinstance(data, dict):
+            for node, update in data.items():
+                if isinstance(update, dict):
+                    self._from_update(event, node, update)
+
+    # -- names and links from message metadata -------------------------------------------------
+    def _from_message(
+        self, event: Event, where: AgentInstance, message: Any, metadata: dict[str, Any]
+    ) -> None:
+        name = metadata.get("lc_agent_name")
+        if isinstance(name, str) and name and where.name_from != "lc_agent_name":
+            where.name, where.name_from = name, "lc_agent_name"
+            self.version += 1
+        elif not where.namespace and where.name_from is None:
+            graph = metadata.get("graph_id")  # the served graph's name, not an assistant's id
+            if isinstance(graph, str) and graph:
+                where.name, where.name_from = graph, "graph_id"
+                self.version += 1
+        if not isinstance(message, dict) or message.get("type") not in ("tool", "ToolMessageChunk"):
+            return
+        call_id = message.get("tool_call_id")
+        task = namespace_key(metadata.get("langgraph_checkpoint_ns"))
+        child = self.instances.get(task) if task else None
+        if child is None or child.parent != event.namespace or not isinstance(call_id, str):
+            return
+        child.tool_results += 1
+        self.version += 1
+        if child.tool_results == 1 and child.cause in ("node", "tool_call"):
+            child.cause, child.tool_call_id = "tool_call", call_id
+        elif child.tool_call_id != call_id and child.cause == "tool_call":
+            child.tool_call_id = None  # one task answered several calls: which one is unsaid
+
+    def _from_task(self, event: Event, task: dict[str, Any]) -> None:
+        parent = event.namespace
+        task_id, node = task.get("id"), task.get("name")
+        if not isinstance(task_id, str) or not isinstance(node, str):
+            return
+        call = _single_tool_call(task.get("input"))
+        triggers = task.get("triggers") or ()
+        if call is not None:
+            self.tool_starts.setdefault(call["id"], event.time)
+            self.version += 1
+            args = call.get("args") if isinstance(call.get("args"), dict) else {}
+            kind = args.get("subagent_type")
+            start = _TaskStart("tool_call", call["id"], kind if isinstance(kind, str) else None)
+        elif PUSH in triggers:
+            start = _TaskStart("send", None, None)
+        else:
+            return
+        child = (*parent, f"{node}:{task_id}")
+        known = self.instances.get(child)
+        if known is None:
+            self._starts[child] = start
+        else:
+            self._take_start(known, start)
+
+    def _take_start(self, instance: AgentInstance, start: _TaskStart) -> None:
+        self.version += 1
+        if instance.cause == "handoff":
+            return
+        instance.cause, instance.tool_call_id = start.cause, start.tool_call_id
+        if start.subagent_type and instance.name_from is None:
+            instance.name, instance.name_from = start.subagent_type, "subagent_type"
+
+    # -- handoffs --------------------------------------------------------------------------------
+    def _from_update(self, event: Event, node: str, update: dict[str, Any]) -> None:
+        """A node's update to its graph: a handing agent's last word carries its handoff."""
+        messages = update.get("messages")
+        if not isinstance(messages, list):
+            return
+        active = update.get("active_agent")  # langgraph-swarm names the next agent here
+        for index, message in enumerate(messages):
+            if not isinstance(message, dict) or message.get("type") != "tool":
+                continue
+            call_id = message.get("tool_call_id")
+            if not isinstance(call_id, str) or call_id in self._handoff_calls:
+                continue
+            metadata = message.get("response_metadata")
+            metadata = metadata if isinstance(metadata, dict) else {}
+            destination = metadata.get(HANDOFF_DESTINATION)
+            back = bool(metadata.get(HANDOFF_BACK))
+            if isinstance(destination, str):
+                to = destination
+            elif back:
+                to = None
+            elif isinstance(active, str) and index == len(messages) - 1:
+                to = active
+            else:
+                continue
+            self._handoff_calls.add(call_id)
+            handing = self._latest_child.get((event.namespace, node))
+            handoff = Handoff(
+                parent=event.namespace,
+                from_namespace=handing.namespace if handing else None,
+                from_agent=handing.agent if handing else node,
+                to_agent=to,
+                tool_call_id=call_id,
+                tool=message.get("name") if isinstance(message.get("name"), str) else None,
+                seq=event.seq,
+                time=event.time,
+                synthetic=back,
+            )
+            self.handoffs.append(handoff)
+            self.version += 1
+            self._pending.setdefault(event.namespace, []).append(handoff)
+
+    def _take_handoff(self, instance: AgentInstance) -> None:
+        """A new agent in a graph where a handoff waits for it: the handoff started it."""
+        waiting = self._pending.get(instance.namespace[:-1])
+        if not waiting:
+            return
+        for i, handoff in enumerate(waiting):
+            if handoff.to_agent in (None, instance.node):
+                del waiting[i]
+                handoff.to_namespace = instance.namespace
+                if handoff.to_agent is None:
+                    handoff.to_agent = instance.node
+                instance.cause, instance.tool_call_id = "handoff", handoff.tool_call_id
+                self.version += 1
+                return
+
+    # -- reading -----------------------------------------------------------------------------------
+    def agent_of(self, namespace: Namespace) -> str:
+        """The agent's name in a namespace (its node's name when the run never showed it)."""
+        found = self.instances.get(namespace)
+        if found is not None:
+            return found.agent
+        return namespace[-1].partition(":")[0] if namespace else self._root_name
+
+    def subagents(self) -> dict[str, Namespace]:
+        """The namespace each tool call started, by the call's id."""
+        return {
+            i.tool_call_id: i.namespace
+            for i in self.instances.values()
+            if i.cause == "tool_call" and i.tool_call_id
+        }
+
+
+def _single_tool_call(given: Any) -> dict[str, Any] | None:
+    """The tool call a task's input carries, when it carries exactly one: a call sent alone
+    (`[{"type": "tool_call", ...}]`) or LangChain's `tool_call_with_context`."""
+    if isinstance(given, dict) and isinstance(given.get("tool_call"), dict):
+        given = [given["tool_call"]]
+    if not isinstance(given, list) or len(given) != 1:
+        return None
+    call = given[0]
+    if not isinstance(call, dict) or call.get("type") != "tool_call":
+        return None
+    return call if isinstance(call.get("id"), str) else None
