@@ -8,7 +8,8 @@ it, from what the server sends and nothing else:
 - the name: `lc_agent_name` (LangChain's metadata on a model call), else the `subagent_type` of
   the `task` call that started it (deepagents), else the namespace's node name (a supervisor's
   and a swarm's agents are nodes of their names); the root's, else the served graph's name
-  (`graph_id` metadata), else the assistant's;
+  (`graph_id` metadata), else the assistant's; where no metadata streams (`values` alone), the
+  `name` that every AI message of the agent's own state carries;
 - the cause: `tool_call` when a tool call started it, told by the parent's `tasks`/`debug`
   event for the task (its input carries the call) or, at the tool's end, by the tool message
   the same task wrote (`langgraph_checkpoint_ns` is the subagent's namespace); `send` for a
@@ -138,6 +139,8 @@ class AgentReducer:
             for node, update in data.items():
                 if isinstance(update, dict):
                     self._from_update(event, node, update)
+        elif mode == "values" and isinstance(data, dict) and where.name_from in (None, "graph_id"):
+            self._from_state(where, data.get("messages"))
 
     # -- names and links from message metadata -------------------------------------------------
     def _from_message(
@@ -165,6 +168,20 @@ class AgentReducer:
             child.cause, child.tool_call_id = "tool_call", call_id
         elif child.tool_call_id != call_id and child.cause == "tool_call":
             child.tool_call_id = None  # one task answered several calls: which one is unsaid
+
+    def _from_state(self, where: AgentInstance, messages: Any) -> None:
+        """An agent's own state, when its AI messages all carry one `name` (`create_agent` and
+        `create_react_agent` sign them with theirs): where no metadata streamed (`values`)."""
+        if not isinstance(messages, list):
+            return
+        names = {
+            m.get("name")
+            for m in messages
+            if isinstance(m, dict) and m.get("type") in ("ai", "AIMessageChunk")
+        }
+        if len(names) == 1 and isinstance(name := names.pop(), str) and name:
+            where.name, where.name_from = name, "message_name"
+            self.version += 1
 
     def _from_task(self, event: Event, task: dict[str, Any]) -> None:
         parent = event.namespace

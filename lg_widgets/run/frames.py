@@ -35,6 +35,28 @@ def agent_namer(reducer: AgentReducer) -> AgentOf:
     return agent_of
 
 
+def owners(messages: Sequence[StreamedMessage], agents: AgentReducer) -> dict[str, str]:
+    """The namespace of the agent each message belongs to, by message id: its own namespace,
+    but for a tool's result (the agent whose call it answers) and for what a framework wrote in
+    an agent's name (the agent of the node that wrote it, which the message streamed above)."""
+    owner: dict[str, str] = {}
+    callers: dict[str, str] = {}
+    for message in messages:
+        where = message.namespace
+        if message.synthetic:
+            written = namespace_key(message.metadata.get("langgraph_checkpoint_ns"))
+            if written in agents.instances:
+                where = "|".join(written)
+        if message.role == "tool" and message.tool_call_id in callers:
+            where = callers[message.tool_call_id]
+        owner[message.id] = where
+        if message.role == "ai":
+            for call in message.tool_calls:
+                if call["id"]:
+                    callers[call["id"]] = where
+    return owner
+
+
 def _to_datetime(seconds: pd.Series) -> pd.Series:
     return pd.to_datetime(seconds, unit="s", utc=True)
 
@@ -125,11 +147,12 @@ def tool_calls(
     to the agent that made it and to the agent it started (`subagent`, a namespace)."""
     results = {m.tool_call_id: m for m in messages if m.role == "tool" and m.tool_call_id}
     started = agents.subagents()
+    owner = owners(messages, agents)
     records = []
     for message in messages:
         if message.role != "ai":
             continue
-        agent = agent_of(message.namespace)
+        agent = agent_of(owner[message.id])
         for call in message.tool_calls:
             result = results.get(call["id"])
             subagent = started.get(call["id"])
@@ -192,10 +215,11 @@ def agents(
     """One row per agent instance (namespace), oldest first: who it is, what started it, its
     status and times from the namespace tree, and what its own messages hold."""
     counts: dict[str, list[int]] = {}  # namespace -> messages, calls, tokens in / out / total
+    owner = owners(messages, reducer)
     for message in messages:
         if message.input:
             continue
-        row = counts.setdefault(message.namespace, [0, 0, 0, 0, 0])
+        row = counts.setdefault(owner[message.id], [0, 0, 0, 0, 0])
         row[0] += 1
         if message.role == "ai" and not message.synthetic:
             row[1] += len(message.tool_calls)

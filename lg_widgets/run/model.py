@@ -459,8 +459,10 @@ class Run:
         input, LLM messages merged from their chunks (text, content blocks, tool calls, usage),
         tool results, and messages of the state that no token stream showed; each with the
         `agent` that wrote it (the agent of its namespace)."""
+        messages = self.streamed_messages
         agent_of = frames.agent_namer(self._state.agents)
-        return [m.to_dict(agent_of(m.namespace)) for m in self._state.messages.messages.values()]
+        owner = frames.owners(messages, self._state.agents)
+        return [m.to_dict(agent_of(owner[m.id])) for m in messages]
 
     @property
     def tokens(self) -> dict[tuple[str, str | None], str]:
