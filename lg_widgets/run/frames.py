@@ -61,6 +61,13 @@ def _to_datetime(seconds: pd.Series) -> pd.Series:
     return pd.to_datetime(seconds, unit="s", utc=True)
 
 
+def _none_for_missing(frame: pd.DataFrame, *columns: str) -> None:
+    """Text columns say None where there is nothing (pandas turns a None among strings into
+    NaN when it builds a frame from records)."""
+    for column in columns:
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+
+
 def _elapsed(frame: pd.DataFrame, started_at: float) -> pd.Series:
     if frame.empty:
         return pd.Series([], dtype="float64")
@@ -171,6 +178,7 @@ def tool_calls(
                 )
             )  # fmt: skip
     frame = pd.DataFrame.from_records(records, columns=TOOL_CALL_COLUMNS)
+    _none_for_missing(frame, "subagent")
     frame["called_at"] = _to_datetime(frame["called_at"])
     frame["started_at"] = _to_datetime(frame["started_at"].astype("float64"))
     frame["step"] = frame["step"].astype("Int64")
@@ -242,6 +250,7 @@ def agents(
             )
         )  # fmt: skip
     frame = pd.DataFrame.from_records(records, columns=AGENT_COLUMNS)
+    _none_for_missing(frame, "parent", "tool_call_id")
     frame["started_at"] = _to_datetime(frame["started_at"].astype("float64"))
     frame["ended_at"] = _to_datetime(frame["ended_at"].astype("float64"))
     frame["seconds"] = frame["seconds"].astype("float64")
@@ -266,5 +275,7 @@ def handoffs(reducer: AgentReducer) -> pd.DataFrame:
         for h in reducer.handoffs
     ]  # fmt: skip
     frame = pd.DataFrame.from_records(records, columns=HANDOFF_COLUMNS)
+    _none_for_missing(frame, "from_agent", "to_agent", "tool", "tool_call_id")
+    _none_for_missing(frame, "from_namespace", "to_namespace")
     frame["time"] = _to_datetime(frame["time"].astype("float64"))
     return frame
