@@ -297,6 +297,7 @@ def _next_run(
     connection = run.connection or current_connection()
     new = start_run(request, connection)
     new.previous, new.origin = run, origin
+    run.next = new
     return new
 
 

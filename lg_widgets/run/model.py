@@ -119,6 +119,9 @@ class Run:
         magic's name ("%%lgstream"), or None for the Python API."""
         self.previous: Run | None = None
         """The run this one continues on the same thread (resumed, forked or replayed)."""
+        self.next: Run | None = None
+        """The newest run that continues this one (`resume`, `fork`, `replay`, or an answer
+        given in the view): after approving in the view, `run.next` is the run that went on."""
         self._run_id = run_id
         self._log = EventLog()
         self._state = RunState(assistant_id or "run")
@@ -260,6 +263,15 @@ class Run:
         cls._thread_hooks = hooks
 
     # ---- the thread goes on (lg_widgets.threads does the work) ------------------------------
+    @property
+    def latest(self) -> Run:
+        """The end of the chain of runs that continue this one (`next`, then its `next`...):
+        the run to read after answering interrupts in the view; this run if none continued."""
+        run = self
+        while run.next is not None:
+            run = run.next
+        return run
+
     def _threads(self) -> ThreadHooks:
         if Run._thread_hooks is None:
             raise RuntimeError("lg_widgets.threads is not loaded; `import lg_widgets` loads it")

@@ -183,8 +183,10 @@ async def test_a_filter_that_names_nothing_says_what_the_run_has(server):
         run.text(namespace="tools")
     namespace = run.agents["namespace"].iloc[1]
     as_tuple = tuple(namespace.split("|"))
-    assert run.text(namespace=as_tuple) == run.text(namespace=namespace) == run.text(
-        agent="researcher"
+    assert (
+        run.text(namespace=as_tuple)
+        == run.text(namespace=namespace)
+        == run.text(agent="researcher")
     )
     assert run.text(namespace=[(), as_tuple]) == run.text()
     assert run.text(node="tools") == ""  # a node the run has, that wrote no LLM text

@@ -58,6 +58,7 @@ async def test_approve_runs_both_tools_with_the_model_arguments(server):
     run = await interrupted()
     done = run.resume(["approve", "approve"])
     assert done.previous is run and done.origin == "resume"
+    assert run.next is done and run.latest is done and done.latest is done
     assert done.thread_id == run.thread_id and done.stream_mode == MODES
     await done
     assert done.status == "success", done.error

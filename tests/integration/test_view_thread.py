@@ -85,6 +85,7 @@ async def test_resume_from_the_view_goes_on_in_the_same_view(server):
     second = view.run
     assert answer == {"type": "response", "req": "r1", "ok": True, "run_id": second.run_id}
     assert second is not first and second.previous is first and second.origin == "resume"
+    assert first.next is second and first.latest is second  # the notebook's `run` points on
     assert view._on_change not in first._listeners  # the view left the first run
     await second
     view._flush_all()
