@@ -94,6 +94,27 @@ for _mode, _spec in REACT_MODES.items():
             assistant_id="react", input=QUESTION, config=BLOCKS, **_spec
         )
 
+# Agents built of agents: the `team` demo (a create_agent subagent behind a tool) here, and the
+# frameworks of tests/agents (deepagents, langgraph-supervisor, langgraph-swarm) on a server of
+# their own; with and without `tasks`, whose task inputs tie a subagent to its call at once.
+TRIP = {"messages": [{"role": "user", "content": "plan a trip to Paris"}]}
+AGENT_MODES = {
+    "updates+messages-tuple.subgraphs": ["updates", "messages-tuple"],
+    "tasks+updates+messages-tuple.subgraphs": ["tasks", "updates", "messages-tuple"],
+}
+for _name, _modes in AGENT_MODES.items():
+    SCENARIOS[f"team.{_name}"] = dict(
+        assistant_id="team", input=TRIP, stream_mode=_modes, stream_subgraphs=True
+    )
+FRAMEWORKS = Path(__file__).resolve().parent.parent / "tests" / "agents" / "langgraph.json"
+FRAMEWORK_SCENARIOS: dict[str, dict] = {
+    f"{graph}.{name}": dict(
+        assistant_id=graph, input=TRIP, stream_mode=modes, stream_subgraphs=True
+    )
+    for graph in ("deep", "supervisor", "swarm")
+    for name, modes in AGENT_MODES.items()
+}
+
 RAW_V2: dict[str, dict] = {
     "subgraph.updates.subgraphs.v2.raw": dict(
         assistant_id="subgraph", input={"foo": "foo"}, stream_mode="updates", stream_subgraphs=True
@@ -108,14 +129,18 @@ def _chosen(name: str, prefixes: list[str]) -> bool:
     return not prefixes or any(name.startswith(prefix) for prefix in prefixes)
 
 
-async def record(prefixes: list[str]) -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    for name, spec in SCENARIOS.items():
+async def record_runs(scenarios: dict[str, dict], prefixes: list[str]) -> None:
+    for name, spec in scenarios.items():
         if not _chosen(name, prefixes):
             continue
         run = await lg_widgets.stream(spec.pop("assistant_id"), thread_id="new", **spec)
         run.save(OUT / f"{name}.jsonl")
         print(f"{name}: {run.status}, {len(run.events)} events")
+
+
+async def record(prefixes: list[str]) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    await record_runs(SCENARIOS, prefixes)
     client = lg_widgets.current_connection().client()
     for name, spec in RAW_V2.items():
         if not _chosen(name, prefixes):
@@ -134,6 +159,9 @@ async def record(prefixes: list[str]) -> None:
 def main() -> None:
     with lg_widgets.serve():
         asyncio.run(record(sys.argv[1:]))
+    if any(_chosen(name, sys.argv[1:]) for name in FRAMEWORK_SCENARIOS):
+        with lg_widgets.serve(FRAMEWORKS):
+            asyncio.run(record_runs(FRAMEWORK_SCENARIOS, sys.argv[1:]))
 
 
 if __name__ == "__main__":
