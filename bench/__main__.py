@@ -3,7 +3,7 @@
 Sections: 1 throughput and client CPU vs the raw SDK, 2 front-end traffic, 3 browser (with the
 graph panel's layout and highlight costs), 4 retained memory, 5 offline load and timeline, 6
 scaling. Live sections use the embedded in-memory server with `bench/langgraph.json` (graphs
-`tokens`, `custom`, `toolcalls`, `document`, `agent`); all
+`tokens`, `custom`, `toolcalls`, `document`, `agent`, `subagents`); all
 traffic is loopback.
 """
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import bench.offline as offline
 from bench import browser, graph_layout, live
-from bench.graphs import calls_for
+from bench.graphs import SUBAGENTS, calls_for
 from bench.sinks import ENVELOPE_BYTES, VIEW_NOTE, CountingComm
 from bench.table import Figure, Row, check, figure, render
 
@@ -43,7 +43,11 @@ class Sizes:
 FULL = Sizes(100_000, 20_000, 3, 5, 100_000, (1_000, 10_000, 100_000), 3, 20_000)
 QUICK = Sizes(10_000, 5_000, 2, 2, 10_000, (1_000, 10_000), 2, 2_000, toolcalls=10_000)
 # what the front end must receive at least: the model's text, and its tool calls' arguments
-STREAMED = {"tokens": "token text", "toolcalls": "text + tool-call arguments"}
+STREAMED = {
+    "tokens": "token text",
+    "toolcalls": "text + tool-call arguments",
+    "subagents": "token text",
+}
 
 
 def log(message: str) -> None:
@@ -87,6 +91,21 @@ def throughput_rows(graph: str, pairs: list[tuple[live.Sample, live.Sample]]) ->
         Row("1", f"{label}: lg_widgets client CPU/event", lg_cpu.text()),
         goal("1", f"{label}: client CPU lg/raw", cpu, "≤ 1.3×", at_most(1.3)),
     ]
+
+
+def agent_cost_rows(
+    single: list[tuple[live.Sample, live.Sample]], multi: list[tuple[live.Sample, live.Sample]]
+) -> list[Row]:
+    """What 20 subagents cost the client per event, against one agent with as many tokens."""
+    one = figure([lg.cpu_us for _, lg in single]).median
+    ratio = figure([lg.cpu_us / one for _, lg in multi], "×", 2)
+    label = f"{SUBAGENTS} subagents × 200 tokens"
+    return [
+        Row("1", f"tokens ({single[0][1].events:,} events, one agent): lg_widgets CPU/event",
+            f"{one:.1f} µs"),
+        goal("1", f"{label}: lg_widgets CPU/event vs one agent", ratio, "≤ 1.15×",
+             at_most(1.15)),
+    ]  # fmt: skip
 
 
 def _kinds(sink: CountingComm) -> str:
@@ -139,12 +158,19 @@ async def live_sections(url: str, sizes: Sizes) -> list[Row]:
     custom_pairs = await live.pairs(client, "custom", sizes.custom, sizes.repeats, log)
     calls = calls_for(sizes.toolcalls)
     toolcall_pairs = await live.pairs(client, "toolcalls", calls, sizes.toolcall_repeats, log)
+    # 20 subagents of 200 tokens each, against one agent streaming as many tokens
+    n = SUBAGENTS * 200
+    single_pairs = await live.pairs(client, "tokens", n, sizes.token_repeats, log)
+    multi_pairs = await live.pairs(client, "subagents", n, sizes.token_repeats, log)
     rows += throughput_rows("tokens", token_pairs)
     rows += throughput_rows("custom", custom_pairs)
     rows += throughput_rows("toolcalls", toolcall_pairs)
+    rows += throughput_rows("subagents", multi_pairs)
+    rows += agent_cost_rows(single_pairs, multi_pairs)
     rows += traffic_rows("tokens", [p[1] for p in token_pairs])
     rows += traffic_rows("custom", [p[1] for p in custom_pairs])
     rows += traffic_rows("toolcalls", [p[1] for p in toolcall_pairs])
+    rows += traffic_rows("subagents", [p[1] for p in multi_pairs])
     await client.http.client.aclose()
     return rows
 
@@ -272,6 +298,13 @@ def offline_sections(sizes: Sizes, folder: str, live_tokens: str | None) -> list
             "5", f"lg_widgets.load + all reducers, {rates[0][1]:,} {kind} events",
             rate.text(), "≥ 100k ev/s", check(rate, at_least(100_000)),
         ))  # fmt: skip
+    log("agents")
+    built = [offline.agents_seconds(10_000) for _ in range(sizes.offline_repeats)]
+    agents_s = figure([s * 1e3 for s, _ in built], "ms", 1)
+    rows.append(Row(
+        "5", f"run.agents, 10,000 token events of {built[0][1] - 1} subagents (first call)",
+        agents_s.text(), "≤ 50 ms", check(agents_s, at_most(50)),
+    ))  # fmt: skip
     log("timeline")
     updates = transcripts["updates"]
     timings = [offline.timeline_seconds(updates) for _ in range(sizes.offline_repeats)]

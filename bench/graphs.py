@@ -7,6 +7,8 @@ than the streaming path; never awaiting would bunch every event at the end of th
 `custom` writes `n` small custom events with `get_stream_writer`, yielding to the loop per event.
 `document` and `agent` run `n` steps in `values` mode, re-sending the whole state each step: a
 2 MB document plus a growing list, and a conversation growing by one message a step.
+`subagents` is an agent built of agents: a `delegate` node sends 20 `researcher` subgraphs (each
+streaming `n / 20` tokens) in parallel, so every token names one of 20 namespaces.
 `toolcalls` makes `n` tool calls: `n / 2` model calls of one AI message with 2 tool calls each,
 streamed the way providers stream them (83 chunks per message, so `n=1000` is ~41.5k events).
 """
@@ -14,6 +16,7 @@ streamed the way providers stream them (83 chunks per message, so `n=1000` is ~4
 from __future__ import annotations
 
 import asyncio
+import operator
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any, TypedDict
 
@@ -30,6 +33,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
+from langgraph.types import Send
 
 WORDS = ("lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit")
 
@@ -246,5 +250,39 @@ toolcalls = (
     .add_node(call_tools)
     .add_edge(START, "call_tools")
     .add_edge("call_tools", END)
+    .compile()
+)
+
+
+# ---- an agent built of agents: 20 subagents streaming at once ----------------------------------
+SUBAGENTS = 20
+
+
+class Done(TypedDict, total=False):
+    done: int
+
+
+class TeamState(TypedDict, total=False):
+    n: int
+    done: Annotated[int, operator.add]  # each subagent adds its tokens
+
+
+def delegate(state: TeamState) -> list[Send]:
+    share = max(state.get("n", SUBAGENTS * 200) // SUBAGENTS, 1)
+    return [Send("researcher", {"n": share}) for _ in range(SUBAGENTS)]
+
+
+_researcher = (
+    StateGraph(BenchState, output_schema=Done)
+    .add_node(llm)
+    .add_edge(START, "llm")
+    .add_edge("llm", END)
+    .compile()
+)
+subagents = (
+    StateGraph(TeamState)
+    .add_node("researcher", _researcher)
+    .add_conditional_edges(START, delegate, ["researcher"])
+    .add_edge("researcher", END)
     .compile()
 )

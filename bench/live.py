@@ -29,7 +29,9 @@ GRAPH_MODE = {
     "document": "values",
     "agent": "values",
     "toolcalls": "messages-tuple",
+    "subagents": "messages-tuple",
 }
+SUBGRAPHS = {"subagents"}  # graphs streamed with `stream_subgraphs=True`
 
 
 @dataclass
@@ -59,7 +61,12 @@ async def raw_sdk(client: LangGraphClient, graph: str, n: int) -> Sample:
     first = last = None
     count = 0
     async for part in client.runs.stream(
-        None, graph, input={"n": n}, stream_mode=GRAPH_MODE[graph], on_disconnect="cancel"
+        None,
+        graph,
+        input={"n": n},
+        stream_mode=GRAPH_MODE[graph],
+        stream_subgraphs=graph in SUBGRAPHS,
+        on_disconnect="cancel",
     ):
         if part.event != "metadata":
             last = time.time()
@@ -74,7 +81,14 @@ async def with_view(client: LangGraphClient, graph: str, n: int) -> Sample:
     gc.collect()
     cpu0, wall0 = time.process_time(), time.perf_counter()
     steps = {"config": {"recursion_limit": n + 10}} if GRAPH_MODE[graph] == "values" else {}
-    run = lg_widgets.stream(graph, {"n": n}, stream_mode=GRAPH_MODE[graph], client=client, **steps)
+    run = lg_widgets.stream(
+        graph,
+        {"n": n},
+        stream_mode=GRAPH_MODE[graph],
+        stream_subgraphs=graph in SUBGRAPHS,
+        client=client,
+        **steps,
+    )
     view, sink = attach_view(run)
     await run
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0

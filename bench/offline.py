@@ -99,7 +99,26 @@ def payloads(kind: str, n: int) -> list[tuple[str, bytes]]:
         return [("updates", orjson.dumps({"step": {"i": i, "note": "x"}})) for i in range(n)]
     if kind == "toolcalls":
         return _toolcall_payloads(n)
+    if kind == "subagents":
+        return _subagent_payloads(n)
     raise ValueError(kind)
+
+
+def _subagent_payloads(n: int, agents: int = 20) -> list[tuple[str, bytes]]:
+    """`n` token parts from `agents` subagents (namespaces `researcher:<i>`), each writing its
+    own message, interleaved as parallel subagents stream."""
+    template = _token_template()
+    chunk, metadata = template["data"]
+    out = []
+    for i in range(n):
+        agent = i % agents
+        namespace = f"researcher:{uuid.UUID(int=agent)}"
+        data = [
+            {**chunk, "content": token_text(i), "id": f"lc_run--{uuid.UUID(int=1000 + agent)}"},
+            {**metadata, "langgraph_checkpoint_ns": f"{namespace}|llm:{agent}"},
+        ]
+        out.append((f"messages|{namespace}", orjson.dumps(data)))
+    return out
 
 
 def _parts(raw: list[tuple[str, bytes]]) -> Iterator[StreamPart]:
@@ -184,6 +203,18 @@ def timeline_seconds(path: str) -> tuple[float, int]:
     run = lg_widgets.load(path)
     frames: list = []
     seconds = _timed(lambda: frames.append(run.timeline))
+    return seconds, len(frames[0])
+
+
+def agents_seconds(n: int) -> tuple[float, int]:
+    """Seconds to build `run.agents` (the first, uncached call) for a run of `n` subagent token
+    events, and how many agents it found."""
+    run = Run.from_log(assistant_id="bench")
+    for part in _parts(_subagent_payloads(n)):
+        run.add(part)
+    run.finish("success")
+    frames: list = []
+    seconds = _timed(lambda: frames.append(run.agents))
     return seconds, len(frames[0])
 
 
