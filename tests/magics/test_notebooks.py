@@ -53,3 +53,10 @@ async def test_notebook_runs_without_errors(path: Path, server):
     assert errors == []
     first = "".join(o.get("text", "") for o in notebook.cells[1].outputs)
     assert first.startswith(f"Using the LangGraph server at {server.url}"), first
+    if path.name == "quickstart.ipynb":  # the multi-agent section says who wrote what
+        printed = {
+            "".join(cell.source): "".join(o.get("text", "") for o in cell.outputs)
+            for cell in notebook.cells
+            if cell.cell_type == "code"
+        }
+        assert printed['print(team.text(agent="researcher"))'] == "Sunny in Paris, 24 degrees.\n"
