@@ -12,6 +12,8 @@ from langgraph_sdk.client import LangGraphClient, RunsClient
 
 from lg_widgets.connection import Connection
 from lg_widgets.defaults import current_connection
+from lg_widgets.events import namespace_key
+from lg_widgets.run.agent_task import start_agent_run
 from lg_widgets.run.model import Run
 from lg_widgets.run.resume import REPLAY_ALL
 from lg_widgets.run.task import start_run
@@ -63,6 +65,9 @@ def stream(
     api_key_env: str | None = None,
     reconnect_timeout: float = RECONNECT_TIMEOUT_S,
     heartbeat_timeout: float | None = HEARTBEAT_TIMEOUT_S,
+    protocol: str = "runs",
+    namespaces: Sequence[Sequence[str] | str] | None = None,
+    depth: int | None = None,
     **runs_stream_kwargs: Any,
 ) -> Run:
     """Start a run and stream it; returns the `Run` at once.
@@ -76,9 +81,28 @@ def stream(
     Other keyword arguments are passed to `client.runs.stream` under the SDK's names
     (config, context, command, checkpoint_id, interrupt_before, stream_resumable,
     on_disconnect, multitask_strategy, metadata, ...).
+
+    `protocol="agent"` streams through the thread-centric Agent Protocol instead
+    (`client.threads.stream`): every channel, on a thread (`None` makes a new one), with
+    `config` and `metadata` the only run arguments; `namespaces` (prefixes) and `depth`
+    narrow the subscription on the server.
     """
-    check_sdk_kwargs(runs_stream_kwargs)
     check_timeouts(reconnect_timeout, heartbeat_timeout)
+    if protocol == "agent":
+        return _stream_agent(
+            assistant_id, input, thread_id=thread_id, stream_mode=stream_mode,
+            stream_subgraphs=stream_subgraphs, client=client, url=url, api_key_env=api_key_env,
+            reconnect_timeout=reconnect_timeout, heartbeat_timeout=heartbeat_timeout,
+            namespaces=namespaces, depth=depth, run_kwargs=runs_stream_kwargs,
+        )  # fmt: skip
+    if protocol != "runs":
+        raise ValueError(f"protocol must be 'runs' or 'agent', not {protocol!r}")
+    if namespaces is not None or depth is not None:
+        raise TypeError(
+            "namespaces= and depth= narrow an Agent Protocol subscription: pass "
+            "protocol='agent' (runs.stream filters with stream_subgraphs=)."
+        )
+    check_sdk_kwargs(runs_stream_kwargs)
     if thread_id is None:
         # Nobody can join a stateless run, so a closed connection should stop it: this is how
         # run.cancel() reaches a run that has no thread.
@@ -98,6 +122,54 @@ def stream(
         heartbeat_timeout=heartbeat_timeout,
     )
     return start_run(request, connection, client)
+
+
+AGENT_RUN_ARGUMENTS = ("config", "metadata")  # what the protocol's `run.start` takes
+
+
+def _stream_agent(
+    assistant_id: str,
+    input: Any,
+    *,
+    thread_id: str | None,
+    stream_mode: StreamMode,
+    stream_subgraphs: bool,
+    client: LangGraphClient | None,
+    url: str | None,
+    api_key_env: str | None,
+    reconnect_timeout: float,
+    heartbeat_timeout: float | None,
+    namespaces: Sequence[Sequence[str] | str] | None,
+    depth: int | None,
+    run_kwargs: dict[str, Any],
+) -> Run:
+    for name in run_kwargs:
+        if name not in AGENT_RUN_ARGUMENTS:
+            raise TypeError(
+                f"stream(protocol='agent') got {name!r}: the Agent Protocol's run.start takes "
+                f"{' and '.join(AGENT_RUN_ARGUMENTS)} only ({name!r} is a runs.stream argument)."
+            )
+    if stream_mode != "values" or stream_subgraphs:
+        raise TypeError(
+            "stream(protocol='agent') streams every channel of every namespace: narrow it "
+            "with namespaces= (prefixes) and depth= instead of stream_mode / stream_subgraphs."
+        )
+    if depth is not None and (not isinstance(depth, int) or depth < 0):
+        raise ValueError(f"depth must be a whole number >= 0, not {depth!r}")
+    prefixes = None if namespaces is None else [namespace_key(n) for n in namespaces]
+    request = StreamRequest(
+        "stream",
+        thread_id or "new",  # the protocol is thread-centric: a run without one gets one
+        assistant_id=assistant_id,
+        input=input,
+        stream_mode=None,
+        sdk_kwargs=run_kwargs,
+        reconnect_timeout=reconnect_timeout,
+        heartbeat_timeout=heartbeat_timeout,
+        protocol="agent",
+        protocol_options={"namespaces": prefixes, "depth": depth},
+    )
+    return start_agent_run(request, _connection_for(client, url, api_key_env), client)
 
 
 def check_timeouts(reconnect_timeout: float, heartbeat_timeout: float | None) -> None:

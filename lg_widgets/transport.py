@@ -45,6 +45,11 @@ class StreamRequest:
     # awaited by the run's task before it streams (a fork writes its values here); what it
     # raises becomes the run's error
     prepare: Callable[[LangGraphClient, StreamRequest], Awaitable[None]] | None = None
+    # "runs": `runs.stream`; "agent": the thread-centric Agent Protocol (`run/agent_task.py`),
+    # whose options are `since` (the thread's events already seen), `respond` (answers to
+    # send with `input.respond` instead of starting a run), `namespaces` and `depth`
+    protocol: str = "runs"
+    protocol_options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def resumable(self) -> bool | None:

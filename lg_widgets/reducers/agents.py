@@ -5,14 +5,16 @@ workers, a swarm's peers). Each namespace of a run is one agent instance: the ro
 subgraph the stream shows. This fold names it in the framework's own word and says what started
 it, from what the server sends and nothing else:
 
-- the name: `lc_agent_name` (LangChain's metadata on a model call), else the `subagent_type` of
+- the name: `lc_agent_name` (LangChain's metadata on a model call), else the Agent Protocol's
+  `lifecycle` `graph_name`, else the `subagent_type` of
   the `task` call that started it (deepagents), else the namespace's node name (a supervisor's
   and a swarm's agents are nodes of their names); the root's, else the served graph's name
   (`graph_id` metadata), else the assistant's; where no metadata streams (`values` alone), the
   `name` that every AI message of the agent's own state carries;
 - the cause: `tool_call` when a tool call started it, told by the parent's `tasks`/`debug`
   event for the task (its input carries the call) or, at the tool's end, by the tool message
-  the same task wrote (`langgraph_checkpoint_ns` is the subagent's namespace); `send` for a
+  the same task wrote (`langgraph_checkpoint_ns` is the subagent's namespace), or by the Agent
+  Protocol's `lifecycle` `cause`; `send` for a
   `Send` task; `handoff` for an agent that a handoff named; `node` otherwise. Where the stream
   does not say, the link stays empty: nothing is matched by position or by text;
 - handoffs: a handoff tool's result in the handing agent's update to its parent, naming its
@@ -95,6 +97,7 @@ class AgentReducer:
         # when each tool call's own task started, where the stream says (`tasks`/`debug`):
         # the tool's start, after any wait for a person's approval
         self.tool_starts: dict[str, float] = {}
+        self.tool_ends: dict[str, float] = {}  # when the tools channel said a tool finished
         self.version = 0  # grows with every change: the read model's cache key
 
     def instance(self, namespace: Namespace, seq: int) -> AgentInstance:
@@ -141,6 +144,17 @@ class AgentReducer:
                     self._from_update(event, node, update)
         elif mode == "values" and isinstance(data, dict) and where.name_from in (None, "graph_id"):
             self._from_state(where, data.get("messages"))
+        elif mode == "lifecycle" and isinstance(data, dict):
+            self._from_lifecycle(where, data)
+        elif mode == "tools" and isinstance(data, dict):
+            call_id = data.get("tool_call_id")
+            if isinstance(call_id, str):
+                kind = data.get("event")
+                if kind == "tool-started":
+                    self.tool_starts[call_id] = event.time  # the tool's own start, said
+                elif kind in ("tool-finished", "tool-error"):
+                    self.tool_ends[call_id] = event.time
+                self.version += 1
 
     # -- names and links from message metadata -------------------------------------------------
     def _from_message(
@@ -168,6 +182,24 @@ class AgentReducer:
             child.cause, child.tool_call_id = "tool_call", call_id
         elif child.tool_call_id != call_id and child.cause == "tool_call":
             child.tool_call_id = None  # one task answered several calls: which one is unsaid
+
+    def _from_lifecycle(self, where: AgentInstance, data: dict[str, Any]) -> None:
+        """The Agent Protocol says who started and what started it (`lifecycle`)."""
+        name = data.get("graph_name")
+        if not (isinstance(name, str) and name):
+            pass
+        elif data.get("event") == "started" and where.name_from != "lc_agent_name":
+            where.name, where.name_from = name, "graph_name"
+            self.version += 1
+        elif data.get("event") == "running" and where.name_from is None:
+            where.name, where.name_from = name, "graph_id"  # the root's: the served graph
+            self.version += 1
+        cause = data.get("cause")
+        if isinstance(cause, dict) and cause.get("type") == "toolCall":
+            call_id = cause.get("tool_call_id")
+            if isinstance(call_id, str) and where.cause != "handoff":
+                where.cause, where.tool_call_id = "tool_call", call_id
+                self.version += 1
 
     def _from_state(self, where: AgentInstance, messages: Any) -> None:
         """An agent's own state, when its AI messages all carry one `name` (`create_agent` and

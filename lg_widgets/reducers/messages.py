@@ -430,6 +430,31 @@ def _parent_namespace(checkpoint_ns: str | None) -> str:
     return checkpoint_ns.rpartition("|")[0]
 
 
+def _tool_result(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The tool message a `tools` channel `tool-finished` carries: its output, or for a tool
+    that returned a `Command` (deepagents' `task`), the update's message answering the call."""
+    if data.get("event") != "tool-finished":
+        return None
+    output, call_id = data.get("output"), data.get("tool_call_id")
+    if isinstance(output, dict) and output.get("type") == "tool":
+        found: Any = output
+    elif isinstance(output, dict) and isinstance(output.get("update"), dict):
+        answers = output["update"].get("messages")
+        found = next(
+            (
+                m
+                for m in (answers if isinstance(answers, list) else ())
+                if isinstance(m, dict) and m.get("tool_call_id") == call_id
+            ),
+            None,
+        )
+    else:
+        return None
+    if not isinstance(found, dict) or "content" not in found:
+        return None
+    return {**found, "id": found.get("id") or f"tool-{call_id}", "tool_call_id": call_id}
+
+
 def _finished(chunk: dict[str, Any]) -> bool:
     metadata = chunk.get("response_metadata")
     return isinstance(metadata, dict) and any(metadata.get(key) for key in _FINISH_KEYS)
@@ -474,6 +499,9 @@ class MessageReducer:
             return touched
         elif mode == "events" and isinstance(event.data, dict):
             return self._apply_langchain_event(event, event.data)
+        elif mode == "tools" and isinstance(event.data, dict):
+            result = _tool_result(event.data)
+            return self._add(event, result, {}, source="tools") if result else None
         elif mode == "values" and isinstance(event.data, dict):
             return self._from_state(event, event.data.get("messages"), None)
         elif mode == "updates" and isinstance(event.data, dict):
@@ -592,7 +620,7 @@ class MessageReducer:
         if message is None:
             namespace = (
                 event.namespace_str
-                if source in ("messages-tuple", "state")
+                if source in ("messages-tuple", "state", "tools")
                 else _parent_namespace(metadata.get("langgraph_checkpoint_ns"))
             )
             message = StreamedMessage(

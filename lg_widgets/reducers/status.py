@@ -55,6 +55,18 @@ class StatusReducer:
             return False
         if self.status == "pending":
             self.status = "running"
+        if event.mode == "lifecycle" and not event.namespace and isinstance(data, dict):
+            if data.get("event") == "failed":  # the Agent Protocol: the exception's message only
+                message = data.get("error")
+                self.status = "error"
+                self.error_data = {"message": message}
+                self.error = (
+                    f"The graph failed: {message}"
+                    if message
+                    else "The graph failed (the server said no more; its log has the details)."
+                )
+                return True
+            return False
         if event.mode == "error":
             self.status = "error"
             self.error_data = data if isinstance(data, dict) else {"message": data}

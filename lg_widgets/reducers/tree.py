@@ -14,6 +14,7 @@ from typing import Any
 from lg_widgets.events import Event, Namespace
 
 Annotate = Callable[[Namespace], dict[str, Any]]
+_LIFECYCLE_END = {"completed": "success", "failed": "error", "interrupted": "interrupted"}
 
 
 @dataclass(slots=True)
@@ -86,6 +87,10 @@ class TreeReducer:
             node = (data[1] or {}).get("langgraph_node")
             if node:
                 where.nodes.setdefault(node, 0)
+        elif event.mode == "lifecycle" and isinstance(data, dict) and event.namespace:
+            ended = _LIFECYCLE_END.get(str(data.get("event")))
+            if ended is not None:  # the Agent Protocol says when a subgraph ends, and how
+                where.status = ended
         elif event.mode == "tasks" and isinstance(data, dict) and "result" in data:
             for child in where.children.values():
                 if child.task_id == data.get("id"):

@@ -143,7 +143,8 @@ def _chunk_texts(event_at: EventAt, message: StreamedMessage) -> list[str]:
 
 TOOL_CALL_COLUMNS = [
     "id", "name", "args", "args_text", "valid_args", "agent", "subagent", "node", "namespace",
-    "step", "message_id", "called_at", "started_at", "result", "status", "waited", "latency",
+    "step", "message_id", "called_at", "started_at", "finished_at", "result", "status",
+    "waited", "latency",
 ]  # fmt: skip
 
 
@@ -164,23 +165,27 @@ def tool_calls(
             result = results.get(call["id"])
             subagent = started.get(call["id"])
             began = agents.tool_starts.get(call["id"])
+            ended = agents.tool_ends.get(call["id"])  # said by the tools channel, where it spoke
             ready = call["args_time"]  # the call's last argument chunk: it could run from here
+            if ended is None and result is not None:
+                ended = result.first_time
             records.append(
                 (
                     call["id"], call["name"], call["args"], call["args_text"], call["valid_args"],
                     agent, None if subagent is None else "|".join(subagent),
                     message.node, message.namespace, message.step, message.id,
-                    call["first_time"], began,
+                    call["first_time"], began, ended,
                     result.content_text if result else None,
                     result.status if result else None,
                     None if began is None else max(began - ready, 0.0),
-                    result.first_time - (ready if began is None else began) if result else None,
+                    None if ended is None else ended - (ready if began is None else began),
                 )
             )  # fmt: skip
     frame = pd.DataFrame.from_records(records, columns=TOOL_CALL_COLUMNS)
     _none_for_missing(frame, "subagent")
     frame["called_at"] = _to_datetime(frame["called_at"])
     frame["started_at"] = _to_datetime(frame["started_at"].astype("float64"))
+    frame["finished_at"] = _to_datetime(frame["finished_at"].astype("float64"))
     frame["step"] = frame["step"].astype("Int64")
     frame["waited"] = frame["waited"].astype("float64")
     frame["latency"] = frame["latency"].astype("float64")

@@ -104,11 +104,15 @@ class Run:
         input: Any = None,
         request: StreamRequest | None = None,
         connection: Connection | None = None,
+        protocol: str = "runs",
     ) -> None:
         self.assistant_id = assistant_id
         self.thread_id = thread_id
         self.url = url
         self.stream_mode = list(stream_mode)
+        self.protocol = protocol
+        """How it streamed: "runs" (`runs.stream`) or "agent" (the thread-centric Agent
+        Protocol, `client.threads.stream`)."""
         self.started_at = time.time() if started_at is None else started_at
         self.ended_at: float | None = None
         self.warnings: list[str] = list(warnings)
