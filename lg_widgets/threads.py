@@ -28,6 +28,7 @@ from lg_widgets.defaults import current_connection
 from lg_widgets.errors import LgWidgetsError
 from lg_widgets.interrupts import DECISIONS, INBOX_TYPES, InterruptInfo, answer
 from lg_widgets.loops import background_loop, running_loop
+from lg_widgets.run.agent_task import start_agent_run
 from lg_widgets.run.model import Run
 from lg_widgets.run.task import start_run
 from lg_widgets.streaming import (
@@ -106,7 +107,16 @@ def resume(run: Run, value: Any = None, **kwargs: Any) -> Run:
         raise LgWidgetsError(
             f"Run {run.run_id} has no pending interrupt to resume (it ended {run.status})."
         )
-    return _next_run(run, "resume", command={"resume": resume_payload(pending, value)}, **kwargs)
+    payload = resume_payload(pending, value)
+    if run.protocol == "agent":  # answered with input.respond, one interrupt at a time
+        by_id = payload if len(pending) > 1 or pending[0]["id"] is not None else {None: payload}
+        namespaces = {info["id"]: info["namespace"] for info in pending}
+        answers = [
+            {"interrupt_id": key, "namespace": namespaces.get(key) or [], "value": given}
+            for key, given in by_id.items()
+        ]
+        return _next_run(run, "resume", respond=answers, **kwargs)
+    return _next_run(run, "resume", command={"resume": payload}, **kwargs)
 
 
 def resume_payload(pending: Sequence[InterruptInfo], value: Any) -> Any:
@@ -264,10 +274,15 @@ def _next_run(
     stream_subgraphs: bool | None = None,
     reconnect_timeout: float | None = None,
     heartbeat_timeout: float | None = HEARTBEAT_TIMEOUT_S,
+    respond: list[dict[str, Any]] | None = None,
     **sdk_kwargs: Any,
 ) -> Run:
-    check_sdk_kwargs(sdk_kwargs)
     before = run.request
+    if run.protocol == "agent":
+        return _next_agent_run(
+            run, origin, respond, reconnect_timeout, heartbeat_timeout, sdk_kwargs
+        )
+    check_sdk_kwargs(sdk_kwargs)
     reconnect_timeout = (
         reconnect_timeout
         if reconnect_timeout is not None
@@ -296,6 +311,44 @@ def _next_run(
     )
     connection = run.connection or current_connection()
     new = start_run(request, connection)
+    new.previous, new.origin = run, origin
+    run.next = new
+    return new
+
+
+def _next_agent_run(
+    run: Run,
+    origin: str,
+    respond: list[dict[str, Any]] | None,
+    reconnect_timeout: float | None,
+    heartbeat_timeout: float | None,
+    run_kwargs: dict[str, Any],
+) -> Run:
+    """The next run of a thread streamed through the Agent Protocol: an answer to its
+    interrupts (`input.respond`), read from where the previous run's events stopped."""
+    if respond is None:
+        raise LgWidgetsError(
+            f"{origin} is not available for a run streamed with protocol='agent' yet: "
+            "use lg_widgets.stream(..., thread_id=run.thread_id, ...) with protocol='runs'."
+        )
+    before = run.request
+    timeout = reconnect_timeout if reconnect_timeout is not None else RECONNECT_TIMEOUT_S
+    check_timeouts(timeout, heartbeat_timeout)
+    last = run.events_between(max(run.event_count - 1, 0))
+    since = int(last[-1].id) if last and str(last[-1].id).isdigit() else None
+    options = dict(before.protocol_options) if before else {}
+    request = StreamRequest(
+        "stream",
+        run.thread_id,
+        assistant_id=run.assistant_id,
+        stream_mode=None,
+        sdk_kwargs=run_kwargs,
+        reconnect_timeout=timeout,
+        heartbeat_timeout=heartbeat_timeout,
+        protocol="agent",
+        protocol_options={**options, "since": since, "respond": respond},
+    )
+    new = start_agent_run(request, run.connection or current_connection())
     new.previous, new.origin = run, origin
     run.next = new
     return new

@@ -1,0 +1,137 @@
+"""The Agent Protocol (`protocol="agent"`) against the embedded server: the same read model
+as `runs.stream`, what only the protocol says (agents' causes, a tool's own times), interrupts
+answered with `input.respond`, cancel, errors."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+import lg_widgets
+from lg_widgets.connection import Connection
+
+pytestmark = pytest.mark.integration
+
+QUESTION = {
+    "messages": [
+        {"role": "user", "content": "What is the weather in Rome, and what is 10 divided by 0?"}
+    ]
+}
+TRIP = {"messages": [{"role": "user", "content": "plan a trip to Paris"}]}
+RUNS_MODES = ["updates", "messages-tuple", "values"]
+
+
+async def both(assistant_id: str, input: Any) -> tuple[lg_widgets.Run, lg_widgets.Run]:
+    """The same run through each protocol."""
+    runs = await lg_widgets.stream(
+        assistant_id, input, thread_id="new", stream_mode=RUNS_MODES, stream_subgraphs=True
+    )
+    agent = await lg_widgets.stream(assistant_id, input, protocol="agent")
+    assert (runs.status, agent.status) == ("success", "success"), (runs.error, agent.error)
+    assert (runs.protocol, agent.protocol) == ("runs", "agent")
+    return runs, agent
+
+
+def calls(run: lg_widgets.Run) -> list[tuple[Any, ...]]:
+    frame = run.tool_calls
+    columns = ["name", "args", "result", "status", "agent"]
+    return [tuple(row) for row in frame[columns].itertuples(index=False)]
+
+
+def conversation(run: lg_widgets.Run) -> list[tuple[Any, ...]]:
+    return [(m["role"], m["agent"], m["text"], m["synthetic"]) for m in run.messages]
+
+
+@pytest.mark.parametrize("assistant_id, input", [("react", QUESTION), ("team", TRIP)])
+async def test_both_protocols_give_the_same_run(server, assistant_id, input):
+    runs, agent = await both(assistant_id, input)
+    assert calls(agent) == calls(runs)
+    assert conversation(agent) == conversation(runs)
+    assert agent.text() == runs.text()
+    for name in set(runs.agents["agent"]):
+        assert agent.text(agent=name) == runs.text(agent=name)
+    usage = ["agent", "model", "messages", "input_tokens", "output_tokens", "total_tokens"]
+    assert agent.usage[usage].values.tolist() == runs.usage[usage].values.tolist()
+    shape = ["agent", "parent", "cause", "status", "messages", "tool_calls", "total_tokens"]
+    assert agent.agents[shape].values.tolist() == runs.agents[shape].values.tolist()
+    strip = {k: v for k, v in agent.values.items() if k != "messages"}
+    assert strip == {k: v for k, v in runs.values.items() if k != "messages"}
+    ids = [m["id"] for m in agent.values["messages"]]
+    assert len(ids) == len(runs.values["messages"])
+    # the protocol's own word: each tool's start and end, so its latency is its own time
+    assert agent.tool_calls["started_at"].notna().all()
+    assert (agent.tool_calls["latency"] < 0.5).all() and (agent.tool_calls["waited"] >= 0).all()
+
+
+async def test_a_subagent_is_named_and_linked_by_its_lifecycle(server):
+    run = await lg_widgets.stream("team", TRIP, protocol="agent")
+    researcher = run.agents.iloc[1]
+    assert (researcher["agent"], researcher["cause"]) == ("researcher", "tool_call")
+    ask = run.tool_calls.set_index("name").loc["ask_researcher"]
+    assert researcher["tool_call_id"] == ask["id"] and ask["subagent"] == researcher["namespace"]
+    assert [e.mode for e in run.events][-1] == "lifecycle"
+    assert any("updates" in w and "checkpoints" in w for w in run.warnings)  # silent channels
+    # checkpoints come from the thread's history after the run: fork targets exist
+    assert run.timeline["checkpoint_id"].iloc[-1]
+
+
+async def test_an_error_is_the_graphs_message(server):
+    run = await lg_widgets.stream("error", {"topic": "x"}, protocol="agent")
+    assert run.status == "error"
+    assert run.error == "The graph failed: boom: the explode node failed on purpose"
+    assert run.values == {"topic": "x", "ok": True}  # what came before the failure is kept
+
+
+async def test_bad_input_is_one_sentence(server):
+    run = await lg_widgets.stream("nope", {}, protocol="agent")
+    assert run.status == "error" and run.error.startswith("Unknown assistant 'nope'.")
+    assert "react" in run.error
+    outsider = await lg_widgets.stream(
+        "react", QUESTION, protocol="agent", client=Connection(server.url).client()
+    )
+    assert outsider.status == "error" and "401" in outsider.error, outsider.error
+    with pytest.raises(TypeError, match="stream_resumable"):
+        lg_widgets.stream("react", QUESTION, protocol="agent", stream_resumable=True)
+    with pytest.raises(TypeError, match="namespaces= .* depth="):
+        lg_widgets.stream("react", QUESTION, protocol="agent", stream_mode="updates")
+    with pytest.raises(ValueError, match="protocol must be"):
+        lg_widgets.stream("react", QUESTION, protocol="v3")
+
+
+async def test_an_interrupt_keeps_its_tail_and_is_answered_with_input_respond(server):
+    question = {"messages": [{"role": "user", "content": "What is the weather in Rome?"}]}
+    run = await lg_widgets.stream("hitl", question, protocol="agent")
+    assert run.status == "interrupted", run.error
+    (pending,) = run.interrupt_info
+    assert pending["kind"] == "hitl" and [a["name"] for a in pending["actions"]] == [
+        "get_weather",
+        "divide",
+    ]
+    # the tail of the run before the question: the message's finish, the state, the question
+    modes = [e.mode for e in run.events]
+    assert modes[-3:] == ["values", "updates", "lifecycle"] or modes[-2:] == [
+        "updates",
+        "lifecycle",
+    ], modes[-6:]
+    calling = [m for m in run.messages if m["role"] == "ai"][-1]
+    assert calling["complete"] and calling["usage"]["output_tokens"] > 0
+    done = run.resume(["approve", "approve"])
+    await done
+    assert done.status == "success", done.error
+    assert (done.previous, run.next, done.protocol) == (run, done, "agent")
+    assert [m["name"] for m in done.messages if m["role"] == "tool"] == ["get_weather", "divide"]
+    assert done.run_id and done.run_id != run.run_id
+
+
+async def test_cancel_goes_through_the_runs_api(server):
+    run = lg_widgets.stream("slow", {"topic": "x", "delay": 0.3, "tokens": 40}, protocol="agent")
+    streaming = asyncio.Event()
+    run.on_change(lambda *_: run.event_count > 1 and streaming.set())
+    await asyncio.wait_for(streaming.wait(), 30)
+    run.cancel()
+    await asyncio.wait_for(run.wait(), 10)
+    assert run.status == "cancelled", (run.status, run.error)
+    assert run.events[-1].mode == "lifecycle"  # the server's word: interrupted, no question
+    assert not run.interrupts
