@@ -469,6 +469,7 @@ class MessageReducer:
         self._unmatched_input: list[StreamedMessage] = []
         self._input_ids: set[str] = set()  # state ids of the input messages
         self._answered: set[str] = set()  # the tool calls a tool message answers
+        self._streaming_tools: dict[str, StreamedMessage] = {}  # by call id, while it runs
 
     @property
     def input_ids(self) -> frozenset[str]:
@@ -500,8 +501,7 @@ class MessageReducer:
         elif mode == "events" and isinstance(event.data, dict):
             return self._apply_langchain_event(event, event.data)
         elif mode == "tools" and isinstance(event.data, dict):
-            result = _tool_result(event.data)
-            return self._add(event, result, {}, source="tools") if result else None
+            return self._apply_tool_event(event, event.data)
         elif mode == "values" and isinstance(event.data, dict):
             return self._from_state(event, event.data.get("messages"), None)
         elif mode == "updates" and isinstance(event.data, dict):
@@ -579,6 +579,30 @@ class MessageReducer:
                 return True
         return False
 
+    def _apply_tool_event(self, event: Event, data: dict[str, Any]) -> StreamedMessage | None:
+        """The Agent Protocol's `tools` channel: output a tool streams while it runs
+        (`tool-output-delta`) grows its result; `tool-finished` carries the result whole."""
+        call_id = data.get("tool_call_id")
+        streamed = self._streaming_tools.get(call_id) if isinstance(call_id, str) else None
+        if data.get("event") == "tool-output-delta" and isinstance(call_id, str):
+            delta = data.get("delta")
+            text = delta if isinstance(delta, str) else str((delta or {}).get("text") or "")
+            so_far = (streamed.content_text if streamed else "") + text
+            chunk = {"type": "tool", "id": f"tool-{call_id}", "tool_call_id": call_id}
+            chunk["content"], chunk["status"] = so_far, None
+            message = self._add(event, chunk, {}, source="tools", done=False)
+            if message is not None:
+                message.complete = False
+                self._streaming_tools[call_id] = message
+            return message
+        result = _tool_result(data)
+        if result is None:
+            return None
+        if streamed is not None:  # the streamed result, now whole
+            result = {**result, "id": streamed.id}
+            self._streaming_tools.pop(call_id, None)
+        return self._add(event, result, {}, source="tools")
+
     def _apply_langchain_event(self, event: Event, data: dict[str, Any]) -> StreamedMessage | None:
         kind = data.get("event")
         payload = data.get("data") if isinstance(data.get("data"), dict) else {}
@@ -616,6 +640,9 @@ class MessageReducer:
         message = self.messages.get(message_id)
         if message is not None and message.source != source:
             return None  # the same message, already followed through another mode
+        call_id = chunk.get("tool_call_id")
+        if message is None and call_id in self._answered and message_role(chunk) == "tool":
+            return None  # the call's result, known under another id (a streamed result's)
         is_delta = not snapshot and "Chunk" in str(chunk.get("type") or "")
         if message is None:
             namespace = (
