@@ -30,7 +30,7 @@ from lg_widgets.magics.awaiting import awaited_by_cell, wait_blocking
 from lg_widgets.magics.server_magics import LgServerMagics
 from lg_widgets.run import Run
 from lg_widgets.run.registry import runs
-from lg_widgets.streaming import join, stream
+from lg_widgets.streaming import AGENT_RUN_ARGUMENTS, join, stream
 from lg_widgets.view.sync import PYTHON_ORIGIN
 
 MULTITASK = ("reject", "interrupt", "rollback", "enqueue")
@@ -110,6 +110,12 @@ class LgRunMagics(Magics):
     @argument("--resumable", action="store_true", help="keep events for a later join (replay)")
     @argument("--multitask-strategy", choices=MULTITASK, help="if the thread is busy")
     @argument("--on-disconnect", choices=("cancel", "continue"), help="if the stream is closed")
+    @argument(
+        "--protocol",
+        choices=("runs", "agent"),
+        default="runs",
+        help="runs.stream (runs), or the thread-centric Agent Protocol (agent: every channel)",
+    )
     @_display_arguments
     @_connection_arguments
     def lgstream(self, line: str, cell: str | None = None) -> Run | None:
@@ -136,6 +142,13 @@ class LgRunMagics(Magics):
                 multitask_strategy=args.multitask_strategy,
             )
         subgraphs = args.subgraphs or (self.default_subgraphs and not args.no_subgraphs)
+        if args.protocol == "agent":
+            agent_only = {k: v for k, v in kwargs.items() if k in AGENT_RUN_ARGUMENTS}
+            if len(agent_only) != len(kwargs) or args.mode:
+                raise sentences.agent_protocol_options(sorted(set(kwargs) - set(agent_only)))
+            run = stream(args.assistant, payload, thread_id=thread, protocol="agent", **where,
+                         **agent_only)  # fmt: skip
+            return self._hand_over("%lgstream" if cell is None else "%%lgstream", run, args)
         run = stream(
             args.assistant,
             payload,

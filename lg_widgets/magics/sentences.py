@@ -273,3 +273,11 @@ def nothing_to_stop() -> UsageError:
 
 def server_stopped(url: str) -> str:
     return f"Stopped the embedded server at {url}."
+
+
+def agent_protocol_options(options: list[str]) -> UsageError:
+    given = ", ".join(f"--{o.replace('_', '-')}" for o in options) or "--mode"
+    return UsageError(
+        f"--protocol agent streams every channel and starts runs with --config and --metadata "
+        f"only: drop {given} (or use --protocol runs)."
+    )

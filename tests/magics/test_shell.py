@@ -58,6 +58,15 @@ def test_wait_returns_after_the_end_with_the_run_bound(ip, cell, ns):
     assert run.done and run.status == "success" and run.values["done"] is True
 
 
+def test_protocol_agent_streams_through_the_agent_protocol(cell, ns, usage_error):
+    cell('%%lgstream team --protocol agent --wait -o team\n{"messages": [["user", "Paris?"]]}')
+    run = ns["team"]
+    assert (run.protocol, run.status) == ("agent", "success"), run.error
+    assert run.agents["agent"].tolist() == ["coordinator", "researcher"]
+    message = usage_error('%%lgstream team --protocol agent --mode updates\n{"messages": []}')
+    assert "--protocol agent streams every channel" in message and "--mode" in message
+
+
 def test_body_is_a_python_expression_in_the_user_namespace(cell, ns):
     cell('topic = "tea"')
     cell('%%lgstream agent --wait -o run\n{"topic": topic + " time"}')
