@@ -143,6 +143,7 @@ class RunTask:
         self._stored_group: tuple[str, list[tuple[str, Any]] | None] | None = None
         self._ask_until = float("-inf")  # loop time until which re-sent parts are checked
         self._graph_task: asyncio.Task[None] | None = None
+        self._late = False  # joined after the run began, without its earlier events
         run.attach(self)
 
     # ---- Control ----------------------------------------------------------------------------
@@ -246,6 +247,8 @@ class RunTask:
                 run.identify(thread_id=request.thread_id)
             if request.kind == "join" and request.run_id is None:
                 await self._find_active_run(client)
+            elif request.kind == "join":
+                await self._note_late_join(client)
             if request.prepare is not None:
                 await request.prepare(client, request)
             server_status = await self._stream(client)
@@ -582,6 +585,39 @@ class RunTask:
             stream_mode=[modes] if isinstance(modes, str) else list(modes),
         )
 
+    async def _note_late_join(self, client: LangGraphClient) -> None:
+        """A join of a run that began earlier says what of it is not here, and why; the
+        run's state is then read from the thread after it (the values streamed are partial)."""
+        request, run = self.request, self.run
+        try:
+            info = await asyncio.wait_for(
+                client.runs.get(request.thread_id, request.run_id),  # type: ignore[arg-type]
+                _SERVER_QUESTION_S,
+            )
+        except Exception:  # noqa: BLE001 - the stream itself will say what is wrong
+            return
+        resumable = bool((info.get("kwargs") or {}).get("resumable"))
+        replaying = bool(request.last_event_id)
+        if resumable and replaying:
+            return  # every event is replayed
+        why = (
+            "pass replay=True to replay them"
+            if resumable
+            else "it was not created with stream_resumable=True, so the server kept none"
+        )
+        status = info.get("status")
+        if status not in ("pending", "running"):
+            run.warn(
+                f"Run {request.run_id} had already ended ({status}) when it was joined, so no "
+                f"events arrive ({why}); run.values is read from the thread."
+            )
+        else:
+            run.warn(
+                f"Joined run {request.run_id} while it was {status}: its earlier events are "
+                f"not here ({why}); run.values is read from the thread after the run."
+            )
+        self._late = True
+
     def _on_run_created(self, meta: dict[str, Any]) -> None:
         self.run.identify(run_id=meta.get("run_id"), thread_id=meta.get("thread_id"))
         if self._run_created is not None:
@@ -608,7 +644,7 @@ class RunTask:
             joined_with_replay=self.request.kind == "join" and bool(self.request.last_event_id),
             breakpoints=bool(kwargs.get("interrupt_before") or kwargs.get("interrupt_after")),
             has_root_values=run.state.timeline.root_values() is not None,
-            gap=any(not r.replayed for r in run.reconnects),
+            gap=self._late or any(not r.replayed for r in run.reconnects),
         )
         if server_status is None and outcome.ask_server_run:
             server_status = await self._server_status(client)

@@ -245,3 +245,26 @@ async def test_events_mode_fills_tokens_once_even_with_messages_tuple(server):
     for run in (events_only, both):  # the subgraph's namespace, from token metadata
         (namespace,) = [ns for ns, node in run.tokens if node == "critic"]
         assert namespace.startswith("review:")
+
+
+async def test_a_late_join_says_what_is_not_here(server):
+    """A run created without stream_resumable, joined after it began: the join says its
+    earlier events are not here and why, and reads the run's state from the thread."""
+    client = lg_widgets.current_connection().client()
+    thread = await client.threads.create()
+    created = await client.runs.create(
+        thread["thread_id"], "slow", input={"topic": "x", "delay": 0.2, "tokens": 8},
+        stream_mode=["updates"],
+    )  # fmt: skip
+    await client.runs.join(thread["thread_id"], created["run_id"])  # until it has ended
+    late = await lg_widgets.join(thread["thread_id"], created["run_id"])
+    assert late.status == "success", late.error
+    (warning,) = late.warnings
+    assert "had already ended (success)" in warning and "stream_resumable=True" in warning
+    assert late.values and late.values["done"] is True  # read from the thread
+    again = await client.runs.create(
+        thread["thread_id"], "slow", input={"topic": "y", "delay": 0.2, "tokens": 8},
+        stream_mode=["updates"], stream_resumable=True,
+    )  # fmt: skip
+    running = await lg_widgets.join(thread["thread_id"], again["run_id"])
+    assert any("pass replay=True" in w for w in running.warnings), running.warnings
