@@ -29,7 +29,7 @@ async def both(assistant_id: str, input: Any) -> tuple[lg_widgets.Run, lg_widget
         assistant_id, input, thread_id="new", stream_mode=RUNS_MODES, stream_subgraphs=True
     )
     agent = await lg_widgets.stream(assistant_id, input, protocol="agent")
-    assert (runs.status, agent.status) == ("success", "success"), (runs.error, agent.error)
+    assert agent.status == runs.status in ("success", "interrupted"), (runs.error, agent.error)
     assert (runs.protocol, agent.protocol) == ("runs", "agent")
     return runs, agent
 
@@ -44,9 +44,41 @@ def conversation(run: lg_widgets.Run) -> list[tuple[Any, ...]]:
     return [(m["role"], m["agent"], m["text"], m["synthetic"]) for m in run.messages]
 
 
-@pytest.mark.parametrize("assistant_id, input", [("react", QUESTION), ("team", TRIP)])
-async def test_both_protocols_give_the_same_run(server, assistant_id, input):
-    runs, agent = await both(assistant_id, input)
+DEMOS = {
+    "react": QUESTION,
+    "team": TRIP,
+    "agent": {"topic": "ice cream"},
+    "subgraph": {"foo": "foo"},
+    "chat": {"topic": "cats"},
+    "custom": {"topic": "x"},
+    "interrupt": {"topic": "x"},
+    "tool_loop": {"messages": [{"role": "user", "content": "Weather in Paris?"}]},
+    "fanout": {"topics": ["a", "b"], "delay": 0.05},
+    "hitl": {"messages": [{"role": "user", "content": "What is the weather in Rome?"}]},
+}
+
+
+def state(run: lg_widgets.Run) -> dict[str, Any]:
+    """The run's values but its messages, compared across protocols. Two differences are the
+    server's, not ours: under the Agent Protocol a chat model answers in v1 content blocks, so
+    a graph that stores `message.content` stores blocks (read back as their text here); and
+    the protocol sends interrupts as `input.requested`, not in `values` (`run.interrupts`
+    holds them either way)."""
+    out = {}
+    for key, value in (run.values or {}).items():
+        if key in ("messages", "__interrupt__"):
+            continue
+        if isinstance(value, list) and value and all(
+            isinstance(b, dict) and b.get("type") == "text" for b in value
+        ):
+            value = "".join(b["text"] for b in value)
+        out[key] = value
+    return out
+
+
+@pytest.mark.parametrize("assistant_id", list(DEMOS))
+async def test_both_protocols_give_the_same_run(server, assistant_id):
+    runs, agent = await both(assistant_id, DEMOS[assistant_id])
     assert calls(agent) == calls(runs)
     assert conversation(agent) == conversation(runs)
     assert agent.text() == runs.text()
@@ -56,13 +88,15 @@ async def test_both_protocols_give_the_same_run(server, assistant_id, input):
     assert agent.usage[usage].values.tolist() == runs.usage[usage].values.tolist()
     shape = ["agent", "parent", "cause", "status", "messages", "tool_calls", "total_tokens"]
     assert agent.agents[shape].values.tolist() == runs.agents[shape].values.tolist()
-    strip = {k: v for k, v in agent.values.items() if k != "messages"}
-    assert strip == {k: v for k, v in runs.values.items() if k != "messages"}
-    ids = [m["id"] for m in agent.values["messages"]]
-    assert len(ids) == len(runs.values["messages"])
-    # the protocol's own word: each tool's start and end, so its latency is its own time
-    assert agent.tool_calls["started_at"].notna().all()
-    assert (agent.tool_calls["latency"] < 0.5).all() and (agent.tool_calls["waited"] >= 0).all()
+    assert state(agent) == state(runs)
+    assert len(agent.values.get("messages", [])) == len(runs.values.get("messages", []))
+    assert [i["value"] for i in agent.interrupts] == [i["value"] for i in runs.interrupts]
+    assert len(agent.tree.get("children", [])) == len(runs.tree.get("children", []))
+    if assistant_id in ("react", "team"):  # create_agent: the tools channel speaks
+        # the protocol's own word: each tool's start and end, so its latency is its own time
+        assert agent.tool_calls["started_at"].notna().all()
+        timed = agent.tool_calls
+        assert (timed["latency"] < 0.5).all() and (timed["waited"] >= 0).all()
 
 
 async def test_a_subagent_is_named_and_linked_by_its_lifecycle(server):
