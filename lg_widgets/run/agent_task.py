@@ -114,6 +114,8 @@ class AgentProtocolTask(RunTask):
         namespaces = options.get("namespaces")
         if namespaces is not None:  # the root always: its lifecycle says when the run ends
             namespaces = [(), *namespaces]
+        elif options.get("depth") is not None:  # a depth counts from the namespaces named
+            namespaces = [()]
         reader = ProtocolReader()
         budget, loop = request.reconnect_timeout, asyncio.get_running_loop()
         started = ours = False
@@ -199,6 +201,15 @@ class AgentProtocolTask(RunTask):
                 f"channel{'s' if len(silent) > 1 else ''}: "
                 + "; ".join(_SILENT[c] for c in silent)
                 + "."
+            )
+        options = self.request.protocol_options
+        if options.get("namespaces") is not None or options.get("depth") is not None:
+            where = ", ".join(repr("|".join(n)) for n in options.get("namespaces") or [()])
+            depth = options.get("depth")
+            self.run.warn(
+                f"Subscribed to the root and {where}"
+                + ("" if depth is None else f" to depth {depth}")
+                + ": events of other namespaces were left out on the server."
             )
         if status == "interrupted" and not reader.channels.get("input"):
             # no question was asked: the run was cancelled (the protocol says `interrupted`)

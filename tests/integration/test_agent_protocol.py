@@ -169,3 +169,15 @@ async def test_cancel_goes_through_the_runs_api(server):
     assert run.status == "cancelled", (run.status, run.error)
     assert run.events[-1].mode == "lifecycle"  # the server's word: interrupted, no question
     assert not run.interrupts
+
+
+async def test_depth_narrows_the_subscription_on_the_server(server):
+    full = await lg_widgets.stream("team", TRIP, protocol="agent")
+    root = await lg_widgets.stream("team", TRIP, protocol="agent", depth=0)
+    assert root.status == "success", root.error
+    assert root.agents["agent"].tolist() == ["coordinator"]  # the researcher's events stayed
+    assert root.event_count < full.event_count
+    assert root.text() == full.text(agent="coordinator")
+    assert any("left out on the server" in w for w in root.warnings)
+    with pytest.raises(ValueError, match="depth"):
+        lg_widgets.stream("team", TRIP, protocol="agent", depth=-1)
