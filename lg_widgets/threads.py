@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import pandas as pd
 from langgraph_sdk.client import LangGraphClient
 
-from lg_widgets import transport
+from lg_widgets import inprocess, transport
 from lg_widgets.connection import copy_client
 from lg_widgets.defaults import current_connection
 from lg_widgets.errors import LgWidgetsError
@@ -61,7 +61,10 @@ _preview.maxstring, _preview.maxother, _preview.maxlevel = 40, 40, 2
 
 
 # ---- sentences --------------------------------------------------------------------------------
-def _stateless(action: str) -> LgWidgetsError:
+def _stateless(action: str, run: Run | None = None) -> LgWidgetsError:
+    graph = run.request.graph if run is not None and run.request is not None else None
+    if graph is not None and not inprocess.has_checkpointer(graph):
+        return LgWidgetsError(inprocess.NEEDS_CHECKPOINTER.format(action=action))
     return LgWidgetsError(
         f"This run has no thread, so there is nothing to {action}: start it with "
         "thread_id='new' to keep its state."
@@ -96,7 +99,7 @@ def not_a_root_checkpoint(checkpoint_id: str, thread_id: str) -> LgWidgetsError:
 def resume(run: Run, value: Any = None, **kwargs: Any) -> Run:
     """Answer the run's pending interrupts (see `Run.resume`) and stream the next run."""
     if run.thread_id is None:
-        raise _stateless("resume")
+        raise _stateless("resume", run)
     if not run.done:
         raise _still_going(run, "resume it")
     pending = run.interrupt_info
@@ -213,7 +216,7 @@ def travel_refusal(run: Run, checkpoint_id: str | None, action: str) -> str | No
     """Why `run.fork`/`run.replay` (`action`) from this checkpoint would be refused before
     anything is sent, as one sentence; None when it can be tried (the view shows the same)."""
     if run.thread_id is None:
-        return str(_stateless(action))
+        return str(_stateless(action, run))
     if not isinstance(checkpoint_id, str) or not checkpoint_id:
         return (
             f"{action} needs a checkpoint id: a row's checkpoint_id in run.timeline, or "
@@ -294,8 +297,12 @@ def _next_run(
         heartbeat_timeout=heartbeat_timeout,
         prepare=prepare,
     )
-    connection = run.connection or current_connection()
-    new = start_run(request, connection)
+    if before is not None and before.graph is not None:  # a graph of this process goes on here
+        request.graph = before.graph
+        request.assistant_id = before.assistant_id
+        new = start_run(request, None)
+    else:
+        new = start_run(request, run.connection or current_connection())
     new.previous, new.origin = run, origin
     run.next = new
     return new

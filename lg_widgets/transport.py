@@ -45,6 +45,9 @@ class StreamRequest:
     # awaited by the run's task before it streams (a fork writes its values here); what it
     # raises becomes the run's error
     prepare: Callable[[LangGraphClient, StreamRequest], Awaitable[None]] | None = None
+    # a compiled graph of this process to stream instead of a server's assistant
+    # (`inprocess`); the `prepare` above then gets an `inprocess.GraphClient`
+    graph: Any = None
 
     @property
     def resumable(self) -> bool | None:

@@ -92,9 +92,16 @@ GRAPH_XRAY = True  # subgraphs drawn as boxes of their nodes, so their activity 
 
 
 def start_run(
-    request: StreamRequest, connection: Connection, client: LangGraphClient | None = None
+    request: StreamRequest, connection: Connection | None, client: LangGraphClient | None = None
 ) -> Run:
-    """A new `Run` whose task is already scheduled (on the running loop, else a background one)."""
+    """A new `Run` whose task is already scheduled (on the running loop, else a background one).
+
+    A request for a graph of this process needs no connection (`run.graph_task`)."""
+    if request.graph is not None:
+        from lg_widgets.run.graph_task import start_graph_run  # it builds on RunTask
+
+        return start_graph_run(request, loop_for_new_run())
+    assert connection is not None
     run = Run(
         assistant_id=request.assistant_id,
         thread_id=None if request.thread_id == "new" else request.thread_id,
