@@ -330,9 +330,7 @@ def thread_state(snapshot: Any) -> dict[str, Any]:
             "parent_checkpoint": _checkpoint_of(parent),
             "interrupts": [_interrupt(i) for i in getattr(snapshot, "interrupts", ())],
             "checkpoint_id": ((config or {}).get("configurable") or {}).get("checkpoint_id"),
-            "parent_checkpoint_id": ((parent or {}).get("configurable") or {}).get(
-                "checkpoint_id"
-            ),
+            "parent_checkpoint_id": ((parent or {}).get("configurable") or {}).get("checkpoint_id"),
         }
     )
 

@@ -334,10 +334,23 @@ Run.register_threads(_Hooks())
 
 # ---- history and state --------------------------------------------------------------------------
 def _client_factory(
-    client: LangGraphClient | None, url: str | None, key: str | None
+    client: LangGraphClient | None, url: str | None, key: str | None, graph: Any = None
 ) -> Callable[[], LangGraphClient]:
     """Where the requests go. A client given is copied: its own HTTP pool belongs to the loop
-    that uses it, and these requests run on the background loop."""
+    that uses it, and these requests run on the background loop. A graph of this process
+    answers from its checkpointer instead."""
+    if graph is not None:
+        problem = inprocess.graph_problem(graph)
+        if problem is not None:
+            raise TypeError(problem.replace("stream() takes", "graph= is"))
+        if not inprocess.has_checkpointer(graph):
+            raise LgWidgetsError(inprocess.NEEDS_CHECKPOINTER.format(action="read"))
+        if client is not None or url is not None or key is not None:
+            raise TypeError(
+                "graph= reads a graph of this process; client, url and "
+                "api_key_env name a server instead."
+            )
+        return lambda: inprocess.GraphClient(graph)  # type: ignore[return-value]
     if client is None:
         return current_connection(url, api_key_env=key).client
     return lambda: copy_client(client)
@@ -351,7 +364,7 @@ def _call(make_client: Callable[[], LangGraphClient], work: Callable[[Any], Awai
         try:
             return await work(client)
         finally:
-            await client.http.client.aclose()
+            await client.aclose()
 
     loop = background_loop()
     if running_loop() is loop:  # waiting here would stop the loop that must answer
@@ -370,18 +383,20 @@ def history(
     client: LangGraphClient | None = None,
     url: str | None = None,
     api_key_env: str | None = None,
+    graph: Any = None,
 ) -> pd.DataFrame:
     """The thread's checkpoints, oldest first (the newest `limit` of them, or all), one row
     each: checkpoint_id, parent_checkpoint_id, step, source, next (nodes to run), writes (what
     each task of the step before returned, `[{node: update}, ...]`), interrupts, created_at,
     run_id, checkpoint_ns and a short preview of the values. Pages through
     `threads.get_history`, `page_size` at a time. `thread_state(thread_id, checkpoint_id)` has
-    the whole state at one of them."""
+    the whole state at one of them. `graph=` reads a thread of a compiled graph of this
+    process from its checkpointer (`aget_state_history`) instead of a server."""
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be a positive number of checkpoints, not {limit!r}")
     if page_size < 1:
         raise ValueError(f"page_size must be >= 1, not {page_size!r}")
-    make_client = _client_factory(client, url, api_key_env)
+    make_client = _client_factory(client, url, api_key_env, graph)
 
     async def fetch(sdk: LangGraphClient) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
@@ -444,8 +459,10 @@ def thread_state(
     client: LangGraphClient | None = None,
     url: str | None = None,
     api_key_env: str | None = None,
+    graph: Any = None,
 ) -> dict[str, Any]:
     """The thread's state now, or at a checkpoint: `values`, `next`, `tasks`, `checkpoint`,
-    `parent_checkpoint`, `metadata`, `interrupts`, `created_at` (as `threads.get_state`)."""
-    make_client = _client_factory(client, url, api_key_env)
+    `parent_checkpoint`, `metadata`, `interrupts`, `created_at` (as `threads.get_state`);
+    `graph=` asks a compiled graph of this process (`aget_state`) instead of a server."""
+    make_client = _client_factory(client, url, api_key_env, graph)
     return _call(make_client, lambda sdk: transport.get_state(sdk, thread_id, checkpoint_id))

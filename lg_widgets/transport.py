@@ -206,6 +206,8 @@ def pick_active(
     active = (running or pending or [None])[0]
     latest = max(runs, key=lambda r: r.get("created_at") or "", default=None)
     return active, latest
+
+
 # ---- the assistant's graph (other SDK calls a run needs live here too) -----------------------
 
 

@@ -1,5 +1,6 @@
 """The same demo graph served by the embedded server and streamed in this process reaches the
-same answers: status, error, values, interrupts, tool calls, messages, text, usage, the tree's shape, timeline rows.
+same answers: status, error, values, interrupts, tool calls, messages, text, usage, the tree's
+shape, timeline rows.
 
 What is generated at run time differs between the two runs and is normalised before comparing:
 ids (message ids `lc_run--<uuid>`, tool message and human message uuids, tool call ids
