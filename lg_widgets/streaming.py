@@ -14,6 +14,7 @@ from lg_widgets import inprocess
 from lg_widgets.connection import Connection
 from lg_widgets.defaults import current_connection
 from lg_widgets.errors import LgWidgetsError
+from lg_widgets.run.graph_task import start_graph_run
 from lg_widgets.run.model import Run
 from lg_widgets.run.resume import REPLAY_ALL
 from lg_widgets.run.task import start_run
@@ -165,7 +166,7 @@ def stream_graph(
         sdk_kwargs=graph_kwargs,
         graph=graph,
     )
-    return start_run(request, None)
+    return start_graph_run(request)
 
 
 def check_timeouts(reconnect_timeout: float, heartbeat_timeout: float | None) -> None:

@@ -28,6 +28,7 @@ from lg_widgets.defaults import current_connection
 from lg_widgets.errors import LgWidgetsError
 from lg_widgets.interrupts import DECISIONS, INBOX_TYPES, InterruptInfo, answer
 from lg_widgets.loops import background_loop, running_loop
+from lg_widgets.run.graph_task import start_graph_run
 from lg_widgets.run.model import Run
 from lg_widgets.run.task import start_run
 from lg_widgets.streaming import (
@@ -300,7 +301,7 @@ def _next_run(
     if before is not None and before.graph is not None:  # a graph of this process goes on here
         request.graph = before.graph
         request.assistant_id = before.assistant_id
-        new = start_run(request, None)
+        new = start_graph_run(request)
     else:
         new = start_run(request, run.connection or current_connection())
     new.previous, new.origin = run, origin

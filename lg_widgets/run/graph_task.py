@@ -17,6 +17,7 @@ from typing import Any
 from lg_widgets import inprocess, transport
 from lg_widgets.errors import LgWidgetsError
 from lg_widgets.inprocess import GraphClient
+from lg_widgets.loops import loop_for_new_run
 from lg_widgets.reducers.status import Outcome, settle
 from lg_widgets.run import registry
 from lg_widgets.run.model import Run
@@ -146,8 +147,9 @@ class GraphTask(RunTask):
         run.finish(settle(outcome, None, thread_state))
 
 
-def start_graph_run(request: StreamRequest, loop: asyncio.AbstractEventLoop) -> Run:
-    """A new `Run` of `request.graph`, already scheduled on `loop`."""
+def start_graph_run(request: StreamRequest) -> Run:
+    """A new `Run` of `request.graph`, already scheduled (on the running loop, else the
+    background one)."""
     graph = request.graph
     run = Run(
         assistant_id=request.assistant_id or inprocess.graph_name(graph),
@@ -157,5 +159,5 @@ def start_graph_run(request: StreamRequest, loop: asyncio.AbstractEventLoop) -> 
         input=request.input,
         request=request,
     )
-    GraphTask(run, request).start(loop)
+    GraphTask(run, request).start(loop_for_new_run())
     return run

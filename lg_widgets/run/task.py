@@ -86,24 +86,15 @@ def _cause(exc: BaseException, heartbeat_timeout: float | None) -> str:
 
 def _clock(epoch: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(epoch)) + f".{int(epoch % 1 * 1000):03d}"
-
-
 _GRAPH_TIMEOUT_S = 30.0
 _GRAPH_GRACE_S = 5.0  # how long `await run` waits for a graph still being fetched
 GRAPH_XRAY = True  # subgraphs drawn as boxes of their nodes, so their activity shows in place
 
 
 def start_run(
-    request: StreamRequest, connection: Connection | None, client: LangGraphClient | None = None
+    request: StreamRequest, connection: Connection, client: LangGraphClient | None = None
 ) -> Run:
-    """A new `Run` whose task is already scheduled (on the running loop, else a background one).
-
-    A request for a graph of this process needs no connection (`run.graph_task`)."""
-    if request.graph is not None:
-        from lg_widgets.run.graph_task import start_graph_run  # it builds on RunTask
-
-        return start_graph_run(request, loop_for_new_run())
-    assert connection is not None
+    """A new `Run` whose task is already scheduled (on the running loop, else a background one)."""
     run = Run(
         assistant_id=request.assistant_id,
         thread_id=None if request.thread_id == "new" else request.thread_id,
