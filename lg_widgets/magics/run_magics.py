@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import pandas as pd
+from IPython.core.error import UsageError
 from IPython.core.magic import (
     Magics,
     line_cell_magic,
@@ -20,7 +21,6 @@ from IPython.core.magic import (
     magics_class,
     no_var_expand,
 )
-from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, List, Unicode, Union

@@ -86,17 +86,19 @@ def _cause(exc: BaseException, heartbeat_timeout: float | None) -> str:
 
 def _clock(epoch: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(epoch)) + f".{int(epoch % 1 * 1000):03d}"
-
-
 _GRAPH_TIMEOUT_S = 30.0
 _GRAPH_GRACE_S = 5.0  # how long `await run` waits for a graph still being fetched
 GRAPH_XRAY = True  # subgraphs drawn as boxes of their nodes, so their activity shows in place
 
 
 def start_run(
-    request: StreamRequest, connection: Connection, client: LangGraphClient | None = None
+    request: StreamRequest,
+    connection: Connection,
+    client: LangGraphClient | None = None,
+    task: type[RunTask] | None = None,
 ) -> Run:
-    """A new `Run` whose task is already scheduled (on the running loop, else a background one)."""
+    """A new `Run` whose task is already scheduled (on the running loop, else a background one);
+    `task`: the kind of task that streams it (`RunTask`, for `runs.stream`, by default)."""
     run = Run(
         assistant_id=request.assistant_id,
         thread_id=None if request.thread_id == "new" else request.thread_id,
@@ -106,8 +108,9 @@ def start_run(
         input=request.input,
         request=request,
         connection=connection,
+        protocol=request.protocol,
     )
-    RunTask(run, request, connection, client).start(loop_for_new_run())
+    (task or RunTask)(run, request, connection, client).start(loop_for_new_run())
     return run
 
 
