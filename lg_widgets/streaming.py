@@ -16,6 +16,7 @@ from lg_widgets.defaults import current_connection
 from lg_widgets.errors import LgWidgetsError
 from lg_widgets.run.graph_task import start_graph_run
 from lg_widgets.run.model import Run
+from lg_widgets.run.registry import runs
 from lg_widgets.run.resume import REPLAY_ALL
 from lg_widgets.run.task import start_run
 from lg_widgets.transport import StreamRequest
@@ -179,6 +180,17 @@ def check_timeouts(reconnect_timeout: float, heartbeat_timeout: float | None) ->
         )
 
 
+def refuse_in_process(thread_id: Any, what: str) -> None:
+    """`join`/`follow` read a server's runs: a graph object, or a thread that only a graph of
+    this process keeps, has none to read; say so in one sentence."""
+    in_process = inprocess.is_graph(thread_id) or any(
+        run.request is not None and run.request.graph is not None and run.thread_id == thread_id
+        for run in runs()
+    )
+    if in_process:
+        raise LgWidgetsError(inprocess.NEEDS_SERVER.format(what=what))
+
+
 def join(
     thread_id: str,
     run_id: str | None = None,
@@ -203,6 +215,7 @@ def join(
     joining arrive. `stream_mode` may list several modes; it can only narrow the modes the run
     was created with. `reconnect_timeout` and `heartbeat_timeout` are as for `stream()`.
     """
+    refuse_in_process(thread_id, "join()")
     check_timeouts(reconnect_timeout, heartbeat_timeout)
     if replay and last_event_id is None:
         last_event_id = REPLAY_ALL

@@ -92,13 +92,9 @@ GRAPH_XRAY = True  # subgraphs drawn as boxes of their nodes, so their activity 
 
 
 def start_run(
-    request: StreamRequest,
-    connection: Connection,
-    client: LangGraphClient | None = None,
-    task: type[RunTask] | None = None,
+    request: StreamRequest, connection: Connection, client: LangGraphClient | None = None
 ) -> Run:
-    """A new `Run` whose task is already scheduled (on the running loop, else a background one);
-    `task`: the kind of task that streams it (`RunTask`, for `runs.stream`, by default)."""
+    """A new `Run` whose task is already scheduled (on the running loop, else a background one)."""
     run = Run(
         assistant_id=request.assistant_id,
         thread_id=None if request.thread_id == "new" else request.thread_id,
@@ -108,9 +104,8 @@ def start_run(
         input=request.input,
         request=request,
         connection=connection,
-        protocol=request.protocol,
     )
-    (task or RunTask)(run, request, connection, client).start(loop_for_new_run())
+    RunTask(run, request, connection, client).start(loop_for_new_run())
     return run
 
 

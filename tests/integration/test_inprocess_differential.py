@@ -136,3 +136,33 @@ def test_the_differential_covers_every_served_demo_graph():
 
     served = json.loads((Path(graphs.__file__).parent / "langgraph.json").read_text())["graphs"]
     assert sorted(served) == sorted(d[0] for d in DEMOS)
+
+
+async def test_an_in_process_run_compares_saves_and_exports_like_a_served_one(server, tmp_path):
+    question = {"messages": [{"role": "user", "content": "What is the weather, and 42 / 0?"}]}
+    modes = ["messages-tuple", "updates", "values"]
+    served = await lg_widgets.stream("react", question, thread_id="new", stream_mode=modes)
+    local_graph = graphs.react.copy(update={"checkpointer": InMemorySaver()})
+    local = await lg_widgets.stream(local_graph, question, thread_id="new", stream_mode=modes)
+    cmp = lg_widgets.compare(served, local, labels=("server", "in-process"))
+    assert cmp.first_difference is None and cmp.steps["same_path"].all()
+    assert cmp.tool_calls["same_args"].all() and cmp.tool_calls["same_result"].all()
+
+    local.save(tmp_path / "local.jsonl")
+    loaded = lg_widgets.load(tmp_path / "local.jsonl")
+    assert answers(loaded) == answers(local) and loaded.graph == local.graph
+    html = local.to_html()
+    assert "get_weather" in html
+    assert html == loaded.to_html()
+
+
+async def test_join_and_follow_say_they_need_a_server(server):
+    local_graph = graphs.agent.copy(update={"checkpointer": InMemorySaver()})
+    run = await lg_widgets.stream(local_graph, {"topic": "ice"}, thread_id="new")
+    said = "needs a LangGraph server: runs of a graph object in this process"
+    with pytest.raises(lg_widgets.LgWidgetsError, match=rf"^join\(\) {said}"):
+        lg_widgets.join(run.thread_id)
+    with pytest.raises(lg_widgets.LgWidgetsError, match=rf"^follow\(\) {said}"):
+        lg_widgets.follow(run.thread_id)
+    with pytest.raises(lg_widgets.LgWidgetsError, match=rf"^join\(\) {said}"):
+        lg_widgets.join(local_graph)
