@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 NOTES = Path("/work/notes")
 
-GRAPH_CELL = '''\
+GRAPH_CELL = """\
 import asyncio
 from typing import Annotated, TypedDict
 
@@ -44,13 +44,13 @@ graph = (
 )
 run = lg_widgets.stream(graph, {"messages": [("user", "a poem, please")]},
                         thread_id="new", stream_mode=["messages-tuple", "updates"])
-run'''
+run"""
 
-RESULT_CELL = '''\
+RESULT_CELL = """\
 import json
 await run
 print("RESULT " + json.dumps({"status": run.status, "url": run.url, "text": run.text(),
-                              "thread": run.thread_id is not None}))'''
+                              "thread": run.thread_id is not None}))"""
 
 
 async def test_a_graph_defined_in_the_notebook_streams_under_its_cell(open_notebook):
