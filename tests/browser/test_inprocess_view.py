@@ -13,7 +13,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 NOTES = Path("/work/notes")
 
 GRAPH_CELL = """\
-import asyncio
 from typing import Annotated, TypedDict
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
