@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import bench.offline as offline
-from bench import browser, graph_layout, live
+from bench import browser, graph_layout, inprocess, live
 from bench.graphs import SUBAGENTS, calls_for
 from bench.sinks import ENVELOPE_BYTES, VIEW_NOTE, CountingComm
 from bench.table import Figure, Row, check, figure, render
@@ -280,6 +280,42 @@ async def memory_sections(url: str, sizes: Sizes, folder: str) -> tuple[list[Row
     return rows, path
 
 
+# ---- 7: a graph object streamed in this process ------------------------------------------
+async def inprocess_sections(sizes: Sizes) -> list[Row]:
+    """The token firehose and a 20k-event custom firehose streamed in-process, lg_widgets with
+    its view vs a bare `async for` over `graph.astream`, interleaved; and what a finished
+    token run keeps per event."""
+    rows: list[Row] = []
+    for graph, n, repeats in (
+        ("tokens", sizes.tokens, sizes.token_repeats),
+        ("custom", 20_000, sizes.repeats),
+    ):
+        log(f"in-process: {graph} n={n}")
+        got = await inprocess.pairs(graph, n, repeats, log)
+        label = f"in-process {graph} ({got[0][1].events:,} events)"
+        speed = figure([b.steady_eps / a.steady_eps for a, b in got], "×", 2)
+        cpu = figure([b.cpu_us / a.cpu_us for a, b in got], "×", 2)
+        bare, lg = [a for a, _ in got], [b for _, b in got]
+        bare_eps, lg_eps = figure([a.steady_eps for a in bare]), figure([b.steady_eps for b in lg])
+        bare_cpu = figure([a.cpu_us for a in bare], "µs")
+        lg_cpu = figure([b.cpu_us for b in lg], "µs")
+        rows += [
+            Row("7", f"{label}: bare astream events/s", bare_eps.text()),
+            Row("7", f"{label}: lg_widgets + view events/s", lg_eps.text()),
+            goal("7", f"{label}: events/s lg/bare", speed, "≥ 0.9×", at_least(0.9)),
+            Row("7", f"{label}: bare astream CPU/event", bare_cpu.text()),
+            Row("7", f"{label}: lg_widgets CPU/event", lg_cpu.text()),
+            goal("7", f"{label}: CPU/event lg/bare", cpu, "≤ 1.3×", at_most(1.3)),
+        ]  # fmt: skip
+    events, kept = await inprocess.retained("tokens", sizes.memory_n)
+    per_event = figure([kept / events], "B")
+    rows.append(goal(
+        "7", f"in-process retained/event after {events:,} token events + view", per_event,
+        "≤ 600 B", at_most(600),
+    ))  # fmt: skip
+    return rows
+
+
 # ---- 5 + 6: offline ------------------------------------------------------------------------
 def offline_sections(sizes: Sizes, folder: str, live_tokens: str | None) -> list[Row]:
     rows: list[Row] = []
@@ -337,13 +373,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller runs, fewer repeats (~3 min)")
     parser.add_argument(
         "--only",
-        choices=("live", "browser", "memory", "offline", "graph"),
+        choices=("live", "browser", "memory", "offline", "graph", "inprocess"),
         action="append",
         help="some sections (repeatable); `graph`: only the graph panel rows of section 3",
     )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
-    only = set(args.only or ("live", "browser", "memory", "offline"))
+    only = set(args.only or ("live", "browser", "memory", "offline", "inprocess"))
     started = time.time()
     header = machine()
     rows: list[Row] = []
@@ -369,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += graph_rows()
         if "offline" in only:
             rows += offline_sections(sizes, folder, live_tokens)
+        if "inprocess" in only:  # needs no server
+            rows += asyncio.run(inprocess_sections(sizes))
     mode = "--quick" if args.quick else "full"
     print(f"\nlg_widgets benchmark ({mode}; {header}; {time.time() - started:.0f} s)")
     if VIEW_NOTE:

@@ -4,12 +4,13 @@ Public API::
 
     serve()      start the embedded in-memory LangGraph API server (demo graphs by default)
     connect()    make a deployment the default server (API key read from an env var)
-    stream()     start a run and stream it -> Run
+    stream()     start a run and stream it -> Run (a server's assistant, or a compiled
+                 graph object streamed in this process with no server)
     join()       join a run that is already going -> Run
     load()       rebuild a saved Run offline
     compare()    align two runs step by step and say what differs -> Comparison
     runs()       every run of this process, in start order
-    history()    a thread's checkpoints as a DataFrame (oldest first)
+    history()    a thread's checkpoints as a DataFrame (oldest first; graph= for a graph's)
     thread_state()  a thread's state now or at a checkpoint
     run.resume() / run.fork() / run.replay()   the thread goes on: answer interrupts, time travel
     follow()     every run on a thread as it happens, in one view -> Follower

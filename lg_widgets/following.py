@@ -26,7 +26,7 @@ from lg_widgets.errors import LgWidgetsError
 from lg_widgets.loops import call_on, loop_for_new_run, running_loop
 from lg_widgets.run.model import Run
 from lg_widgets.run.registry import runs as process_runs
-from lg_widgets.streaming import HEARTBEAT_TIMEOUT_S, _connection_for, join
+from lg_widgets.streaming import HEARTBEAT_TIMEOUT_S, _connection_for, join, refuse_in_process
 from lg_widgets.transport import StreamWatch
 
 if TYPE_CHECKING:
@@ -265,6 +265,7 @@ def follow(
     a chat UI, a cell), in one view that goes on from run to run. Returns a `Follower` at once;
     display it to see the view. `client` / `url` / `api_key_env`: which server (the default
     connection otherwise); `flush_interval`: the view's (see `RunView`)."""
+    refuse_in_process(thread_id, "follow()")
     if not isinstance(thread_id, str) or not thread_id:
         raise LgWidgetsError("follow() needs the id of an existing thread (a string).")
     connection = _connection_for(client, url, api_key_env)

@@ -10,11 +10,15 @@ from typing import Any
 
 from langgraph_sdk.client import LangGraphClient, RunsClient
 
+from lg_widgets import inprocess
 from lg_widgets.connection import Connection
 from lg_widgets.defaults import current_connection
+from lg_widgets.errors import LgWidgetsError
 from lg_widgets.events import namespace_key
 from lg_widgets.run.agent_task import start_agent_run
+from lg_widgets.run.graph_task import start_graph_run
 from lg_widgets.run.model import Run
+from lg_widgets.run.registry import runs
 from lg_widgets.run.resume import REPLAY_ALL
 from lg_widgets.run.task import start_run
 from lg_widgets.transport import StreamRequest
@@ -54,7 +58,7 @@ def _connection_for(
 
 
 def stream(
-    assistant_id: str,
+    assistant_id: str | Any,
     input: Any = None,
     *,
     thread_id: str | None = None,
@@ -72,6 +76,9 @@ def stream(
 ) -> Run:
     """Start a run and stream it; returns the `Run` at once.
 
+    `assistant_id` names an assistant (or graph) of a LangGraph server, or is a compiled graph
+    of this process (`builder.compile()`): that graph is streamed here, with no server (see
+    `stream_graph`).
     `thread_id` is None (stateless), "new" (create a thread first) or an existing thread id.
     Thread runs are created with `stream_resumable=True` unless told otherwise, so that a broken
     connection is resumed without losing events; the server then keeps the run's events
@@ -87,6 +94,25 @@ def stream(
     `config` and `metadata` the only run arguments; `namespaces` (prefixes) and `depth`
     narrow the subscription on the server.
     """
+    if not isinstance(assistant_id, str):
+        if client is not None or url is not None or api_key_env is not None:
+            raise TypeError(
+                "client, url and api_key_env choose a server; a graph object streams in this "
+                "process without one."
+            )
+        if protocol != "runs" or namespaces is not None or depth is not None:
+            raise TypeError(
+                "protocol=, namespaces= and depth= choose how a server streams; a graph "
+                "object streams in this process."
+            )
+        return stream_graph(
+            assistant_id,
+            input,
+            thread_id=thread_id,
+            stream_mode=stream_mode,
+            stream_subgraphs=stream_subgraphs,
+            **runs_stream_kwargs,
+        )
     check_timeouts(reconnect_timeout, heartbeat_timeout)
     if protocol == "agent":
         return _stream_agent(
@@ -170,6 +196,53 @@ def _stream_agent(
         protocol_options={"namespaces": prefixes, "depth": depth},
     )
     return start_agent_run(request, _connection_for(client, url, api_key_env), client)
+def check_graph_kwargs(kwargs: dict[str, Any]) -> None:
+    """Only what `graph.astream` can do: a misspelt or server-only argument says so here."""
+    for name in kwargs:
+        if name not in inprocess.GRAPH_KWARGS:
+            close = difflib.get_close_matches(name, [*inprocess.GRAPH_KWARGS, "thread_id"], n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise TypeError(
+                f"stream() of a graph object got an unexpected keyword argument {name!r}.{hint} "
+                f"A graph in this process takes {', '.join(sorted(inprocess.GRAPH_KWARGS))}."
+            )
+
+
+def stream_graph(
+    graph: Any,
+    input: Any = None,
+    *,
+    thread_id: str | None = None,
+    stream_mode: StreamMode = "values",
+    stream_subgraphs: bool = False,
+    **graph_kwargs: Any,
+) -> Run:
+    """Stream a compiled graph of this process (`graph.astream(...)`) into a `Run`, on the
+    running loop (a notebook's) or lg_widgets' background loop; returns the `Run` at once.
+
+    The run is the same read model as a server run's (the parts are what a server would
+    send). `thread_id` needs a checkpointer on the graph: any string names a thread, "new"
+    makes a fresh one. Keyword arguments use the SDK's names: config, context, command,
+    checkpoint_id, interrupt_before, interrupt_after, durability, metadata.
+    """
+    problem = inprocess.graph_problem(graph)
+    if problem is not None:
+        raise TypeError(problem)
+    check_graph_kwargs(graph_kwargs)
+    modes = [stream_mode] if isinstance(stream_mode, str) else list(stream_mode)
+    inprocess.graph_modes(modes)  # an unknown mode is refused now, not inside the task
+    if thread_id is not None and not inprocess.has_checkpointer(graph):
+        raise LgWidgetsError(inprocess.NEEDS_CHECKPOINTER.format(action="stream on"))
+    request = StreamRequest(
+        "stream",
+        thread_id,
+        input=input,
+        stream_mode=modes,
+        stream_subgraphs=stream_subgraphs,
+        sdk_kwargs=graph_kwargs,
+        graph=graph,
+    )
+    return start_graph_run(request)
 
 
 def check_timeouts(reconnect_timeout: float, heartbeat_timeout: float | None) -> None:
@@ -180,6 +253,17 @@ def check_timeouts(reconnect_timeout: float, heartbeat_timeout: float | None) ->
             f"heartbeat_timeout must be > 0 seconds (or None to never time out), not "
             f"{heartbeat_timeout!r}"
         )
+
+
+def refuse_in_process(thread_id: Any, what: str) -> None:
+    """`join`/`follow` read a server's runs: a graph object, or a thread that only a graph of
+    this process keeps, has none to read; say so in one sentence."""
+    in_process = inprocess.is_graph(thread_id) or any(
+        run.request is not None and run.request.graph is not None and run.thread_id == thread_id
+        for run in runs()
+    )
+    if in_process:
+        raise LgWidgetsError(inprocess.NEEDS_SERVER.format(what=what))
 
 
 def join(
@@ -206,6 +290,7 @@ def join(
     joining arrive. `stream_mode` may list several modes; it can only narrow the modes the run
     was created with. `reconnect_timeout` and `heartbeat_timeout` are as for `stream()`.
     """
+    refuse_in_process(thread_id, "join()")
     check_timeouts(reconnect_timeout, heartbeat_timeout)
     if replay and last_event_id is None:
         last_event_id = REPLAY_ALL

@@ -22,13 +22,14 @@ from typing import Any, TypeVar
 import pandas as pd
 from langgraph_sdk.client import LangGraphClient
 
-from lg_widgets import transport
+from lg_widgets import inprocess, transport
 from lg_widgets.connection import copy_client
 from lg_widgets.defaults import current_connection
 from lg_widgets.errors import LgWidgetsError
 from lg_widgets.interrupts import DECISIONS, INBOX_TYPES, InterruptInfo, answer
 from lg_widgets.loops import background_loop, running_loop
 from lg_widgets.run.agent_task import start_agent_run
+from lg_widgets.run.graph_task import start_graph_run
 from lg_widgets.run.model import Run
 from lg_widgets.run.task import start_run
 from lg_widgets.streaming import (
@@ -62,7 +63,10 @@ _preview.maxstring, _preview.maxother, _preview.maxlevel = 40, 40, 2
 
 
 # ---- sentences --------------------------------------------------------------------------------
-def _stateless(action: str) -> LgWidgetsError:
+def _stateless(action: str, run: Run | None = None) -> LgWidgetsError:
+    graph = run.request.graph if run is not None and run.request is not None else None
+    if graph is not None and not inprocess.has_checkpointer(graph):
+        return LgWidgetsError(inprocess.NEEDS_CHECKPOINTER.format(action=action))
     return LgWidgetsError(
         f"This run has no thread, so there is nothing to {action}: start it with "
         "thread_id='new' to keep its state."
@@ -97,7 +101,7 @@ def not_a_root_checkpoint(checkpoint_id: str, thread_id: str) -> LgWidgetsError:
 def resume(run: Run, value: Any = None, **kwargs: Any) -> Run:
     """Answer the run's pending interrupts (see `Run.resume`) and stream the next run."""
     if run.thread_id is None:
-        raise _stateless("resume")
+        raise _stateless("resume", run)
     if not run.done:
         raise _still_going(run, "resume it")
     pending = run.interrupt_info
@@ -223,7 +227,7 @@ def travel_refusal(run: Run, checkpoint_id: str | None, action: str) -> str | No
     """Why `run.fork`/`run.replay` (`action`) from this checkpoint would be refused before
     anything is sent, as one sentence; None when it can be tried (the view shows the same)."""
     if run.thread_id is None:
-        return str(_stateless(action))
+        return str(_stateless(action, run))
     if not isinstance(checkpoint_id, str) or not checkpoint_id:
         return (
             f"{action} needs a checkpoint id: a row's checkpoint_id in run.timeline, or "
@@ -309,8 +313,12 @@ def _next_run(
         heartbeat_timeout=heartbeat_timeout,
         prepare=prepare,
     )
-    connection = run.connection or current_connection()
-    new = start_run(request, connection)
+    if before is not None and before.graph is not None:  # a graph of this process goes on here
+        request.graph = before.graph
+        request.assistant_id = before.assistant_id
+        new = start_graph_run(request)
+    else:
+        new = start_run(request, run.connection or current_connection())
     new.previous, new.origin = run, origin
     run.next = new
     return new
@@ -380,10 +388,23 @@ Run.register_threads(_Hooks())
 
 # ---- history and state --------------------------------------------------------------------------
 def _client_factory(
-    client: LangGraphClient | None, url: str | None, key: str | None
+    client: LangGraphClient | None, url: str | None, key: str | None, graph: Any = None
 ) -> Callable[[], LangGraphClient]:
     """Where the requests go. A client given is copied: its own HTTP pool belongs to the loop
-    that uses it, and these requests run on the background loop."""
+    that uses it, and these requests run on the background loop. A graph of this process
+    answers from its checkpointer instead."""
+    if graph is not None:
+        problem = inprocess.graph_problem(graph)
+        if problem is not None:
+            raise TypeError(problem.replace("stream() takes", "graph= is"))
+        if not inprocess.has_checkpointer(graph):
+            raise LgWidgetsError(inprocess.NEEDS_CHECKPOINTER.format(action="read"))
+        if client is not None or url is not None or key is not None:
+            raise TypeError(
+                "graph= reads a graph of this process; client, url and "
+                "api_key_env name a server instead."
+            )
+        return lambda: inprocess.GraphClient(graph)  # type: ignore[return-value]
     if client is None:
         return current_connection(url, api_key_env=key).client
     return lambda: copy_client(client)
@@ -397,7 +418,7 @@ def _call(make_client: Callable[[], LangGraphClient], work: Callable[[Any], Awai
         try:
             return await work(client)
         finally:
-            await client.http.client.aclose()
+            await client.aclose()
 
     loop = background_loop()
     if running_loop() is loop:  # waiting here would stop the loop that must answer
@@ -416,18 +437,20 @@ def history(
     client: LangGraphClient | None = None,
     url: str | None = None,
     api_key_env: str | None = None,
+    graph: Any = None,
 ) -> pd.DataFrame:
     """The thread's checkpoints, oldest first (the newest `limit` of them, or all), one row
     each: checkpoint_id, parent_checkpoint_id, step, source, next (nodes to run), writes (what
     each task of the step before returned, `[{node: update}, ...]`), interrupts, created_at,
     run_id, checkpoint_ns and a short preview of the values. Pages through
     `threads.get_history`, `page_size` at a time. `thread_state(thread_id, checkpoint_id)` has
-    the whole state at one of them."""
+    the whole state at one of them. `graph=` reads a thread of a compiled graph of this
+    process from its checkpointer (`aget_state_history`) instead of a server."""
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be a positive number of checkpoints, not {limit!r}")
     if page_size < 1:
         raise ValueError(f"page_size must be >= 1, not {page_size!r}")
-    make_client = _client_factory(client, url, api_key_env)
+    make_client = _client_factory(client, url, api_key_env, graph)
 
     async def fetch(sdk: LangGraphClient) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
@@ -490,8 +513,10 @@ def thread_state(
     client: LangGraphClient | None = None,
     url: str | None = None,
     api_key_env: str | None = None,
+    graph: Any = None,
 ) -> dict[str, Any]:
     """The thread's state now, or at a checkpoint: `values`, `next`, `tasks`, `checkpoint`,
-    `parent_checkpoint`, `metadata`, `interrupts`, `created_at` (as `threads.get_state`)."""
-    make_client = _client_factory(client, url, api_key_env)
+    `parent_checkpoint`, `metadata`, `interrupts`, `created_at` (as `threads.get_state`);
+    `graph=` asks a compiled graph of this process (`aget_state`) instead of a server."""
+    make_client = _client_factory(client, url, api_key_env, graph)
     return _call(make_client, lambda sdk: transport.get_state(sdk, thread_id, checkpoint_id))

@@ -50,6 +50,9 @@ class StreamRequest:
     # send with `input.respond` instead of starting a run), `namespaces` and `depth`
     protocol: str = "runs"
     protocol_options: dict[str, Any] = field(default_factory=dict)
+    # a compiled graph of this process to stream instead of a server's assistant
+    # (`inprocess`); the `prepare` above then gets an `inprocess.GraphClient`
+    graph: Any = None
 
     @property
     def resumable(self) -> bool | None:
@@ -208,6 +211,8 @@ def pick_active(
     active = (running or pending or [None])[0]
     latest = max(runs, key=lambda r: r.get("created_at") or "", default=None)
     return active, latest
+
+
 # ---- the assistant's graph (other SDK calls a run needs live here too) -----------------------
 
 

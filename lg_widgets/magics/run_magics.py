@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import pandas as pd
+from IPython.core.error import UsageError
 from IPython.core.magic import (
     Magics,
     line_cell_magic,
@@ -24,6 +25,8 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, List, Unicode, Union
 
+from lg_widgets import defaults, inprocess
+from lg_widgets.errors import LgWidgetsError
 from lg_widgets.following import follow
 from lg_widgets.magics import inputs, preflight, sentences
 from lg_widgets.magics.awaiting import awaited_by_cell, wait_blocking
@@ -130,9 +133,16 @@ class LgRunMagics(Magics):
         inputs.check_variable(args.out)
         payload = inputs.parse_input(cell or "", namespace)
         modes = inputs.parse_modes(args.mode or inputs.as_list(self.default_mode))
+        if args.assistant in namespace:  # a graph of this notebook: streamed here, no server
+            return self._stream_graph(args, namespace[args.assistant], payload, modes, cell)
         thread = self._thread(args.thread)
         kwargs = inputs.runs_stream_kwargs(args, payload, thread, namespace)
-        connection, where = self.servers.cell_connection(args.url, args.api_key_env)
+        try:
+            connection, where = self.servers.cell_connection(args.url, args.api_key_env)
+        except UsageError as exc:
+            if defaults.default_connection() is not None or args.url:
+                raise
+            raise sentences.neither_graph_nor_assistant(args.assistant, str(exc)) from None
         preflight.check_assistant(connection, args.assistant)
         if thread not in (None, "new"):
             preflight.check_thread(
@@ -158,6 +168,35 @@ class LgRunMagics(Magics):
             **where,
             **kwargs,
         )
+        return self._hand_over("%lgstream" if cell is None else "%%lgstream", run, args)
+
+    def _stream_graph(
+        self, args: Any, graph: Any, payload: Any, modes: list[str], cell: str | None
+    ) -> Run | None:
+        """`%%lgstream graph` where `graph` is a variable holding a compiled graph."""
+        problem = inprocess.graph_problem(graph)
+        if problem is not None:
+            raise sentences.not_a_graph(args.assistant, problem)
+        if args.url or args.api_key_env:
+            raise sentences.graph_needs_no_server(args.assistant)
+        thread = self._thread(args.thread)
+        if args.thread is None and not inprocess.has_checkpointer(graph):
+            thread = None  # the default "new" asks for a thread only a checkpointer keeps
+        kwargs = inputs.runs_stream_kwargs(args, payload, thread, self.shell.user_ns)
+        for server_only in ("multitask_strategy", "on_disconnect", "stream_resumable"):
+            kwargs.pop(server_only, None)
+        subgraphs = args.subgraphs or (self.default_subgraphs and not args.no_subgraphs)
+        try:
+            run = stream(
+                graph,
+                payload,
+                thread_id=thread,
+                stream_mode=modes,
+                stream_subgraphs=subgraphs,
+                **kwargs,
+            )
+        except (TypeError, ValueError, LgWidgetsError) as exc:
+            raise sentences.graph_refused(str(exc)) from None
         return self._hand_over("%lgstream" if cell is None else "%%lgstream", run, args)
 
     # ---- %lgjoin --------------------------------------------------------------------------------

@@ -125,9 +125,35 @@ def server_failure(description: str) -> UsageError:
     return UsageError(description.replace("lg_widgets.serve() (%lgserve)", "%lgserve"))
 
 
+def neither_graph_nor_assistant(name: str, no_server: str) -> UsageError:
+    return UsageError(
+        f"{no_server} No variable of this notebook is named {name!r} either (a compiled graph "
+        "there streams with no server)."
+    )
+
+
+def not_a_graph(name: str, problem: str) -> UsageError:
+    return UsageError(f"%%lgstream {name}: the variable {name!r} is not a graph. {problem}")
+
+
+def graph_refused(text: str) -> UsageError:
+    """What `stream(graph, ...)` refused (an argument, a thread without a checkpointer)."""
+    return UsageError(text)
+
+
+def graph_needs_no_server(name: str) -> UsageError:
+    return UsageError(
+        f"{name} is a graph of this notebook, streamed here: --url and --api-key-env are for "
+        "a server's assistants."
+    )
+
+
 def unknown_assistant(assistant_id: str, url: str, graphs: Sequence[str]) -> UsageError:
     have = f" This server has: {_listed(graphs)}." if graphs else " This server has none."
-    return UsageError(f"Unknown assistant {assistant_id!r} on {redact_url(url)}.{have}")
+    return UsageError(
+        f"Unknown assistant {assistant_id!r} on {redact_url(url)}.{have} No variable of "
+        "this notebook has that name either (a compiled graph there is streamed in-process)."
+    )
 
 
 def thread_not_uuid(thread_id: str) -> UsageError:

@@ -25,6 +25,8 @@ def describe_graph_error(data: Any) -> str:
     if kind == "HTTPException" and "404" in str(message):
         return f"The server could not find that run or thread ({message})."
     text = f"The graph raised {kind}: {message}"
+    if isinstance(data.get("node"), str):  # said by a graph run in this process
+        text += f" (in node {data['node']!r})"
     if message == _MASKED:
         text += (
             " (the server hides messages of exception types outside its allow-list;"

@@ -111,8 +111,8 @@ class Run:
         self.url = url
         self.stream_mode = list(stream_mode)
         self.protocol = protocol
-        """How it streamed: "runs" (`runs.stream`) or "agent" (the thread-centric Agent
-        Protocol, `client.threads.stream`)."""
+        """How it streamed: "runs" (`runs.stream`), "agent" (the thread-centric Agent
+        Protocol, `client.threads.stream`) or "in-process" (a graph object of this process)."""
         self.started_at = time.time() if started_at is None else started_at
         self.ended_at: float | None = None
         self.warnings: list[str] = list(warnings)

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.integration
 
 GRAPHS = (
     "agent, chat, custom, error, fanout, hitl, hitl_per_call, interrupt, react, slow, subgraph, "
-    "tool_loop"
+    "team, tool_loop"
 )
 
 
@@ -51,7 +51,8 @@ def test_body_expression_that_fails(usage_error):
 
 def test_unknown_assistant_lists_the_ones_that_exist(usage_error, server, runs_started):
     assert usage_error('%%lgstream nope --wait\n{"topic": "x"}') == (
-        f"Unknown assistant 'nope' on {server.url}. This server has: {GRAPHS}."
+        f"Unknown assistant 'nope' on {server.url}. This server has: {GRAPHS}. No variable "
+        "of this notebook has that name either (a compiled graph there is streamed in-process)."
     )
     missing = "00000000-0000-4000-8000-000000000000"
     assert usage_error(f"%lgstream {missing}").startswith(f"Unknown assistant '{missing}'")
@@ -72,7 +73,10 @@ def test_no_server_configured_says_how_to_connect(usage_error, monkeypatch):
         "No LangGraph server is configured: run %lgserve to start the embedded one (demo "
         "graphs), %lgconnect URL to use a deployment, pass --url URL, or set LANGGRAPH_API_URL."
     )
-    assert usage_error('%%lgstream agent\n{"topic": "x"}') == expected
+    assert usage_error('%%lgstream agent\n{"topic": "x"}') == expected + (
+        " No variable of this notebook is named 'agent' either (a compiled graph there streams "
+        "with no server)."
+    )
     assert usage_error("%lgconnect") == expected
 
 
