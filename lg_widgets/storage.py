@@ -42,6 +42,7 @@ def load_run(path: str | os.PathLike[str]) -> Run:
             warnings=header.get("warnings") or [],
             reconnects=[Reconnect.from_json(r) for r in header.get("reconnects") or []],
             input=header.get("input"),
+            protocol=header.get("protocol") or "runs",
         )
     matched = header.get("checkpoints_matched")
     if isinstance(matched, dict):

@@ -707,6 +707,7 @@ class Run:
             "error": self.error,
             "events": len(self._log),
             "stream_mode": self.stream_mode,
+            "protocol": self.protocol,
             "url": self.url,
             "started_at": self.started_at,
             "ended_at": self.ended_at,

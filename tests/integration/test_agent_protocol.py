@@ -99,8 +99,11 @@ async def test_both_protocols_give_the_same_run(server, assistant_id):
         assert (timed["latency"] < 0.5).all() and (timed["waited"] >= 0).all()
 
 
-async def test_a_subagent_is_named_and_linked_by_its_lifecycle(server):
+async def test_a_subagent_is_named_and_linked_by_its_lifecycle(server, tmp_path):
     run = await lg_widgets.stream("team", TRIP, protocol="agent")
+    run.save(tmp_path / "team.jsonl")
+    loaded = lg_widgets.load(tmp_path / "team.jsonl")
+    assert loaded.protocol == "agent" and loaded.agents.equals(run.agents)
     researcher = run.agents.iloc[1]
     assert (researcher["agent"], researcher["cause"]) == ("researcher", "tool_call")
     ask = run.tool_calls.set_index("name").loc["ask_researcher"]
