@@ -93,6 +93,28 @@ def throughput_rows(graph: str, pairs: list[tuple[live.Sample, live.Sample]]) ->
     ]
 
 
+def protocol_rows(
+    graph: str,
+    pairs: list[tuple[live.Sample, live.Sample]],
+    runs_pairs: list[tuple[live.Sample, live.Sample]] | None,
+) -> list[Row]:
+    """lg_widgets over the Agent Protocol against a bare loop over the protocol's SSE."""
+    label = f"agent protocol, {graph} ({pairs[0][1].events:,} events)"
+    speed = figure([b.steady_eps / a.steady_eps for a, b in pairs], "×", 2)
+    cpu = figure([b.cpu_us / a.cpu_us for a, b in pairs], "×", 2)
+    wire = figure([a.extra["wire_bytes"] / max(a.events, 1) for a, _ in pairs], "B/event")
+    rows = [
+        goal("1", f"{label}: events/s lg/bare SSE", speed, "≥ 0.95×", at_least(0.95)),
+        goal("1", f"{label}: client CPU lg/bare SSE", cpu, "≤ 1.3×", at_most(1.3)),
+        Row("1", f"{label}: bytes on the wire per event", wire.text()),
+    ]
+    if runs_pairs:
+        per_run = figure([lg.cpu_us for _, lg in runs_pairs], "µs").median
+        versus = figure([lg.cpu_us / per_run for _, lg in pairs], "×", 2)
+        rows.append(Row("1", f"{label}: lg_widgets CPU/event vs runs.stream", versus.text()))
+    return rows
+
+
 def agent_cost_rows(
     single: list[tuple[live.Sample, live.Sample]], multi: list[tuple[live.Sample, live.Sample]]
 ) -> list[Row]:
@@ -171,6 +193,11 @@ async def live_sections(url: str, sizes: Sizes) -> list[Row]:
     rows += traffic_rows("custom", [p[1] for p in custom_pairs])
     rows += traffic_rows("toolcalls", [p[1] for p in toolcall_pairs])
     rows += traffic_rows("subagents", [p[1] for p in multi_pairs])
+    # the firehoses through the Agent Protocol, against a bare loop over its SSE (the custom
+    # firehose cannot go: langgraph-api 0.16.7 sends nothing on the custom channel)
+    for graph, n, runs_side in (("tokens", sizes.tokens, token_pairs), ("toolcalls", calls, None)):
+        agent_pairs = await live.protocol_pairs(client, graph, n, sizes.toolcall_repeats, log)
+        rows += protocol_rows(graph, agent_pairs, runs_side)
     await client.http.client.aclose()
     return rows
 

@@ -205,3 +205,75 @@ async def retained(
 
 def run_async(coro: Any) -> Any:
     return asyncio.run(coro)
+
+
+async def raw_protocol(client: LangGraphClient, graph: str, n: int) -> Sample:
+    """The Agent Protocol's baseline: one subscription read by hand until the run's root
+    terminal lifecycle event (its stream never ends), bytes on the wire counted."""
+    from lg_widgets.agent_protocol import ProtocolSession
+    from lg_widgets.protocol_events import is_root_terminal
+
+    thread = await client.threads.create()
+    gc.collect()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    session = ProtocolSession(client, thread["thread_id"])
+    handle = session.subscribe(since=None)
+    await handle.ready
+    await session.start_run(graph, {"n": n})
+    first = last = None
+    count = wire = 0
+    async for event in handle.events:
+        if event.get("method") != "lifecycle":
+            last = time.time()
+            first = first or last
+            count += 1
+        wire += len(orjson.dumps(event))
+        if is_root_terminal(event):
+            break
+    await handle.close()
+    await session.close()
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    sample = Sample(count, wall, _steady(first, last, count), cpu / max(count, 1) * 1e6)
+    sample.extra["wire_bytes"] = wire
+    return sample
+
+
+async def with_view_protocol(client: LangGraphClient, graph: str, n: int) -> Sample:
+    """lg_widgets.stream(protocol="agent") + RunView flushing into a counting comm."""
+    gc.collect()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    run = lg_widgets.stream(graph, {"n": n}, protocol="agent", client=client)
+    view, sink = attach_view(run)
+    await run
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    if run.status != "success":
+        raise RuntimeError(f"bench run failed: {run.status} {run.error}")
+    data = [e for e in run.events_between(0) if e.mode != "lifecycle"]
+    first, last = (data[0].time, data[-1].time) if data else (None, None)
+    sample = Sample(
+        len(data), wall, _steady(first, last, len(data)), cpu / max(len(data), 1) * 1e6, sink,
+        streamed_bytes(run), (last - first) if data else 0.0,  # type: ignore[operator]
+    )  # fmt: skip
+    if view is not None:
+        view.close()
+    return sample
+
+
+async def protocol_pairs(
+    client: LangGraphClient, graph: str, n: int, repeats: int, log: Any
+) -> list[tuple[Sample, Sample]]:
+    """`repeats` (bare protocol loop, lg_widgets protocol="agent") pairs, alternating."""
+    out = []
+    for i in range(repeats):
+        if i % 2 == 0:
+            raw = await raw_protocol(client, graph, n)
+            lg = await with_view_protocol(client, graph, n)
+        else:
+            lg = await with_view_protocol(client, graph, n)
+            raw = await raw_protocol(client, graph, n)
+        log(
+            f"  agent protocol {graph} n={n} #{i + 1}: raw {raw.steady_eps:,.0f} ev/s "
+            f"{raw.cpu_us:.0f} µs/ev | lg {lg.steady_eps:,.0f} ev/s {lg.cpu_us:.0f} µs/ev"
+        )
+        out.append((raw, lg))
+    return out
