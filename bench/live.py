@@ -119,23 +119,32 @@ def streamed_bytes(run: Run) -> int:
 
 
 async def pairs(
-    client: LangGraphClient, graph: str, n: int, repeats: int, log: Any
+    client: LangGraphClient,
+    graph: str,
+    n: int,
+    repeats: int,
+    log: Any,
+    raw: Any = None,
+    lg: Any = None,
+    label: str = "",
 ) -> list[tuple[Sample, Sample]]:
-    """`repeats` (raw, lg_widgets) pairs, alternating which side runs first."""
+    """`repeats` (baseline, lg_widgets) pairs, alternating which side runs first; the sides
+    are the bare SDK loop and `lg_widgets.stream` unless `raw` / `lg` say otherwise."""
+    raw_side, lg_side = raw or raw_sdk, lg or with_view
     out = []
     for i in range(repeats):
         if i % 2 == 0:
-            raw = await raw_sdk(client, graph, n)
-            lg = await with_view(client, graph, n)
+            bare = await raw_side(client, graph, n)
+            ours = await lg_side(client, graph, n)
         else:
-            lg = await with_view(client, graph, n)
-            raw = await raw_sdk(client, graph, n)
+            ours = await lg_side(client, graph, n)
+            bare = await raw_side(client, graph, n)
         log(
-            f"  {graph} n={n} #{i + 1}: raw {raw.steady_eps:,.0f} ev/s {raw.cpu_us:.0f} µs/ev | "
-            f"lg {lg.steady_eps:,.0f} ev/s {lg.cpu_us:.0f} µs/ev, "
-            f"{lg.sink.messages if lg.sink else 0} msgs"
+            f"  {label}{graph} n={n} #{i + 1}: raw {bare.steady_eps:,.0f} ev/s "
+            f"{bare.cpu_us:.0f} µs/ev | lg {ours.steady_eps:,.0f} ev/s {ours.cpu_us:.0f} µs/ev, "
+            f"{ours.sink.messages if ours.sink else 0} msgs"
         )
-        out.append((raw, lg))
+        out.append((bare, ours))
     return out
 
 
@@ -262,18 +271,7 @@ async def with_view_protocol(client: LangGraphClient, graph: str, n: int) -> Sam
 async def protocol_pairs(
     client: LangGraphClient, graph: str, n: int, repeats: int, log: Any
 ) -> list[tuple[Sample, Sample]]:
-    """`repeats` (bare protocol loop, lg_widgets protocol="agent") pairs, alternating."""
-    out = []
-    for i in range(repeats):
-        if i % 2 == 0:
-            raw = await raw_protocol(client, graph, n)
-            lg = await with_view_protocol(client, graph, n)
-        else:
-            lg = await with_view_protocol(client, graph, n)
-            raw = await raw_protocol(client, graph, n)
-        log(
-            f"  agent protocol {graph} n={n} #{i + 1}: raw {raw.steady_eps:,.0f} ev/s "
-            f"{raw.cpu_us:.0f} µs/ev | lg {lg.steady_eps:,.0f} ev/s {lg.cpu_us:.0f} µs/ev"
-        )
-        out.append((raw, lg))
-    return out
+    """(bare protocol loop, lg_widgets `protocol="agent"`) pairs."""
+    return await pairs(
+        client, graph, n, repeats, log, raw_protocol, with_view_protocol, "agent protocol "
+    )
