@@ -61,6 +61,13 @@ def is_graph(obj: Any) -> bool:
     return callable(getattr(obj, "astream", None)) and callable(getattr(obj, "get_graph", None))
 
 
+def meant_as_graph(obj: Any) -> bool:
+    """A graph, or a builder whose `.compile()` was forgotten: a notebook variable that the
+    user names in place of an assistant. Any other value (a `Run` bound by `-o team`, a str)
+    does not shadow the assistant of the same name."""
+    return is_graph(obj) or callable(getattr(obj, "compile", None))
+
+
 def graph_problem(obj: Any) -> str | None:
     """Why `obj` cannot be streamed in this process, as one sentence; None for a graph."""
     if is_graph(obj):

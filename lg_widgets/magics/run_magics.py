@@ -133,7 +133,7 @@ class LgRunMagics(Magics):
         inputs.check_variable(args.out)
         payload = inputs.parse_input(cell or "", namespace)
         modes = inputs.parse_modes(args.mode or inputs.as_list(self.default_mode))
-        if args.assistant in namespace:  # a graph of this notebook: streamed here, no server
+        if inprocess.meant_as_graph(namespace.get(args.assistant)):  # streamed here, no server
             return self._stream_graph(args, namespace[args.assistant], payload, modes, cell)
         thread = self._thread(args.thread)
         kwargs = inputs.runs_stream_kwargs(args, payload, thread, namespace)

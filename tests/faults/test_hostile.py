@@ -91,12 +91,13 @@ async def test_nan_and_infinity_in_custom_data(fault_server):
 async def test_state_keys_named_like_timeline_columns(fault_server):
     run, _view, _recorder = await hostile_run(fault_server, "columns")
     frame = run.timeline
-    assert list(frame.columns[:8]) == [
+    assert list(frame.columns[:9]) == [
         "seq",
         "time",
         "elapsed",
         "mode",
         "namespace",
+        "agent",
         "node",
         "step",
         "changed",

@@ -48,7 +48,9 @@ paced = (
 
 # --- hostile: one `kind` of extreme input per run --------------------------------------------
 UNICODE = "emoji 🧪🦜‍🔥 👩🏽‍💻, RTL שלום עולם مرحبا, NUL [\u0000], line\u2028sep, \ud7ff\ue000"
-COLUMNS = ("seq", "time", "mode", "namespace", "node", "step", "changed", "elapsed", "index")
+COLUMNS = (
+    "seq", "time", "mode", "namespace", "agent", "node", "step", "changed", "elapsed", "index"
+)  # fmt: skip
 
 
 class HostileState(TypedDict, total=False):
@@ -60,6 +62,7 @@ class HostileState(TypedDict, total=False):
     time: Any
     mode: Any
     namespace: Any
+    agent: Any
     node: Any
     step: Any
     changed: Any
