@@ -94,6 +94,10 @@ class AgentReducer:
         self._pending: dict[Namespace, list[Handoff]] = {}  # handoffs awaiting their agent
         self._handoff_calls: set[str] = set()
         self._latest_child: dict[tuple[Namespace, str], AgentInstance] = {}
+        self._parents: set[Namespace] = set()  # namespaces an agent has run below
+        # per namespace, how many of its state's messages a `values` event already showed, and
+        # the swarm's active agent then: a handoff is looked for among the new messages only
+        self._seen_state: dict[Namespace, tuple[int, Any]] = {}
         # when each tool call's own task started, where the stream says (`tasks`/`debug`):
         # the tool's start, after any wait for a person's approval
         self.tool_starts: dict[str, float] = {}
@@ -114,6 +118,7 @@ class AgentReducer:
         self.version += 1
         if namespace:
             self._latest_child[(namespace[:-1], node)] = found
+            self._parents.add(namespace[:-1])
             start = self._starts.pop(namespace, None)
             if start is not None:
                 self._take_start(found, start)
@@ -142,8 +147,13 @@ class AgentReducer:
             for node, update in data.items():
                 if isinstance(update, dict):
                     self._from_update(event, node, update)
-        elif mode == "values" and isinstance(data, dict) and where.name_from in (None, "graph_id"):
-            self._from_state(where, data.get("messages"))
+        elif mode == "values" and isinstance(data, dict):
+            new, active_before = self._new_messages(event.namespace, data)
+            if new:
+                active = data.get("active_agent")
+                self._from_values(event, new, active if active != active_before else None)
+                if where.name_from in (None, "graph_id") and where.namespace not in self._parents:
+                    self._from_state(where, new)
         elif mode == "lifecycle" and isinstance(data, dict):
             self._from_lifecycle(where, data)
         elif mode == "tools" and isinstance(data, dict):
@@ -254,40 +264,85 @@ class AgentReducer:
         if not isinstance(messages, list):
             return
         active = update.get("active_agent")  # langgraph-swarm names the next agent here
+        next_agent = active if isinstance(active, str) else None
         for index, message in enumerate(messages):
             if not isinstance(message, dict) or message.get("type") != "tool":
                 continue
             call_id = message.get("tool_call_id")
             if not isinstance(call_id, str) or call_id in self._handoff_calls:
                 continue
-            metadata = message.get("response_metadata")
-            metadata = metadata if isinstance(metadata, dict) else {}
-            destination = metadata.get(HANDOFF_DESTINATION)
-            back = bool(metadata.get(HANDOFF_BACK))
-            if isinstance(destination, str):
-                to = destination
-            elif back:
-                to = None
-            elif isinstance(active, str) and index == len(messages) - 1:
-                to = active
-            else:
+            last = index == len(messages) - 1
+            to, back = _handoff_target(message, next_agent if last else None)
+            if to is None and not back:
                 continue
-            self._handoff_calls.add(call_id)
             handing = self._latest_child.get((event.namespace, node))
-            handoff = Handoff(
-                parent=event.namespace,
-                from_namespace=handing.namespace if handing else None,
-                from_agent=handing.agent if handing else node,
-                to_agent=to,
-                tool_call_id=call_id,
-                tool=message.get("name") if isinstance(message.get("name"), str) else None,
-                seq=event.seq,
-                time=event.time,
-                synthetic=back,
-            )
-            self.handoffs.append(handoff)
-            self.version += 1
-            self._pending.setdefault(event.namespace, []).append(handoff)
+            self._record_handoff(event, message, call_id, to, back, handing, node)
+
+    def _record_handoff(
+        self,
+        event: Event,
+        message: dict[str, Any],
+        call_id: str,
+        to: str | None,
+        back: bool,
+        handing: AgentInstance | None,
+        by: str | None,
+    ) -> None:
+        self._handoff_calls.add(call_id)
+        handoff = Handoff(
+            parent=event.namespace,
+            from_namespace=handing.namespace if handing else None,
+            from_agent=handing.agent if handing else by,
+            to_agent=to,
+            tool_call_id=call_id,
+            tool=message.get("name") if isinstance(message.get("name"), str) else None,
+            seq=event.seq,
+            time=event.time,
+            synthetic=back,
+        )
+        self.handoffs.append(handoff)
+        self.version += 1
+        self._pending.setdefault(event.namespace, []).append(handoff)
+
+    def _new_messages(self, namespace: Namespace, state: dict[str, Any]) -> tuple[list[Any], Any]:
+        """The messages of a graph's state that its last state did not have, and the active
+        agent that state named. A graph's first state is its input (the thread's history, a
+        parent's conversation): none of it is new."""
+        messages = state.get("messages")
+        if not isinstance(messages, list):
+            return [], None
+        before = self._seen_state.get(namespace)
+        self._seen_state[namespace] = (len(messages), state.get("active_agent"))
+        if before is None:
+            return [], None
+        return messages[before[0] :], before[1]  # none when messages were removed: a new baseline
+
+    def _from_values(self, event: Event, new: list[Any], active: Any) -> None:
+        """A graph's state after a step, where no `updates` stream (the Agent Protocol on this
+        server): the handoffs among its new messages. The handing agent is the one that signed
+        the call (its AI message's `name`), not the last to run. `active`: langgraph-swarm's
+        active agent, a handoff's destination, given when it changed."""
+        switched = active if isinstance(active, str) else None
+        signer: dict[str, str] = {}  # a call's id -> the agent whose AI message made it
+        for index, message in enumerate(new):
+            if not isinstance(message, dict):
+                continue
+            if message.get("type") == "ai" and isinstance(message.get("name"), str):
+                for call in message.get("tool_calls") or ():
+                    if isinstance(call, dict) and isinstance(call.get("id"), str):
+                        signer[call["id"]] = message["name"]
+                continue
+            if message.get("type") != "tool":
+                continue
+            call_id = message.get("tool_call_id")
+            if not isinstance(call_id, str) or call_id in self._handoff_calls:
+                continue
+            to, back = _handoff_target(message, switched if index == len(new) - 1 else None)
+            if to is None and not back:
+                continue
+            by = signer.get(call_id)
+            handing = self._latest_child.get((event.namespace, by)) if by else None
+            self._record_handoff(event, message, call_id, to, back, handing, by)
 
     def _take_handoff(self, instance: AgentInstance) -> None:
         """A new agent in a graph where a handoff waits for it: the handoff started it."""
@@ -319,6 +374,20 @@ class AgentReducer:
             for i in self.instances.values()
             if i.cause == "tool_call" and i.tool_call_id
         }
+
+
+def _handoff_target(message: dict[str, Any], active: str | None) -> tuple[str | None, bool]:
+    """Where a handoff tool's result sends control, and whether a framework wrote it (a
+    hand-back, to whoever the parent runs next): (None, False) for a tool result that is not a
+    handoff. `active`: the swarm's newly active agent, when this result is the step's last."""
+    metadata = message.get("response_metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    destination = metadata.get(HANDOFF_DESTINATION)
+    if isinstance(destination, str):
+        return destination, False
+    if metadata.get(HANDOFF_BACK):
+        return None, True
+    return active, False
 
 
 def _single_tool_call(given: Any) -> dict[str, Any] | None:

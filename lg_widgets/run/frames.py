@@ -38,14 +38,22 @@ def agent_namer(reducer: AgentReducer) -> AgentOf:
 def owners(messages: Sequence[StreamedMessage], agents: AgentReducer) -> dict[str, str]:
     """The namespace of the agent each message belongs to, by message id: its own namespace,
     but for a tool's result (the agent whose call it answers) and for what a framework wrote in
-    an agent's name (the agent of the node that wrote it, which the message streamed above)."""
+    an agent's name (the agent of the node that wrote it, which the message streamed above, or
+    where nothing streamed above it, the agent whose hand-back it announces)."""
     owner: dict[str, str] = {}
     callers: dict[str, str] = {}
+    handing = {h.tool_call_id: h.from_namespace for h in agents.handoffs if h.synthetic}
     for message in messages:
         where = message.namespace
         if message.synthetic:
-            written = namespace_key(message.metadata.get("langgraph_checkpoint_ns"))
-            if written in agents.instances:
+            said = message.metadata.get("langgraph_checkpoint_ns")
+            written = namespace_key(said) if isinstance(said, str) else None
+            if written is None:  # no metadata (a state's messages alone): the agent whose
+                calls = [c["id"] for c in message.tool_calls]  # hand-back it announces
+                written = handing.get(calls[0]) if len(calls) == 1 else None
+            if written not in agents.instances:
+                written = None
+            if written is not None:
                 where = "|".join(written)
         if message.role == "tool" and message.tool_call_id in callers:
             where = callers[message.tool_call_id]

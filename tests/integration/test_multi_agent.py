@@ -144,6 +144,27 @@ async def test_swarm_handoff_from_alice_to_bob(frameworks):
     assert run.text(agent="bob") == "Bob says: sunny in Paris."
 
 
+@pytest.mark.parametrize("assistant_id", ["deep", "supervisor", "swarm"])
+async def test_the_agent_protocol_says_the_same_agents_and_handoffs(frameworks, assistant_id):
+    """Under the Agent Protocol this server sends no `updates`: handoffs are read from each
+    graph's `values` (the messages new since its last state, signed by the handing agent), and
+    a framework's hand-back belongs to the agent that handed back, as under runs.stream."""
+    runs = await streamed(assistant_id, ["updates", "messages-tuple", "values"], url=frameworks.url)
+    agent = await lg_widgets.stream(assistant_id, QUESTION, protocol="agent", url=frameworks.url)
+    assert (agent.protocol, agent.status) == ("agent", "success"), agent.error
+    shape = ["agent", "parent", "cause", "status", "messages", "tool_calls", "total_tokens"]
+    assert rows(agent.agents, *shape) == rows(runs.agents, *shape)
+    moves = ["from_agent", "to_agent", "tool", "synthetic"]
+    assert rows(agent.handoffs, *moves) == rows(runs.handoffs, *moves)
+    assert rows(agent.tool_calls, "name", "agent", "result") == rows(
+        runs.tool_calls, "name", "agent", "result"
+    )
+    said = [(m["role"], m["agent"], m["text"], m["synthetic"]) for m in runs.messages]
+    assert [(m["role"], m["agent"], m["text"], m["synthetic"]) for m in agent.messages] == said
+    if assistant_id != "deep":
+        assert len(agent.handoffs) >= 1
+
+
 @pytest.mark.parametrize("modes", [WITH_TASKS, WITHOUT_TASKS, ["values"]])
 async def test_a_create_agent_subagent_behind_a_tool(server, modes):
     run = await streamed("team", modes)

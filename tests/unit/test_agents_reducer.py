@@ -120,3 +120,36 @@ def test_metadata_names_win_and_a_send_is_a_send():
     found = reducer.instances[("worker:s1",)]
     assert (found.agent, found.node, found.cause) == ("writer", "worker", "send")
     assert reducer.agent_of(()) == "main" and reducer.agent_of(("other:1",)) == "other"
+
+
+def _ai(name: str, call_id: str, tool: str) -> dict[str, Any]:
+    return {"type": "ai", "name": name, "tool_calls": [{"id": call_id, "name": tool, "args": {}}]}
+
+
+def _handed(call_id: str, tool: str, **metadata: Any) -> dict[str, Any]:
+    return {"type": "tool", "name": tool, "tool_call_id": call_id, "response_metadata": metadata}
+
+
+def test_handoffs_from_states_alone_skip_the_history_a_thread_brings():
+    """Where no `updates` stream (the Agent Protocol), a graph's new messages say its handoffs,
+    signed by the agent whose AI message made the call; its first state (the input: a thread's
+    earlier handoffs) says none, and a swarm's active agent names the destination."""
+    reducer = AgentReducer("swarm")
+    earlier = [_ai("alice", "old", "transfer_to_bob"), _handed("old", "transfer_to_bob")]
+    reducer.apply(event(0, "values", {"messages": earlier, "active_agent": "bob"}))
+    reducer.apply(event(1, "values", {"messages": earlier}, ("bob:t1",)))
+    said = {"type": "ai", "name": "bob", "content": "hi"}
+    reducer.apply(event(2, "values", {"messages": [*earlier, said]}, ("bob:t1",)))
+    assert reducer.handoffs == []
+    assert reducer.instances[("bob:t1",)].agent == "bob"  # not the signer of its input
+    new = [_ai("bob", "now", "transfer_to_alice"), _handed("now", "transfer_to_alice")]
+    reducer.apply(event(3, "values", {"messages": [*earlier, *new], "active_agent": "alice"}))
+    reducer.apply(event(4, "values", {"messages": []}, ("alice:t2",)))
+    (handoff,) = reducer.handoffs
+    assert (handoff.from_agent, handoff.from_namespace, handoff.to_agent) == (
+        "bob",
+        ("bob:t1",),
+        "alice",
+    )
+    assert (handoff.tool_call_id, handoff.to_namespace) == ("now", ("alice:t2",))
+    assert reducer.instances[("alice:t2",)].cause == "handoff"
