@@ -21,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import Any
+from asyncio import FIRST_COMPLETED
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -34,6 +35,7 @@ from lg_widgets.run.resume import Reconnect
 from lg_widgets.run.task import (
     _FIRST_BACKOFF_S,
     _MAX_BACKOFF_S,
+    _SERVER_WATCH_S,
     RunTask,
     _cause,
     _Ended,
@@ -41,6 +43,9 @@ from lg_widgets.run.task import (
     start_run,
 )
 from lg_widgets.transport import StreamRequest
+
+if TYPE_CHECKING:
+    from langgraph_sdk.stream.transport.base import EventStreamHandle
 
 # what a run loses when the server leaves a channel silent (langgraph-api 0.16.7 sends no
 # `updates`, `custom`, `tasks` or `checkpoints`)
@@ -125,8 +130,15 @@ class AgentProtocolTask(RunTask):
                 since=since, namespaces=namespaces, depth=options.get("depth")
             )
             failure: BaseException | None = None
+            watch = self._watch_server(handle)
             try:
-                await handle.ready
+                await asyncio.wait({handle.ready, handle.done}, return_when=FIRST_COMPLETED)
+                refused = handle.ready.exception() if handle.ready.done() else None
+                self._check_server_alive()
+                if refused is not None:
+                    raise refused
+                if not handle.ready.done():  # closed before its headers came
+                    raise await handle.done or httpx.RemoteProtocolError("no response")
                 self._close_reconnect()
                 if not started:
                     started = True
@@ -151,10 +163,13 @@ class AgentProtocolTask(RunTask):
                     budget, self._backoff = request.reconnect_timeout, 0.0
                     if is_root_terminal(event):
                         return self._ended(event, reader)
+                self._check_server_alive()  # before a failure a closed subscription says
                 failure = await handle.done
             except httpx.HTTPError as exc:
                 failure = exc
             finally:
+                if watch is not None:
+                    watch.cancel()
                 await handle.close()
             if failure is not None and not (
                 isinstance(failure, httpx.HTTPError) and _transient(failure)
@@ -168,6 +183,20 @@ class AgentProtocolTask(RunTask):
             began = loop.time()
             await self._pause(cause, budget)
             budget -= loop.time() - began
+
+    def _watch_server(self, handle: EventStreamHandle) -> asyncio.Task[None] | None:
+        """While a subscription is open, an embedded server that exits closes it at once: a
+        dying server can keep a connection open and silent, or accept one and never answer."""
+        server = self._server
+        if server is None:
+            return None
+
+        async def watch() -> None:
+            while server.running:
+                await asyncio.sleep(_SERVER_WATCH_S)
+            await handle.close()
+
+        return asyncio.ensure_future(watch())
 
     async def _pause(self, cause: str, budget: float) -> None:
         """Before resubscribing: record the break, wait the backoff, give up past the budget

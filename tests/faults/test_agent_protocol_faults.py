@@ -1,0 +1,59 @@
+"""The Agent Protocol (`protocol="agent"`) under the faults the run-centric source survives: a
+cut subscription resumes from the last `seq` with nothing lost or repeated, and a killed server
+ends the run at once, saying so."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+import lg_widgets
+from tests.faults.conftest import GRAPHS
+from tests.faults.helpers import PACED, client_via, loop_watch, recorded_view, until
+from tests.faults.proxy import FaultProxy
+
+pytestmark = [pytest.mark.faults, pytest.mark.integration]
+
+
+def envelopes(run: lg_widgets.Run) -> list[tuple[str, str, object]]:
+    """Each event by its envelope's seq (its id), with what it said."""
+    return [(e.id, e.mode, e.data) for e in run.events]
+
+
+async def test_a_cut_subscription_resumes_from_the_last_seq(proxy: FaultProxy, fault_server):
+    client = client_via(proxy, fault_server)
+    run = lg_widgets.stream("paced", PACED, protocol="agent", client=client)
+    await until(run, lambda r: r.event_count > 5, 30, "first events")
+    proxy.cut_after(0, times=2)  # the open subscription and its first resumption
+    async with loop_watch() as loop:
+        await run
+    assert run.status == "success", run.error
+    assert run.values["count"] == PACED["steps"]
+    assert proxy.cut_connections >= 1 and run.reconnects
+    assert all(r.replayed and not r.ongoing for r in run.reconnects)
+    seqs = [int(e.id) for e in run.events]
+    assert seqs == sorted(set(seqs))  # nothing repeated, in the server's order
+    # the ground truth: the same graph and input run again with no cut (the graph is
+    # deterministic: the same channels in the same order)
+    again = await lg_widgets.stream("paced", PACED, protocol="agent", url=fault_server.url)
+    assert again.status == "success" and again.reconnects == []
+    assert [m for _id, m, _d in envelopes(run)] == [m for _id, m, _d in envelopes(again)]
+    assert not [w for w in run.warnings if "no longer holds" in w]  # no gap
+    assert loop.worst < 0.5
+    await client.http.client.aclose()
+
+
+async def test_a_killed_embedded_server_ends_an_agent_protocol_run_within_two_seconds():
+    with lg_widgets.serve(GRAPHS, n_jobs_per_worker=2, connect=False) as server:  # private
+        run = lg_widgets.stream("paced", {**PACED, "steps": 80}, protocol="agent", url=server.url)
+        view, _recorder = recorded_view(run)
+        await until(run, lambda r: r.event_count > 10, 30, "first events")
+        received = run.event_count
+        os.kill(server.process.pid, signal.SIGKILL)
+        seconds = await until(run, lambda r: r.ended_at is not None, 5, "the run to end")
+    assert seconds < 2.0
+    assert run.status == "error" and run.event_count >= received  # what arrived is kept
+    assert run.error.startswith(f"The embedded LangGraph server ({server.url}) exited with code -9")
+    assert view.snapshot["header"]["status"] == "error"
