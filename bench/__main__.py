@@ -54,11 +54,21 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def memory() -> str:
+    """The machine's memory, where the system says it (Linux)."""
+    try:
+        with open("/proc/meminfo") as info:
+            kib = int(info.readline().split()[1])
+        return f"{kib / 2**20:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        return "memory unknown"
+
+
 def machine() -> str:
     load = os.getloadavg()[0]
     return (
-        f"{os.cpu_count()} CPU, Python {platform.python_version()}, {platform.system()} "
-        f"{platform.release()}; load average {load:.2f} at start"
+        f"{os.cpu_count()} CPU, {memory()}, Python {platform.python_version()}, "
+        f"{platform.system()}; load average {load:.2f} at start"
     )
 
 
