@@ -16,6 +16,7 @@ import hashlib
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -38,7 +39,11 @@ def fingerprint(path: Path) -> str:
 
 
 async def execute(path: Path, env: dict[str, str]) -> nbformat.NotebookNode:
-    notebook = nbformat.read(path, as_version=4)
+    with warnings.catch_warnings():  # a cell without an id: normalize() gives it one below
+        warnings.simplefilter("ignore", nbformat.validator.MissingIDFieldWarning)
+        notebook = nbformat.read(path, as_version=4)
+    _, normalized = nbformat.validator.normalize(notebook)  # cell ids, which nbformat will require
+    notebook = nbformat.from_dict(normalized)
     client = NotebookClient(
         notebook,
         timeout=180,
