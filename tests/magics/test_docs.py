@@ -48,6 +48,18 @@ def test_the_pages_with_examples_are_found():
     assert {"README.md", "docs/guide/streaming.md", "docs/guide/magics.md"} <= names, names
 
 
+def test_the_readme_is_read_in_two_minutes_and_its_links_hold():
+    """The README is a front page (the site has the rest); the site's build checks the pages'
+    links, and this the README's, which GitHub shows but mkdocs does not build."""
+    text = (ROOT / "README.md").read_text()
+    assert len(text.splitlines()) <= 200
+    targets = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text)
+    local = [t for t in targets if "://" not in t]
+    assert "docs/images/run-view.png" in local
+    missing = [t for t in local if not (ROOT / t).exists()]
+    assert missing == [], missing
+
+
 def test_blocks_kept_from_running_are_few():
     kept = [
         (p.relative_to(ROOT).as_posix(), line, why)
