@@ -424,6 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = QUICK if args.quick else FULL
     only = set(args.only or ("live", "browser", "memory", "offline", "inprocess"))
     started = time.time()
+    load_at_start = os.getloadavg()[0]
     header = machine()
     rows: list[Row] = []
     import lg_widgets
@@ -459,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     print(render(rows))
     if args.markdown:
         command = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])
-        page = performance_page(rows, command, header, seconds, started)
+        page = performance_page(rows, command, header, seconds, started, load_at_start)
         with open(args.markdown, "w") as out:
             out.write(page)
         log(f"bench: wrote {args.markdown}")
@@ -494,8 +495,20 @@ def processor() -> str:
     return platform.processor() or platform.machine()
 
 
+def busy_note(load: float) -> str:
+    """A sentence when other work shared the CPU at the start: per-event times then read high."""
+    cores = os.cpu_count() or 1
+    if load < cores:
+        return ""
+    return (
+        f" The load average at the start ({load:.1f} on {cores} cores) says other work shared "
+        "the CPU with this run: per-event times read high and rates low against a quiet "
+        "machine's."
+    )
+
+
 def performance_page(
-    rows: list[Row], command: str, header: str, seconds: float, started: float
+    rows: list[Row], command: str, header: str, seconds: float, started: float, load: float
 ) -> str:
     """The site's performance page: this run's table, what ran it, and the dated notes."""
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started))
@@ -509,7 +522,8 @@ def performance_page(
         f"- machine: {processor()}; {header}\n"
         f"- versions: {versions()}\n\n"
         "Figures are medians [min–max] over repeats; ratios are taken per back-to-back pair. "
-        "Sections left out of this run are in the earlier full runs below.\n\n"
+        "Sections left out of this run are in the earlier full runs below."
+        f"{busy_note(load)}\n\n"
         f"{render(rows)}\n\n{dated}"
     )
 
