@@ -54,11 +54,21 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def memory() -> str:
+    """The machine's memory, where the system says it (Linux)."""
+    try:
+        with open("/proc/meminfo") as info:
+            kib = int(info.readline().split()[1])
+        return f"{kib / 2**20:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        return "memory unknown"
+
+
 def machine() -> str:
     load = os.getloadavg()[0]
     return (
-        f"{os.cpu_count()} CPU, Python {platform.python_version()}, {platform.system()} "
-        f"{platform.release()}; load average {load:.2f} at start"
+        f"{os.cpu_count()} CPU, {memory()}, Python {platform.python_version()}, "
+        f"{platform.system()}; load average {load:.2f} at start"
     )
 
 
@@ -404,10 +414,17 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         help="some sections (repeatable); `graph`: only the graph panel rows of section 3",
     )
+    parser.add_argument(
+        "--markdown",
+        metavar="PATH",
+        help="also write the site's performance page there (docs/performance.md): the table with "
+        "the date, the machine, the versions and the command, then bench/performance_notes.md",
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     only = set(args.only or ("live", "browser", "memory", "offline", "inprocess"))
     started = time.time()
+    load_at_start = os.getloadavg()[0]
     header = machine()
     rows: list[Row] = []
     import lg_widgets
@@ -435,12 +452,80 @@ def main(argv: list[str] | None = None) -> int:
         if "inprocess" in only:  # needs no server
             rows += asyncio.run(inprocess_sections(sizes))
     mode = "--quick" if args.quick else "full"
-    print(f"\nlg_widgets benchmark ({mode}; {header}; {time.time() - started:.0f} s)")
+    seconds = time.time() - started
+    print(f"\nlg_widgets benchmark ({mode}; {header}; {seconds:.0f} s)")
     if VIEW_NOTE:
         print(f"NOTE: {VIEW_NOTE[0]}")
     print()
     print(render(rows))
+    if args.markdown:
+        command = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])
+        page = performance_page(rows, command, header, seconds, started, load_at_start)
+        with open(args.markdown, "w") as out:
+            out.write(page)
+        log(f"bench: wrote {args.markdown}")
     return 0
+
+
+NOTES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "performance_notes.md")
+VERSIONS = ("lg-widgets", "langgraph-sdk", "langgraph-api", "langgraph", "langchain-core")
+
+
+def versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in VERSIONS:
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    return ", ".join(found)
+
+
+def processor() -> str:
+    """The CPU's model name, where the system says it (Linux)."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def busy_note(load: float) -> str:
+    """A sentence when other work shared the CPU at the start: per-event times then read high."""
+    cores = os.cpu_count() or 1
+    if load < cores:
+        return ""
+    return (
+        f" The load average at the start ({load:.1f} on {cores} cores) says other work shared "
+        "the CPU with this run: per-event times read high and rates low against a quiet "
+        "machine's."
+    )
+
+
+def performance_page(
+    rows: list[Row], command: str, header: str, seconds: float, started: float, load: float
+) -> str:
+    """The site's performance page: this run's table, what ran it, and the dated notes."""
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started))
+    with open(NOTES) as notes:
+        dated = notes.read()
+    return (
+        "# Performance\n\n"
+        "<!-- Written by `python -m bench --markdown docs/performance.md`: edit\n"
+        "     bench/performance_notes.md or bench/__main__.py, not this page. -->\n\n"
+        f"The table below is the latest generated run: `{command}` on {when}, {seconds:.0f} s.\n\n"
+        f"- machine: {processor()}; {header}\n"
+        f"- versions: {versions()}\n\n"
+        "Figures are medians [min–max] over repeats; ratios are taken per back-to-back pair. "
+        "Sections left out of this run are in the earlier full runs below."
+        f"{busy_note(load)}\n\n"
+        f"{render(rows)}\n\n{dated}"
+    )
 
 
 if __name__ == "__main__":

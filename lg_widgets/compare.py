@@ -176,7 +176,8 @@ class _Side:
 
 
 class Comparison:
-    """Two runs aligned (see the module's docstring): DataFrames, and an HTML view when shown.
+    """Two runs aligned step by step (by super-step, by order, or from a shared checkpoint; the
+    docs' "Sharing and comparing" page says how): DataFrames, and an HTML view when shown.
 
     `steps`, `nodes`, `state`, `text`, `tool_calls`, `usage`, `summary` are DataFrames;
     `divergence` is the first step where the paths differ (or None), `first_difference` the

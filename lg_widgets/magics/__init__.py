@@ -2,7 +2,7 @@
 `%lgstream`), `%lgjoin`, `%lgfollow` and `%lgruns` (the run magics), `%lgserve` and `%lgconnect`
 (the server magics).
 
-The README documents every option and `%config` default.
+docs/guide/magics.md documents every option and `%config` default.
 """
 
 from __future__ import annotations

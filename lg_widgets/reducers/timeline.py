@@ -1,6 +1,7 @@
 """The state timeline: one row per `values` event and per node of an `updates` event.
 
-Row shape (documented in the README): `seq, time, mode, namespace, node, step, changed` and then
+Row shape (documented in docs/guide/streaming.md, "Timeline shape"): `seq, time, mode,
+namespace, node, step, changed` and then
 one column per state key (a key named like a base column gets a `state.` prefix).
 For `updates` rows the key columns hold what the node returned; for
 `values` rows they hold the full state. `step` comes from `debug`/`checkpoints` events when

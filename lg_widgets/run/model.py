@@ -552,7 +552,7 @@ class Run:
     @property
     def tool_calls(self) -> pd.DataFrame:
         """One row per tool call, with its result, the agent that made it and the agent it
-        started (see the README)."""
+        started (see the docs' tool calls page)."""
         agents = self._state.agents
         return self._frame(
             "tool_calls",
@@ -574,7 +574,7 @@ class Run:
     def agents(self) -> pd.DataFrame:
         """One row per agent instance (the root and each subgraph the stream showed): its name,
         namespace, parent, what started it (`cause`, `tool_call_id`), status, times, and its
-        messages, tool calls and tokens (see the README)."""
+        messages, tool calls and tokens (see the docs' agents page)."""
         state = self._state
         return self._frame(
             "agents",
@@ -621,7 +621,8 @@ class Run:
 
     @property
     def timeline(self) -> pd.DataFrame:
-        """One row per `values` event and per node of an `updates` event (see the README)."""
+        """One row per `values` event and per node of an `updates` event (see "Timeline shape"
+        in the docs' streaming page)."""
         timeline, agents = self._state.timeline, self._state.agents
         return self._frame(
             "timeline",

@@ -14,7 +14,7 @@ from tests.widget_state import saved_snapshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+VIEW_PAGE = Path(__file__).resolve().parents[2] / "docs" / "guide" / "view.md"
 
 TOKENS_JS = """() => {
   const view = document.querySelectorAll('[data-testid="lg-run-view"]')[%d];
@@ -239,9 +239,9 @@ async def test_untrusted_tokens_and_state_are_shown_as_text(open_notebook):
 async def test_reload_and_saved_widget_state_show_the_complete_result(open_notebook, jupyterlab):
     """After a page reload (kernel alive) and from the saved notebook alone (kernel gone).
 
-    The notebook is the README's RunView example, so that example runs as written.
+    The notebook is the view page's example, so that example runs as written in a lab.
     """
-    first, second = readme_examples()
+    first, second = view_page_examples()
     notebook = await open_notebook(["import lg_widgets\n" + first, second, RESULT_CELL])
     await notebook.run_all()
     result = await notebook.result()
@@ -271,10 +271,13 @@ async def test_reload_and_saved_widget_state_show_the_complete_result(open_noteb
     await shows_everything()  # from the widget state saved in the notebook file
 
 
-def readme_examples() -> list[str]:
-    text = README.read_text()
-    section = text.split("\n## The live view: `RunView`\n", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", section, re.S)
+def view_page_examples() -> list[str]:
+    """The view page's examples after its first block (which starts a server: the lab's kernel
+    has the session's)."""
+    section = VIEW_PAGE.read_text().split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert "serve()" in blocks[0], blocks[0]
+    return blocks[1:]
 
 
 BIG_RUN_CELL = """
