@@ -108,8 +108,11 @@ export interface MessageInfo {
   tool_call_id?: string | null;
   // a tool message: how its tool ended
   status?: ToolStatus | null;
-  // a tool message: seconds from its call's last argument chunk to this result
+  // a tool message: the tool's own seconds, from its start (where the stream says, else its
+  // call's last argument chunk) to its end
   latency?: number | null;
+  // a tool message: seconds from its call's last argument chunk to the tool's start (an approval)
+  waited?: number | null;
   // where the provider reported it
   usage?: Usage | null;
   // an AI message's calls
@@ -132,6 +135,7 @@ export interface MessageUpdate {
   tool_call_id?: string | null;
   status?: ToolStatus | null;
   latency?: number | null;
+  waited?: number | null;
   usage?: Usage | null;
   // new calls whole, known ones by index with their changed fields
   tool_calls?: ToolCallUpdate[];
@@ -237,6 +241,8 @@ export interface Snapshot {
   // null until fetched
   graph: GraphInfo | null;
   graph_activity: NodeActivity[];
+  // tool call id -> when its tool started, where the stream says (a card runs from there)
+  tool_starts?: Record<string, number>;
 }
 
 export interface Delta {
@@ -260,6 +266,8 @@ export interface Delta {
   counts?: Record<string, number>;
   graph?: GraphInfo;
   graph_activity?: NodeActivity[];
+  // tools that started since the last delta
+  tool_starts?: Record<string, number>;
 }
 
 // ---- front end -> kernel ----------------------------------------------------------------------

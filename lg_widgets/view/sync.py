@@ -14,6 +14,7 @@ reads only the run the view follows now, so a flush stays O(what changed in it).
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -170,6 +171,7 @@ class RunSync:
         self._graph_info: GraphInfo | None = None
         self._activity_version = -1
         self._activity: dict[str, NodeActivity] = {}
+        self._starts_seen = 0  # how many of the run's tool starts were sent
 
     @property
     def run(self) -> Run:
@@ -187,6 +189,7 @@ class RunSync:
         self._named = 0
         self.chain.append(run)
         self._activity_version = -1  # a new run: its activity is diffed against what was sent
+        self._starts_seen = 0
 
     # ---- pieces -------------------------------------------------------------------------------
     def header(self) -> Header:
@@ -280,9 +283,8 @@ class RunSync:
         for call in calls:
             if call["id"]:
                 self._args_times[call["id"]] = call["args_time"]
-        called = self._args_times.get(message.tool_call_id) if message.role == "tool" else None
-        latency = None if called is None else message.first_time - called
-        info = message_info(message, seen.key, calls, latency)
+        latency, waited = self._timing(message, self.chain.runs[position])
+        info = message_info(message, seen.key, calls, latency, waited)
         info["id"] = wire_id
         if seen.info is None:  # new to the front end: whole
             changes.infos[wire_id] = info
@@ -300,6 +302,44 @@ class RunSync:
             if len(args) > sent:
                 changes.tool_args.setdefault(seen.key, {})[index] = args[sent:]
                 seen.args[index] = len(args)
+
+    def _timing(self, message: StreamedMessage, run: Run) -> tuple[float | None, float | None]:
+        """A tool result's own time and the wait before its tool started, as `run.tool_calls`
+        gives them: the tool runs from its start where the stream says it (`tasks`, `debug`,
+        the Agent Protocol's `tools`), else from its call's last argument chunk, to its end
+        (the tools channel's, else the result's arrival); a streamed result still growing has
+        no end yet. The wait runs from the last argument chunk (perhaps in an earlier run of
+        the chain: an approval) to the start."""
+        call_id = message.tool_call_id
+        if message.role != "tool" or not call_id:
+            return None, None
+        ready = self._args_times.get(call_id)
+        agents = run.state.agents
+        began = agents.tool_starts.get(call_id)
+        ended = agents.tool_ends.get(call_id)
+        if ended is None and message.complete:
+            ended = message.first_time
+        start = began if began is not None else ready
+        latency = None if ended is None or start is None else max(ended - start, 0.0)
+        waited = None if began is None or ready is None else max(began - ready, 0.0)
+        return latency, waited
+
+    def _tool_starts(self, only_new: bool) -> dict[str, float]:
+        """Tools that started since the last flush (`only_new`), or every start of the chain:
+        O(new starts) per flush, the reducer's dict being in the order they came."""
+        if not only_new:
+            self._starts_seen = 0
+            out: dict[str, float] = {}
+            for run in self.chain.runs:
+                out.update(run.state.agents.tool_starts)
+            self._starts_seen = len(self.run.state.agents.tool_starts)
+            return out
+        starts = self.run.state.agents.tool_starts
+        if len(starts) == self._starts_seen:
+            return {}
+        fresh = dict(itertools.islice(starts.items(), self._starts_seen, None))
+        self._starts_seen = len(starts)
+        return fresh
 
     # ---- what goes on the wire -----------------------------------------------------------------
     def delta(self, seq: int) -> Delta | None:
@@ -335,6 +375,9 @@ class RunSync:
             out["graph"] = graph
         if activity:
             out["graph_activity"] = activity
+        starts = self._tool_starts(only_new=True)
+        if starts:
+            out["tool_starts"] = starts
         return out if len(out) > 2 else None
 
     def _graph_update(self) -> tuple[GraphInfo | None, list[NodeActivity]]:
@@ -414,6 +457,7 @@ class RunSync:
             "events_tail": [event_row(e, seq) for seq, e in tail],
             "graph": self._graph_info,
             "graph_activity": list(self._activity.values()),
+            "tool_starts": self._tool_starts(only_new=False),
         }
 
 
@@ -429,12 +473,15 @@ def _key(number: int) -> str:
 
 
 def _tree_shape(tree: dict[str, Any]) -> Any:
-    """The tree without what changes on every event (event counts, last-seen time)."""
+    """The tree without what changes on every event (event and token counts, last-seen time):
+    a new agent's name or link goes out at once."""
     if not tree:
         return None
     return (
         tree["namespace"],
         tree["status"],
+        tree.get("agent"),
+        tree.get("tool_call_id"),
         tuple(tree["nodes"]),
         tuple(_tree_shape(child) for child in tree["children"]),
     )

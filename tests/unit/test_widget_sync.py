@@ -281,3 +281,34 @@ def test_a_tool_result_carries_its_latency_and_a_call_carries_no_timing():
         set(c) == {"index", "id", "name", "args_text"} for m in messages for c in m["tool_calls"]
     )
     assert all("latency" not in m for m in messages if m.get("role", "ai") != "tool")
+
+
+def test_a_tool_result_carries_its_own_time_and_its_wait_and_starts_go_out_once():
+    """The tool's own time and the wait before it (`latency`, `waited`) are run.tool_calls'
+    figures; each tool's start goes out once, in the delta after it (a card runs from there)."""
+    from pathlib import Path
+
+    import lg_widgets
+
+    transcripts = Path(__file__).parent.parent / "transcripts"
+    recorded = lg_widgets.load(transcripts / "team.tasks+updates+messages-tuple.subgraphs.jsonl")
+    run = Run.from_log(assistant_id="team", stream_mode=list(recorded.stream_mode or []))
+    sync = RunSync(run)
+    starts: dict[str, float] = {}
+    for event in recorded.events:
+        run.add((event.event, event.data, event.id))
+        delta = sync.delta(event.seq + 1) or {}
+        for call_id, began in delta.get("tool_starts", {}).items():
+            assert call_id not in starts  # once each
+            starts[call_id] = began
+    run.finish("success")
+    calls = run.tool_calls.set_index("id")
+    assert starts == run.state.agents.tool_starts and len(starts) == 2
+    snapshot = sync.snapshot(10**6)
+    assert snapshot["tool_starts"] == starts
+    results = [m for m in snapshot["messages"] if m.get("role") == "tool"]
+    assert len(results) == len(calls) >= 2
+    for result in results:
+        row = calls.loc[result["tool_call_id"]]
+        assert result["latency"] == round(row["latency"], 3)
+        assert result["waited"] == round(row["waited"], 3)
