@@ -188,7 +188,7 @@ export function messagesPanel(ctx: Context): Panel {
     const state: CardState = answer
       ? answer.status === "error"
         ? "error"
-        : answer.complete || answer.status === "success"
+        : answer.complete
           ? "success"
           : "running" // its output streams in
       : started

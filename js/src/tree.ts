@@ -71,7 +71,7 @@ export function treePanel(ctx: Context): Panel {
         : null,
       h(
         "span",
-        { class: "lgw-muted" },
+        { class: "lgw-muted lgw-tree-stats", testid: "tree-stats" },
         ` ${node.status}${node.tokens ? ` · ${formatTokens(node.tokens)} tok` : ""} · ${total} ev · ` +
           formatSeconds(node.last_time - node.first_time),
       ),

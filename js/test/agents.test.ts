@@ -151,14 +151,22 @@ describe("agents in the view", () => {
     expect(card().dataset.state).toBe("running"); // complete, no start said: assumed running
     model.custom(delta(1, { tool_starts: { c1: 1003 } }));
     expect(card().dataset.state).toBe("running");
-    const out = message({ id: "t1", role: "tool", tool_call_id: "c1", name: "search", node: "tools" });
+    // the reducer says "success" for a tool message from its first piece: only `complete` ends it
+    const out = message({
+      id: "t1",
+      role: "tool",
+      tool_call_id: "c1",
+      name: "search",
+      node: "tools",
+      status: "success",
+    });
     model.custom(delta(2, { messages: [out], text: { t1: "found " } }));
     expect(card().dataset.state).toBe("running");
     model.custom(delta(3, { text: { t1: "3 pages" } }));
     expect(one('[data-testid="tool-result"]', card()).textContent).toBe("found 3 pages");
     model.custom(
       delta(4, {
-        message_updates: [{ key: "t1", complete: true, status: "success", latency: 0.004, waited: 2.9 }],
+        message_updates: [{ key: "t1", complete: true, latency: 0.004, waited: 2.9 }],
       }),
     );
     expect(card().dataset.state).toBe("success");

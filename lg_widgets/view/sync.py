@@ -158,6 +158,7 @@ class RunSync:
         self._inputs: set[str] = set()  # earlier runs' input messages, by their state ids
         # tool call id -> when its arguments last grew: a result's latency starts there
         self._args_times: dict[str, float] = {}
+        self._args_runs: dict[str, int] = {}  # tool call id -> the chain position of its call
         self._named = 0  # how much of the run's `timeline.named` log was read
         self._rows: list[TimelineRow] = []
         self._tree: Any = None
@@ -283,7 +284,8 @@ class RunSync:
         for call in calls:
             if call["id"]:
                 self._args_times[call["id"]] = call["args_time"]
-        latency, waited = self._timing(message, self.chain.runs[position])
+                self._args_runs[call["id"]] = position
+        latency, waited = self._timing(message, position)
         info = message_info(message, seen.key, calls, latency, waited)
         info["id"] = wire_id
         if seen.info is None:  # new to the front end: whole
@@ -303,22 +305,26 @@ class RunSync:
                 changes.tool_args.setdefault(seen.key, {})[index] = args[sent:]
                 seen.args[index] = len(args)
 
-    def _timing(self, message: StreamedMessage, run: Run) -> tuple[float | None, float | None]:
+    def _timing(self, message: StreamedMessage, position: int) -> tuple[float | None, float | None]:
         """A tool result's own time and the wait before its tool started, as `run.tool_calls`
         gives them: the tool runs from its start where the stream says it (`tasks`, `debug`,
         the Agent Protocol's `tools`), else from its call's last argument chunk, to its end
         (the tools channel's, else the result's arrival); a streamed result still growing has
         no end yet. The wait runs from the last argument chunk (perhaps in an earlier run of
-        the chain: an approval) to the start."""
+        the chain: an approval) to the start. A result that came in a later run than its call
+        (after an interrupt) with no start said took the person's time, not the tool's: all of
+        it is the wait (a rejected call never ran)."""
         call_id = message.tool_call_id
         if message.role != "tool" or not call_id:
             return None, None
         ready = self._args_times.get(call_id)
-        agents = run.state.agents
+        agents = self.chain.runs[position].state.agents
         began = agents.tool_starts.get(call_id)
         ended = agents.tool_ends.get(call_id)
         if ended is None and message.complete:
             ended = message.first_time
+        if began is None and self._args_runs.get(call_id, position) < position:
+            return None, (None if ended is None or ready is None else max(ended - ready, 0.0))
         start = began if began is not None else ready
         latency = None if ended is None or start is None else max(ended - start, 0.0)
         waited = None if began is None or ready is None else max(began - ready, 0.0)
