@@ -14,6 +14,7 @@ from playwright.async_api import expect
 
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_hitl_view import CHAIN_JS, QUESTION
+from tests.conftest import TRANSCRIPTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -82,8 +83,42 @@ async def test_the_tree_shows_the_researcher_under_the_call_that_started_it(
     await expect(labels.first).to_contain_text("tok")
     await expect(view.get_by_test_id("tokens")).to_contain_text("coordinator")
     await expect(view.get_by_test_id("tokens")).to_contain_text("researcher")
-    if protocol == "runs":
-        await save(view, "tree-subagent.png")
+    await save(view, f"tree-subagent-team-{protocol}.png")
+
+
+DEEP = TRANSCRIPTS / "deep.tasks+updates+messages-tuple.subgraphs.jsonl"
+DEEP_CELL = f"""import lg_widgets
+run = lg_widgets.load({str(DEEP)!r})  # deepagents 0.7 on the embedded server, recorded
+view = run.view()
+view"""
+
+
+async def test_a_deep_agents_researcher_sits_under_its_task_call_and_opens_from_its_card(
+    open_notebook,
+):
+    notebook = await open_notebook([DEEP_CELL])
+    await notebook.run_all()
+    view = notebook.view()
+    await expect(view.get_by_test_id("status")).to_have_text("success", timeout=60_000)
+    call = view.get_by_test_id("tree-call")
+    await expect(call).to_contain_text("task")
+    under = call.locator("xpath=..").get_by_test_id("tree-namespace")
+    await expect(under).to_have_attribute("data-agent", "researcher")
+    await expect(view.get_by_test_id("tree-namespace").first).to_have_attribute(
+        "data-agent", "deep"
+    )
+    await save(view, "tree-subagent.png")
+
+    task = view.locator('[data-testid="tool-card"]:has([data-testid="tool-name"]:text-is("task"))')
+    await task.get_by_test_id("open-subagent").click()
+    await expect(view.locator('[data-testid="tree-namespace"].lgw-selected')).to_have_attribute(
+        "data-agent", "researcher"
+    )
+    blocks = view.locator('[data-testid="message"]:visible')
+    await expect(blocks.first).to_be_visible()
+    agents = await blocks.evaluate_all("blocks => blocks.map(b => b.dataset.agent)")
+    assert agents and set(agents) == {"researcher"}, agents
+    await save(view, "subagent-opened.png")
 
 
 async def test_a_task_card_opens_its_subagent_and_the_agent_filter_narrows_the_conversation(
