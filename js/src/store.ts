@@ -220,6 +220,13 @@ export class RunStore {
         change.named.push(Number(index));
       }
     }
+    for (const [index, step] of Object.entries(delta.steps ?? {})) {
+      const row = this.rows[Number(index)];
+      if (row) {
+        this.rows[Number(index)] = { ...row, step };
+        change.named.push(Number(index));
+      }
+    }
     if (delta.tree) {
       this.setTree(delta.tree);
       change.tree = true;

@@ -15,13 +15,13 @@ const HEAD_TITLES: Record<string, string> = {
   step:
     "The graph's super-step, where the stream says it: with stream_mode 'debug' or 'checkpoints' " +
     "(or token metadata). 'updates' and 'values' alone do not carry it: – here.",
-  time: "Since the run began: milliseconds under a second (a fast graph's rows are apart by ms).",
+  time: "Since the run began, to 0.1 ms (a fast graph's rows are apart by milliseconds).",
 };
 
 /** Time since the run began, fine enough that rows milliseconds apart differ. */
 export function sinceStart(seconds: number): string {
   if (seconds < 1) return `+${Math.max(seconds * 1000, 0).toFixed(1)} ms`;
-  return seconds < 60 ? `+${seconds.toFixed(3)} s` : `+${seconds.toFixed(1)} s`;
+  return seconds < 60 ? `+${seconds.toFixed(4)} s` : `+${seconds.toFixed(1)} s`; // 0.1 ms
 }
 const OVERSCAN = 8;
 
@@ -317,7 +317,7 @@ export function timelinePanel(ctx: Context): Panel {
     if (change.rowsFrom < rows.length) {
       for (let i = change.rowsFrom; i < rows.length; i++) if (matches(rows[i])) view.push(i);
       sizeChanged();
-    }
+    } else if (change.named.length) schedule(); // rows in view may show their new step
   });
   ctx.selection.subscribe(recompute);
   recompute();

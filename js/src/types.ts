@@ -262,6 +262,8 @@ export interface Delta {
   rows?: TimelineRow[];
   /** row index -> the checkpoint the row got after it was sent */
   checkpoints?: Record<string, string>;
+  /** row index -> the step its checkpoint gave it after it was sent (the stream said none) */
+  steps?: Record<string, number>;
   tree?: TreeNode | Record<string, never>;
   counts?: Record<string, number>;
   graph?: GraphInfo;

@@ -378,7 +378,7 @@ describe("RunView front end", () => {
     const rows = [...el.querySelectorAll<HTMLElement>('[data-testid="timeline-row"]')];
     expect(rows.map((r) => r.dataset.index)).toEqual(["0", "1"]);
     expect(rows[0].querySelector(".lgw-c-namespace")?.textContent).toBe("review");
-    expect(rows[1].querySelector(".lgw-c-time")?.textContent).toBe("+2.250 s");
+    expect(rows[1].querySelector(".lgw-c-time")?.textContent).toBe("+2.2500 s");
 
     el.querySelector<HTMLElement>('[data-testid="tab-events"]')?.click();
     // the saved tail shows while the kernel's page is on its way

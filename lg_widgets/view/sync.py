@@ -223,19 +223,25 @@ class RunSync:
         self._rows.extend(fresh)
         return fresh
 
-    def _checkpoints(self) -> dict[str, str]:
+    def _checkpoints(self) -> tuple[dict[str, str], dict[str, int]]:
         """Rows sent before they got their checkpoint (streamed after them, or matched from the
-        history at the run's end): `{index: checkpoint_id}`; the rows kept are updated too."""
+        history at the run's end): `{index: checkpoint_id}`, and the steps the history gave
+        rows whose stream said none, `{index: step}`; the rows kept are updated too."""
         timeline, base = self.run.state.timeline, self.chain.row_bases[-1]
         named = timeline.named
         out: dict[str, str] = {}
+        steps: dict[str, int] = {}
         for local in named[self._named :]:
-            index, checkpoint_id = base + local, timeline.rows[local]["checkpoint_id"]
-            if index < len(self._rows) and self._rows[index]["checkpoint_id"] != checkpoint_id:
-                self._rows[index]["checkpoint_id"] = checkpoint_id
-                out[str(index)] = checkpoint_id
+            row, index = timeline.rows[local], base + local
+            if index >= len(self._rows):
+                continue
+            sent = self._rows[index]
+            if sent["checkpoint_id"] != row["checkpoint_id"]:
+                sent["checkpoint_id"] = out[str(index)] = row["checkpoint_id"]
+            if sent["step"] is None and row["step"] is not None:
+                sent["step"] = steps[str(index)] = row["step"]
         self._named = len(named)
-        return out
+        return out, steps
 
     def _messages(self, only_new: bool) -> _MessageChanges:
         """What changed in the messages: infos (new or changed) and appended text pieces.
@@ -365,9 +371,11 @@ class RunSync:
         rows = self._new_rows()
         if rows:
             out["rows"] = rows
-        checkpoints = self._checkpoints()
+        checkpoints, steps = self._checkpoints()
         if checkpoints:
             out["checkpoints"] = checkpoints
+        if steps:
+            out["steps"] = steps
         tree = self._tree_update()
         if tree is not None:
             out["tree"] = tree
@@ -445,7 +453,7 @@ class RunSync:
             for call in info["tool_calls"]:
                 call["args_text"] = args.get(str(call["index"]), "")
         self._new_rows()
-        self._checkpoints()
+        self._checkpoints()  # the rows kept (sent whole below) take them
         self._tree = self.run.tree
         self._tree_shape = _tree_shape(self._tree)
         self._header = self.header()

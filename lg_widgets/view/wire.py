@@ -262,6 +262,7 @@ class Delta(TypedDict):
     tool_args: NotRequired[dict[str, dict[str, str]]]  # message key -> call index -> args appended
     rows: NotRequired[list[TimelineRow]]
     checkpoints: NotRequired[dict[str, str]]  # row index -> the checkpoint it got since sent
+    steps: NotRequired[dict[str, int]]  # row index -> the step its checkpoint gave it since sent
     tree: NotRequired[TreeNode | dict[str, Any]]
     counts: NotRequired[dict[str, int]]
     graph: NotRequired[GraphInfo]
