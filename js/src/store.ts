@@ -102,6 +102,7 @@ export class RunStore {
   namespaces = new Map<string, TreeNode>();
   /** tool call id -> the agents (tree nodes) it started */
   subagents = new Map<string, TreeNode[]>();
+  private callNames = new Map<string, string>(); // tool call id -> its name, once found
   private pending = new Map<number, Delta>();
   private listeners: Array<(change: Change) => void> = [];
 
@@ -278,10 +279,17 @@ export class RunStore {
     return namespace.slice(namespace.lastIndexOf("|") + 1).split(":")[0];
   }
 
-  /** The name of the tool call with `id`, from the messages that made it (null: not seen). */
+  /** The name of the tool call with `id`, from the messages that made it (null: not seen).
+   * Found once per call (a call's name never changes), so the tree's call rows cost a lookup. */
   callName(id: string): string | null {
+    const known = this.callNames.get(id);
+    if (known !== undefined) return known;
     for (const message of this.messages.values())
-      for (const call of message.tool_calls) if (call.id === id) return call.name;
+      for (const call of message.tool_calls)
+        if (call.id === id && call.name !== null) {
+          this.callNames.set(id, call.name);
+          return call.name;
+        }
     return null;
   }
 
