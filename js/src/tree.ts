@@ -28,10 +28,13 @@ export function tokensByAgent(tree: TreeNode | null): Map<string, number> {
 const CAUSES: Record<string, string> = {
   tool_call: "started by a tool call",
   send: "started by a Send",
-  handoff: "handed off to",
+  handoff: "started by a handoff",
   node: "a node of its parent",
   run: "the run's graph",
 };
+
+/** What the stats line says first of how an agent started, where it is not plain. */
+const STARTED: Record<string, string> = { handoff: "handed off · ", send: "Send · " };
 
 export function treePanel(ctx: Context): Panel {
   const body = h("div", { class: "lgw-tree-body", testid: "tree" });
@@ -58,7 +61,7 @@ export function treePanel(ctx: Context): Panel {
         class: `lgw-tree-label${ctx.selection.namespace === node.namespace ? " lgw-selected" : ""}`,
         type: "button",
         title:
-          `agent ${node.agent} (${CAUSES[node.cause] ?? node.cause}${node.tool_call_id ? ` ${node.tool_call_id}` : ""})\n` +
+          `agent ${node.agent} (${CAUSES[node.cause] ?? node.cause}${node.tool_call_id ? `, call ${node.tool_call_id}` : ""})\n` +
           `namespace ${where}, node ${node.name}\n` +
           `${node.tokens} tokens reported by its own messages\n` +
           `${total} events here and below (${node.events} its own; the header counts every event of the run)`,
@@ -72,7 +75,7 @@ export function treePanel(ctx: Context): Panel {
       h(
         "span",
         { class: "lgw-muted lgw-tree-stats", testid: "tree-stats" },
-        ` ${node.status}${node.tokens ? ` · ${formatTokens(node.tokens)} tok` : ""} · ${total} ev · ` +
+        ` ${STARTED[node.cause] ?? ""}${node.status}${node.tokens ? ` · ${formatTokens(node.tokens)} tok` : ""} · ${total} ev · ` +
           formatSeconds(node.last_time - node.first_time),
       ),
     );

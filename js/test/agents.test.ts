@@ -177,6 +177,18 @@ describe("agents in the view", () => {
     expect(card().dataset.state).toBe("error");
   });
 
+  it("says an agent was handed off to, in the tree", () => {
+    mount({
+      tree: tree({
+        children: [node({ namespace: "bob:1", agent: "bob", cause: "handoff", tool_call_id: "h1" })],
+      }),
+    });
+    const bob = all('[data-testid="tree-namespace"]')[1];
+    expect(one('[data-testid="tree-stats"]', bob).textContent).toMatch(/^ handed off · running/);
+    expect(bob.title).toContain("agent bob (started by a handoff, call h1)");
+    expect(el.querySelector('[data-testid="tree-call"]')).toBeNull(); // a handoff is no call row
+  });
+
   it("hides the agent filter and names while the run has one agent", () => {
     mount({ tree: tree({ children: [] }), messages: [coordinator()] });
     expect(one('[data-testid="filter-agent"]').hidden).toBe(true);
