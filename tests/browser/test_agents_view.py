@@ -7,6 +7,7 @@ sends: fed from a hand-made transcript into a displayed run); approve, edit and 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -37,6 +38,7 @@ def team_cell(protocol: str) -> str:
 
 RESULT_CELL = """
 import json
+import re
 await run
 calls = run.tool_calls
 print("RESULT " + json.dumps({
@@ -238,6 +240,7 @@ view = run.view()
 view"""
 CHAIN_CODE = """
 import json
+import re
 for r in view.runs:
     await r
 last = view.runs[-1]
@@ -312,3 +315,31 @@ async def test_approve_in_the_view_goes_through_input_respond(open_notebook):
     )
     await expect(divide_card).to_have_attribute("data-state", "success")
     await expect(divide_card.get_by_test_id("tool-waited")).to_contain_text("waited ")
+
+
+async def test_a_tools_handled_error_through_the_agent_protocol_is_an_error_card(open_notebook):
+    notebook = await open_notebook(
+        [
+            "import lg_widgets\n"
+            "q = {'messages': [{'role': 'user', 'content': 'Weather in Rome, and 10 / 0?'}]}\n"
+            "run = lg_widgets.stream('react', q, thread_id='new', protocol='agent')\n"
+            "run",
+            "import json\nawait run\n"
+            'print("RESULT " + json.dumps(run.tool_calls[["name", "status"]].values.tolist()))',
+        ]
+    )
+    await notebook.run_all()
+    output = notebook.page.locator(".jp-OutputArea-output", has_text=re.compile("RESULT "))
+    await output.first.wait_for(timeout=60_000)
+    assert '["divide", "error"]' in (await output.first.text_content() or "")
+    view = notebook.view()
+    divide = view.locator(
+        '[data-testid="tool-card"]:has([data-testid="tool-name"]:text-is("divide"))'
+    )
+    await expect(divide).to_have_attribute("data-state", "error")
+    await expect(divide.get_by_test_id("tool-result")).to_contain_text("cannot divide")
+    await expect(divide.get_by_test_id("tool-latency")).to_contain_text("ran ")
+    weather = view.locator(
+        '[data-testid="tool-card"]:has([data-testid="tool-name"]:text-is("get_weather"))'
+    )
+    await expect(weather).to_have_attribute("data-state", "success")
