@@ -337,7 +337,11 @@ export function messagesPanel(ctx: Context): Panel {
     block.el.dataset.complete = String(m.complete);
     block.el.dataset.role = m.role;
     block.el.classList.toggle("lgw-input", m.input);
-    block.role.textContent = m.input ? `${m.role} · input` : m.role;
+    block.role.textContent = m.input ? `${m.role} · input` : m.synthetic ? `${m.role} · framework` : m.role;
+    block.role.title = m.synthetic
+      ? `${m.id}: written by the framework in the agent's name (a handoff), not its LLM's text`
+      : m.id;
+    block.el.dataset.synthetic = String(m.synthetic);
     showAgent(block);
     block.name.textContent = m.name ?? "";
     block.status.textContent = m.role === "tool" && m.status ? m.status : "";

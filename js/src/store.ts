@@ -42,6 +42,7 @@ const messageDefaults = () => ({
   waited: null,
   usage: null,
   input: false,
+  synthetic: false,
 });
 
 /** What one snapshot or delta changed, so panels update only what they must. */
@@ -327,6 +328,7 @@ export class RunStore {
         tool_calls: [],
         first_time: 0,
         input: false,
+        synthetic: false,
       });
       this.add(message);
       change.newMessages.push(key);

@@ -121,6 +121,8 @@ export interface MessageInfo {
   first_time: number;
   // the user's input (from the run's input / state), not streamed
   input?: boolean;
+  // written by a framework in an agent's name ("Transferring back to supervisor"), not its LLM's
+  synthetic?: boolean;
   // in snapshots only: the whole text so far (deltas carry pieces in Delta.text)
   text?: string;
   // in snapshots only: the whole reasoning text so far (deltas carry Delta.reasoning)
@@ -145,6 +147,7 @@ export interface MessageUpdate {
   role?: MessageRole;
   first_time?: number;
   input?: boolean;
+  synthetic?: boolean;
 }
 
 export interface TimelineRow {

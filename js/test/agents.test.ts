@@ -189,6 +189,20 @@ describe("agents in the view", () => {
     expect(el.querySelector('[data-testid="tree-call"]')).toBeNull(); // a handoff is no call row
   });
 
+  it("marks what a framework wrote in an agent's name", () => {
+    const back = message({
+      id: "s1",
+      complete: true,
+      synthetic: true,
+      text: "Transferring back to supervisor",
+    });
+    mount({ messages: [coordinator(), back] });
+    const block = all('[data-testid="message"]').find((b) => b.dataset.synthetic === "true")!;
+    expect(one('[data-testid="message-role"]', block).textContent).toBe("ai · framework");
+    expect(one('[data-testid="message-role"]', block).title).toContain("not its LLM's text");
+    expect(one("pre", block).textContent).toBe("Transferring back to supervisor");
+  });
+
   it("hides the agent filter and names while the run has one agent", () => {
     mount({ tree: tree({ children: [] }), messages: [coordinator()] });
     expect(one('[data-testid="filter-agent"]').hidden).toBe(true);

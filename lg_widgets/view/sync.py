@@ -73,8 +73,9 @@ class _MessageChanges:
 
 
 def _shown_text(message: StreamedMessage) -> str:
-    """The LLM's text for an AI message; the content for others (a tool's result, the input)."""
-    return message.text if message.role == "ai" else message.content_text
+    """The LLM's text for an AI message; the content for others (a tool's result, the input,
+    what a framework wrote in an agent's name)."""
+    return message.text if message.role == "ai" and not message.synthetic else message.content_text
 
 
 def _append(out: dict[str, str], message_id: str, full: str, seen: _Sent, kind: str) -> None:

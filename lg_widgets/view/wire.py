@@ -128,6 +128,8 @@ class MessageInfo(TypedDict):
     tool_calls: list[ToolCallInfo]
     first_time: float
     input: NotRequired[bool]  # the user's input, not streamed
+    # written by a framework in an agent's name ("Transferring back to supervisor"), not its LLM's
+    synthetic: NotRequired[bool]
     text: NotRequired[str]  # snapshot only: the whole text (a tool's result for a tool message)
     reasoning: NotRequired[str]  # snapshot only: the whole reasoning text
 
@@ -151,6 +153,7 @@ class MessageUpdate(TypedDict):
     role: NotRequired[MessageRole]
     first_time: NotRequired[float]
     input: NotRequired[bool]
+    synthetic: NotRequired[bool]
 
 
 class TimelineRow(TypedDict):
@@ -529,6 +532,7 @@ MESSAGE_DEFAULTS: dict[str, Any] = {
     "waited": None,
     "usage": None,
     "input": False,
+    "synthetic": False,
 }
 
 
@@ -582,6 +586,7 @@ def message_info(
         ],
         "first_time": message.first_time,
         "input": message.input,
+        "synthetic": message.synthetic,
     }
     return _without_defaults(info, MESSAGE_DEFAULTS)  # type: ignore[no-any-return]
 

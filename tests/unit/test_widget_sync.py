@@ -312,3 +312,18 @@ def test_a_tool_result_carries_its_own_time_and_its_wait_and_starts_go_out_once(
         row = calls.loc[result["tool_call_id"]]
         assert result["latency"] == round(row["latency"], 3)
         assert result["waited"] == round(row["waited"], 3)
+
+
+def test_what_a_framework_wrote_in_an_agents_name_is_shown_and_marked():
+    from pathlib import Path
+
+    import lg_widgets
+
+    transcripts = Path(__file__).parent.parent / "transcripts"
+    run = lg_widgets.load(transcripts / "supervisor.tasks+updates+messages-tuple.subgraphs.jsonl")
+    messages = RunSync(run).snapshot(0)["messages"]
+    marked = [m for m in messages if m.get("synthetic")]
+    assert [m.get("role", "ai") for m in marked] == ["ai", "tool", "ai", "tool"]
+    # not the agent's LLM text (run.text leaves it out), yet the view shows what was written
+    assert marked[0]["text"] == "Transferring back to supervisor"
+    assert all("synthetic" not in m for m in messages if m not in marked)
