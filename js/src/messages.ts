@@ -157,8 +157,9 @@ export function messagesPanel(ctx: Context): Panel {
   const waiting = new Map<string, string>(); // tool call id -> tool message shown as a block
   const follower = followEnd(scroller);
 
-  // the agent a message speaks for: its namespace's (a tool's result is in its caller's card)
-  const agentOf = (m: Message) => ctx.store.agentOf(m.namespace);
+  // the agent a message speaks for: its namespace's, or its owner's (what a framework wrote in
+  // an agent's name); a tool's result is in its caller's card
+  const agentOf = (m: Message) => ctx.store.agentOf(m.owner ?? m.namespace);
   const matches = (m: Message) =>
     ctx.selection.includes(m.namespace, m.node) &&
     agentFilter.matches(agentOf(m)) &&

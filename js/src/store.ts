@@ -43,6 +43,7 @@ const messageDefaults = () => ({
   usage: null,
   input: false,
   synthetic: false,
+  owner: null as string | null,
 });
 
 /** What one snapshot or delta changed, so panels update only what they must. */
@@ -329,6 +330,7 @@ export class RunStore {
         first_time: 0,
         input: false,
         synthetic: false,
+        owner: null,
       });
       this.add(message);
       change.newMessages.push(key);

@@ -123,6 +123,9 @@ export interface MessageInfo {
   input?: boolean;
   // written by a framework in an agent's name ("Transferring back to supervisor"), not its LLM's
   synthetic?: boolean;
+  // the namespace of the agent it speaks for when not its own (a synthetic message: the agent
+  // whose node wrote it)
+  owner?: string | null;
   // in snapshots only: the whole text so far (deltas carry pieces in Delta.text)
   text?: string;
   // in snapshots only: the whole reasoning text so far (deltas carry Delta.reasoning)
@@ -148,6 +151,7 @@ export interface MessageUpdate {
   first_time?: number;
   input?: boolean;
   synthetic?: boolean;
+  owner?: string | null;
 }
 
 export interface TimelineRow {

@@ -194,6 +194,7 @@ describe("agents in the view", () => {
       id: "s1",
       complete: true,
       synthetic: true,
+      owner: RESEARCHER, // at the root, in the researcher's name: it counts for the researcher
       text: "Transferring back to supervisor",
     });
     mount({ messages: [coordinator(), back] });
@@ -201,6 +202,7 @@ describe("agents in the view", () => {
     expect(one('[data-testid="message-role"]', block).textContent).toBe("ai · framework");
     expect(one('[data-testid="message-role"]', block).title).toContain("not its LLM's text");
     expect(one("pre", block).textContent).toBe("Transferring back to supervisor");
+    expect(block.dataset.agent).toBe("researcher");
   });
 
   it("hides the agent filter and names while the run has one agent", () => {

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from lg_widgets.events import namespace_key
 from lg_widgets.view.wire import (
     Delta,
     GraphInfo,
@@ -293,7 +294,8 @@ class RunSync:
                 self._args_times[call["id"]] = call["args_time"]
                 self._args_runs[call["id"]] = position
         latency, waited = self._timing(message, position)
-        info = message_info(message, seen.key, calls, latency, waited)
+        owner = self._owner(message, position) if message.synthetic else None
+        info = message_info(message, seen.key, calls, latency, waited, owner)
         info["id"] = wire_id
         if seen.info is None:  # new to the front end: whole
             changes.infos[wire_id] = info
@@ -336,6 +338,13 @@ class RunSync:
         latency = None if ended is None or start is None else max(ended - start, 0.0)
         waited = None if began is None or ready is None else max(began - ready, 0.0)
         return latency, waited
+
+    def _owner(self, message: StreamedMessage, position: int) -> str | None:
+        """The agent a framework wrote `message` for: the one whose node wrote it (its
+        `langgraph_checkpoint_ns`), as `frames.owners` reads it; O(1)."""
+        written = namespace_key(message.metadata.get("langgraph_checkpoint_ns"))
+        agents = self.chain.runs[position].state.agents
+        return "|".join(written) if written in agents.instances else None
 
     def _tool_starts(self, only_new: bool) -> dict[str, float]:
         """Tools that started since the last flush (`only_new`), or every start of the chain:

@@ -130,6 +130,9 @@ class MessageInfo(TypedDict):
     input: NotRequired[bool]  # the user's input, not streamed
     # written by a framework in an agent's name ("Transferring back to supervisor"), not its LLM's
     synthetic: NotRequired[bool]
+    # the namespace of the agent it speaks for when not its own (a synthetic message: the agent
+    # whose node wrote it), as `run.messages[i]["agent"]` reads it
+    owner: NotRequired[str | None]
     text: NotRequired[str]  # snapshot only: the whole text (a tool's result for a tool message)
     reasoning: NotRequired[str]  # snapshot only: the whole reasoning text
 
@@ -154,6 +157,7 @@ class MessageUpdate(TypedDict):
     first_time: NotRequired[float]
     input: NotRequired[bool]
     synthetic: NotRequired[bool]
+    owner: NotRequired[str | None]
 
 
 class TimelineRow(TypedDict):
@@ -533,6 +537,7 @@ MESSAGE_DEFAULTS: dict[str, Any] = {
     "usage": None,
     "input": False,
     "synthetic": False,
+    "owner": None,
 }
 
 
@@ -550,11 +555,13 @@ def message_info(
     calls: list[dict[str, Any]],
     latency: float | None = None,
     waited: float | None = None,
+    owner: str | None = None,
 ) -> MessageInfo:
     """What the view shows of a message besides its growing text (`message`: a
     `reducers.messages.StreamedMessage`; `key`: the view's handle for it; `calls`: its
     `tool_calls`, read once per flush by the caller; `latency` and `waited`: a tool result's
-    own time and the wait before its tool started, if known)."""
+    own time and the wait before its tool started, if known; `owner`: the namespace of the
+    agent it speaks for, when not its own)."""
     usage = message.usage
     info = {
         "id": message.id,
@@ -587,6 +594,7 @@ def message_info(
         "first_time": message.first_time,
         "input": message.input,
         "synthetic": message.synthetic,
+        "owner": owner,
     }
     return _without_defaults(info, MESSAGE_DEFAULTS)  # type: ignore[no-any-return]
 

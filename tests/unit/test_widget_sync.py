@@ -326,4 +326,10 @@ def test_what_a_framework_wrote_in_an_agents_name_is_shown_and_marked():
     assert [m.get("role", "ai") for m in marked] == ["ai", "tool", "ai", "tool"]
     # not the agent's LLM text (run.text leaves it out), yet the view shows what was written
     assert marked[0]["text"] == "Transferring back to supervisor"
-    assert all("synthetic" not in m for m in messages if m not in marked)
+    assert all("synthetic" not in m and "owner" not in m for m in messages if m not in marked)
+    # it speaks for the agent whose node wrote it, as run.messages says
+    said = {m["id"]: m["agent"] for m in run.messages}
+    agents = run.state.agents
+    for m in marked:
+        assert m["owner"] and m.get("namespace", "") != m["owner"]
+        assert agents.agent_of(tuple(m["owner"].split("|"))) == said[m["id"]] != "supervisor"
