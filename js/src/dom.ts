@@ -57,3 +57,18 @@ export function namespaceLabel(namespace: string): string {
     .map((segment) => segment.split(":")[0])
     .join(" › ");
 }
+
+/** A name short enough for a label, cut in the middle so that both its start and its end stay
+ * ("HumanInTheLoopMiddleware.after_model" keeps "after_model"); the whole name goes in `title`. */
+export function middle(text: string, chars: number): string {
+  if (text.length <= chars) return text;
+  const tail = Math.ceil((chars - 1) / 2); // the end (a hook, a suffix) says more
+  return `${text.slice(0, chars - 1 - tail)}…${text.slice(text.length - tail)}`;
+}
+
+/** A token count for a label: 950, 12.3k, 4.1M. */
+export function formatTokens(tokens: number): string {
+  if (tokens < 1000) return String(tokens);
+  if (tokens < 1_000_000) return `${(tokens / 1000).toFixed(tokens < 10_000 ? 1 : 0)}k`;
+  return `${(tokens / 1_000_000).toFixed(1)}M`;
+}

@@ -1,7 +1,7 @@
 // The raw event log, a page at a time from the kernel (it holds every event; the widget only
 // ships counts), with a mode filter; a row opens its payload as collapsible JSON.
 import type { Context } from "./context";
-import { h, namespaceLabel, replace } from "./dom";
+import { h, middle, namespaceLabel, replace } from "./dom";
 import { filterSelect } from "./filter";
 import { jsonView } from "./json";
 import type { Panel } from "./panel";
@@ -42,8 +42,8 @@ export function eventsPanel(ctx: Context): Panel {
         {},
         h("span", { class: "lgw-c-seq" }, String(row.seq)),
         h("span", { class: "lgw-mode" }, row.mode),
-        h("span", { class: "lgw-ns" }, namespaceLabel(row.namespace)),
-        h("span", { class: "lgw-node" }, row.node ?? ""),
+        h("span", { class: "lgw-ns", title: row.namespace }, namespaceLabel(row.namespace)),
+        h("span", { class: "lgw-node", title: row.node ?? "" }, middle(row.node ?? "", 18)),
         h("span", { class: "lgw-c-preview" }, row.preview),
       ),
     );

@@ -74,7 +74,7 @@ export function graphPanel(ctx: Context, live: () => boolean = () => !!ctx.store
   const fit = h(
     "button",
     { class: "lgw-link", type: "button", testid: "graph-fit", hidden: true },
-    "fit width",
+    "actual size",
   );
   const note = h("div", { class: "lgw-graph-note", testid: "graph-note", hidden: true });
   const canvas = h("div", { class: "lgw-graph-canvas", testid: "graph" });
@@ -93,7 +93,10 @@ export function graphPanel(ctx: Context, live: () => boolean = () => !!ctx.store
   let drawnKey = ""; // the graph on screen, so a repeated one (a snapshot) is not laid out again
   let visible = false;
   let root: SVGSVGElement | null = null;
-  let fitted = false;
+  // the whole graph in the panel (shrunk, never grown) until the user asks for its actual size:
+  // a graph taller than the panel showed its top and hid its last row (the end node)
+  let fitted = true;
+  let natural = { width: 0, height: 0 };
   let selected: Element | null = null;
 
   const showNote = (text: string | null) => {
@@ -157,6 +160,7 @@ export function graphPanel(ctx: Context, live: () => boolean = () => !!ctx.store
   const build = (layout: Layout, graph: GraphInfo): SVGSVGElement => {
     const width = Math.ceil(layout.width);
     const height = Math.ceil(layout.height);
+    natural = { width, height };
     const out = svg("svg", {
       class: "lgw-graph-svg",
       width,
@@ -338,9 +342,18 @@ export function graphPanel(ctx: Context, live: () => boolean = () => !!ctx.store
 
   const applyFit = () => {
     if (!root) return;
-    root.classList.toggle("lgw-graph-fit", fitted);
-    fit.textContent = fitted ? "actual size" : "fit width";
+    const room = { width: canvas.clientWidth - 8, height: canvas.clientHeight - 8 }; // padding
+    const scale =
+      fitted && room.width > 0 && room.height > 0
+        ? Math.min(1, room.width / natural.width, room.height / natural.height)
+        : 1;
+    root.setAttribute("width", String(Math.floor(natural.width * scale)));
+    root.setAttribute("height", String(Math.floor(natural.height * scale)));
+    fit.textContent = fitted ? "actual size" : "fit";
   };
+  // the panel is resizable (and hidden until its tab is chosen): fit again when its size changes
+  const resizes = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(() => applyFit());
+  resizes?.observe(canvas);
   fit.addEventListener("click", () => {
     fitted = !fitted;
     applyFit();
@@ -376,12 +389,14 @@ export function graphPanel(ctx: Context, live: () => boolean = () => !!ctx.store
     shown() {
       visible = true;
       render();
+      applyFit();
     },
     hidden() {
       visible = false;
     },
     dispose() {
       unsubscribe();
+      resizes?.disconnect();
       if (frame) cancelAnimationFrame(frame);
     },
   };

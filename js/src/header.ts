@@ -1,9 +1,10 @@
 // Status line: ids (copyable), status badge, elapsed, event counts, error, Cancel; the thread's
 // runs when the view went on past its first one (resume, fork, replay); pending interrupts.
 import type { Context } from "./context";
-import { formatSeconds, h, replace, shortId } from "./dom";
+import { formatSeconds, formatTokens, h, middle, replace, shortId } from "./dom";
 import { interruptsView } from "./interrupts";
 import type { Panel } from "./panel";
+import { tokensByAgent } from "./tree";
 import type { RunStatus } from "./types";
 
 const FINAL = new Set<RunStatus>(["success", "error", "cancelled", "interrupted"]);
@@ -18,7 +19,14 @@ export function headerPanel(ctx: Context): HeaderPanel {
   const title = h("span", { class: "lgw-title", testid: "assistant" });
   const ids = h("span", { class: "lgw-ids" });
   const elapsed = h("span", { class: "lgw-elapsed", testid: "elapsed" });
-  const counts = h("span", { class: "lgw-counts", testid: "counts" });
+  const counts = h("span", {
+    class: "lgw-counts",
+    testid: "counts",
+    title:
+      "Every event the kernel received, by stream mode. The tree counts the events of each " +
+      "namespace and those under it; the run's metadata event belongs to no namespace.",
+  });
+  const tokens = h("span", { class: "lgw-counts", testid: "tokens" });
   const reconnects = h("span", { class: "lgw-muted", testid: "reconnects", hidden: true });
   const cancel = h("button", { class: "lgw-button", testid: "cancel", type: "button" }, "Cancel");
   const error = h("div", { class: "lgw-error", testid: "error", hidden: true });
@@ -43,6 +51,7 @@ export function headerPanel(ctx: Context): HeaderPanel {
       ids,
       elapsed,
       counts,
+      tokens,
       reconnects,
       h("span", { class: "lgw-spacer" }),
       ctx.readOnly ? h("span", { class: "lgw-muted", testid: "read-only" }, "saved copy (read-only)") : null,
@@ -136,15 +145,31 @@ export function headerPanel(ctx: Context): HeaderPanel {
     const parts = Object.entries(ctx.store.counts).map(([mode, n]) => `${mode} ${n}`);
     counts.textContent = `${ctx.store.totalEvents} events${parts.length ? ` (${parts.join(", ")})` : ""}`;
   };
+  /** Tokens the providers reported, per agent when several agents spent them. */
+  const renderTokens = () => {
+    const byAgent = [...tokensByAgent(ctx.store.tree)].filter(([, n]) => n > 0);
+    const total = byAgent.reduce((sum, [, n]) => sum + n, 0);
+    tokens.hidden = !total;
+    tokens.textContent = !total
+      ? ""
+      : `· ${formatTokens(total)} tokens${
+          byAgent.length > 1
+            ? ` (${byAgent.map(([agent, n]) => `${middle(agent, 20)} ${formatTokens(n)}`).join(", ")})`
+            : ""
+        }`;
+    tokens.title = byAgent.map(([agent, n]) => `${agent}: ${n} tokens`).join("\n");
+  };
   const unsubscribe = ctx.store.subscribe((change) => {
     if (change.header) render();
     if (change.counts) renderCounts();
+    if (change.tree) renderTokens();
   });
   const timer = setInterval(() => {
     if (ctx.store.header && ctx.store.header.ended_at === null) tick();
   }, 250);
   render();
   renderCounts();
+  renderTokens();
   const report = (problem: string) => {
     frontEndProblems.push(problem);
     render();

@@ -9,6 +9,7 @@
 // an edge that crosses a box's border is drawn from the border to its node. Boxes with the same
 // inside (one subgraph used by several nodes, alike sub-agents) are laid out once. If boxes
 // cannot be laid out at all, the graph is drawn without them and the note says so.
+import { middle } from "./dom";
 import dagre from "@dagrejs/dagre";
 import type { GraphEdge, GraphGroup, GraphInfo, GraphNode } from "./types";
 
@@ -56,8 +57,8 @@ const NODE_MIN_WIDTH = 120; // room for the activity line ("×12 · 3.4 s")
 const NODE_BASE_HEIGHT = 36; // the name and the activity line
 const END_SIZE = { width: 60, height: 22 }; // __start__ and __end__ are small
 
-export const shorten = (text: string, chars: number): string =>
-  text.length > chars ? `${text.slice(0, chars - 1)}…` : text;
+/** Names are cut in the middle (dom.ts `middle`): a middleware's hook keeps its end. */
+export const shorten = middle;
 
 function toolLines(node: GraphNode): string[] {
   const tools = node.tools.map((t) => shorten(t, NAME_CHARS));

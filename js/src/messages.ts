@@ -11,12 +11,12 @@
 // A change's pieces are appended to what was shown before it; anything the change adds (a block, a
 // card, a result in a card) is then built from the store's whole state, which holds those pieces.
 import type { Context } from "./context";
-import { formatSeconds, h, namespaceLabel } from "./dom";
+import { formatSeconds, formatTokens, h, middle, namespaceLabel } from "./dom";
 import { filterSelect } from "./filter";
 import { followEnd } from "./follow";
 import type { Panel } from "./panel";
 import type { Change, Message, ToolCall } from "./store";
-import type { Usage } from "./types";
+import type { TreeNode, Usage } from "./types";
 
 /** Text that grows by pieces, in block-level chunks. */
 export interface ChunkedText {
@@ -63,7 +63,7 @@ const resetText = (sink: ChunkedText, text: string): void => {
   if (text) appendPiece(sink, text);
 };
 
-/** How long a tool took, from its call's last argument chunk to its result. */
+/** A duration in ms under a second, else in seconds (a tool's own time, an approval's wait). */
 export const latencyLabel = (seconds: number): string =>
   seconds >= 0 && seconds < 1 ? `${Math.round(seconds * 1000)} ms` : formatSeconds(seconds);
 
@@ -79,7 +79,8 @@ export const prettyArgs = (raw: string): { text: string; valid: boolean } => {
   }
 };
 
-// "waiting": the run stopped on an interrupt before the tool ran (a person reviews the call)
+// "waiting": the run stopped on an interrupt before the tool ran (a person reviews the call);
+// "running": the stream said the tool started, or its output streams, and it has not ended
 type CardState = "pending" | "running" | "waiting" | "success" | "error";
 
 interface Card {
@@ -90,7 +91,10 @@ interface Card {
   name: HTMLElement;
   state: HTMLElement;
   latency: HTMLElement;
+  waited: HTMLElement;
   invalid: HTMLElement;
+  subagent: HTMLElement; // the agents this call started (deepagents' `task`), a click opens one
+  subagentKey: string;
   args: ChunkedText;
   pretty: boolean; // arguments shown pretty-printed (the message is complete)
   resultEl: HTMLElement;
@@ -102,6 +106,7 @@ interface Block {
   el: HTMLElement;
   message: Message;
   role: HTMLElement;
+  agent: HTMLElement;
   name: HTMLElement;
   status: HTMLElement;
   tags: HTMLElement;
@@ -128,6 +133,9 @@ export function messagesPanel(ctx: Context): Panel {
   const nodeFilter = filterSelect("node", "all nodes");
   const namespaceFilter = filterSelect("namespace", "all namespaces");
   const tagFilter = filterSelect("tag", "all tags");
+  const agentFilter = filterSelect("agent", "all agents");
+  agentFilter.el.hidden = true; // shown once the run has two agents
+  const agents = new Set<string>();
   const empty = h(
     "div",
     { class: "lgw-empty" },
@@ -139,7 +147,7 @@ export function messagesPanel(ctx: Context): Panel {
   const el = h(
     "div",
     { class: "lgw-panel lgw-messages" },
-    h("div", { class: "lgw-toolbar" }, nodeFilter.el, namespaceFilter.el, tagFilter.el),
+    h("div", { class: "lgw-toolbar" }, agentFilter.el, nodeFilter.el, namespaceFilter.el, tagFilter.el),
     scroller,
   );
 
@@ -149,8 +157,12 @@ export function messagesPanel(ctx: Context): Panel {
   const waiting = new Map<string, string>(); // tool call id -> tool message shown as a block
   const follower = followEnd(scroller);
 
+  // the agent a message speaks for: its namespace's, or its owner's (what a framework wrote in
+  // an agent's name); a tool's result is in its caller's card
+  const agentOf = (m: Message) => ctx.store.agentOf(m.owner ?? m.namespace);
   const matches = (m: Message) =>
     ctx.selection.includes(m.namespace, m.node) &&
+    agentFilter.matches(agentOf(m)) &&
     nodeFilter.matches(m.node ?? "") &&
     namespaceFilter.matches(m.namespace) &&
     (!tagFilter.value || m.tags.includes(tagFilter.value));
@@ -173,19 +185,34 @@ export function messagesPanel(ctx: Context): Panel {
   const updateCard = (card: Card) => {
     const call = callOf(card);
     const answer = card.answer;
+    const started = call?.id ? ctx.store.toolStarts.has(call.id) : false;
     const state: CardState = answer
       ? answer.status === "error"
         ? "error"
-        : "success"
-      : card.owner.message.complete
-        ? ctx.store.header?.status === "interrupted"
-          ? "waiting"
-          : "running"
-        : "pending";
+        : answer.complete
+          ? "success"
+          : "running" // its output streams in
+      : started
+        ? "running"
+        : card.owner.message.complete
+          ? ctx.store.header?.status === "interrupted"
+            ? "waiting"
+            : "running"
+          : "pending";
     card.el.dataset.state = state;
     card.state.textContent = state;
     card.name.textContent = call?.name ?? "…";
-    card.latency.textContent = answer && answer.latency !== null ? latencyLabel(answer.latency) : "";
+    const latency = answer?.latency ?? null;
+    card.latency.textContent = latency !== null ? `ran ${latencyLabel(latency)}` : "";
+    card.latency.title =
+      latency !== null
+        ? "the tool's own time, from its start to its result (without any wait before it)"
+        : "";
+    const waited = answer?.waited ?? null;
+    // a wait worth saying: a person's approval, not the scheduler's few milliseconds
+    card.waited.hidden = waited === null || waited < 0.05;
+    card.waited.textContent = waited !== null ? `waited ${latencyLabel(waited)}` : "";
+    card.waited.title = "from the call's last argument to the tool's start: an approval's wait";
     if (call?.id && card.id !== call.id) register(card, call.id);
     if (card.owner.message.complete && call && !card.pretty) showPretty(card, call);
   };
@@ -201,7 +228,9 @@ export function messagesPanel(ctx: Context): Panel {
   const register = (card: Card, id: string) => {
     card.id = id;
     card.el.title = `tool call ${id}`;
+    card.el.dataset.call = id;
     if (!cardsByCall.has(id)) cardsByCall.set(id, card);
+    showSubagents(card);
     const waitingId = waiting.get(id);
     const block = waitingId === undefined ? undefined : blocks.get(waitingId);
     if (block && !card.answer) {
@@ -221,10 +250,41 @@ export function messagesPanel(ctx: Context): Panel {
     refresh(card.owner);
   };
 
+  /** The agents the card's call started, each a button that opens it (selects its namespace,
+   * so the tree and the conversation show that agent). Rebuilt when what it shows changed. */
+  const showSubagents = (card: Card) => {
+    const started: TreeNode[] = (card.id && ctx.store.subagents.get(card.id)) || [];
+    const key = started.map((n) => `${n.namespace}|${n.agent}|${n.status}|${n.tokens}`).join(";");
+    if (key === card.subagentKey) return;
+    card.subagentKey = key;
+    card.subagent.hidden = !started.length;
+    card.subagent.replaceChildren(
+      ...started.map((node) => {
+        const open = h(
+          "button",
+          {
+            type: "button",
+            testid: "open-subagent",
+            title: `open agent ${node.agent} (namespace ${node.namespace}): show its messages and its place in the tree`,
+          },
+          `↳ ${middle(node.agent, 30)} · ${node.status}${node.tokens ? ` · ${formatTokens(node.tokens)} tok` : ""} ›`,
+        );
+        open.dataset.namespace = node.namespace;
+        open.addEventListener("click", (e) => {
+          e.stopPropagation();
+          ctx.selection.set(node.namespace);
+        });
+        return open;
+      }),
+    );
+  };
+
   const addCard = (block: Block, call: ToolCall): Card => {
     const name = h("span", { class: "lgw-tool-name", testid: "tool-name" });
     const state = h("span", { class: "lgw-tool-state", testid: "tool-state" });
     const latency = h("span", { class: "lgw-tool-latency", testid: "tool-latency" });
+    const waited = h("span", { class: "lgw-tool-waited", testid: "tool-waited", hidden: true });
+    const subagent = h("div", { class: "lgw-tool-subagent", testid: "tool-subagent", hidden: true });
     const invalid = h("span", { class: "lgw-tool-invalid", testid: "tool-invalid" }, "invalid JSON");
     invalid.hidden = true;
     const argsEl = h("div", { class: "lgw-tool-args", testid: "tool-args" });
@@ -233,8 +293,9 @@ export function messagesPanel(ctx: Context): Panel {
     const cardEl = h(
       "div",
       { class: "lgw-tool", testid: "tool-card" },
-      h("div", { class: "lgw-tool-head" }, name, state, latency, invalid),
+      h("div", { class: "lgw-tool-head" }, name, state, latency, waited, invalid),
       argsEl,
+      subagent,
       resultEl,
     );
     const card: Card = {
@@ -245,7 +306,10 @@ export function messagesPanel(ctx: Context): Panel {
       name,
       state,
       latency,
+      waited,
       invalid,
+      subagent,
+      subagentKey: "",
       args: chunked(argsEl, call.args_text),
       pretty: false,
       resultEl,
@@ -274,7 +338,12 @@ export function messagesPanel(ctx: Context): Panel {
     block.el.dataset.complete = String(m.complete);
     block.el.dataset.role = m.role;
     block.el.classList.toggle("lgw-input", m.input);
-    block.role.textContent = m.input ? `${m.role} · input` : m.role;
+    block.role.textContent = m.input ? `${m.role} · input` : m.synthetic ? `${m.role} · framework` : m.role;
+    block.role.title = m.synthetic
+      ? `${m.id}: written by the framework in the agent's name (a handoff), not its LLM's text`
+      : m.id;
+    block.el.dataset.synthetic = String(m.synthetic);
+    showAgent(block);
     block.name.textContent = m.name ?? "";
     block.status.textContent = m.role === "tool" && m.status ? m.status : "";
     block.status.dataset.status = m.status ?? "";
@@ -283,6 +352,17 @@ export function messagesPanel(ctx: Context): Panel {
     block.usage.title = m.usage ? `${m.usage.total_tokens} tokens in total` : "";
     const container = m.input ? inputs : list;
     if (block.el.parentElement !== container) container.appendChild(block.el);
+  };
+
+  /** The agent's name on a block once the run has several (the tree may name it after the
+   * message came). */
+  const showAgent = (block: Block) => {
+    const agent = agentOf(block.message);
+    const shown = agents.size > 1 ? middle(agent, 30) : "";
+    block.el.dataset.agent = agent;
+    if (block.agent.textContent === shown) return;
+    block.agent.textContent = shown;
+    block.agent.title = `agent ${agent}`;
   };
 
   const copyId = (id: string) => {
@@ -297,8 +377,9 @@ export function messagesPanel(ctx: Context): Panel {
       { class: "lgw-where", title: m.namespace || "root namespace" },
       h("span", { class: "lgw-ns" }, namespaceLabel(m.namespace)),
       " · ",
-      h("span", { class: "lgw-node" }, m.node ?? "(no node)"),
+      h("span", { class: "lgw-node", title: m.node ?? "" }, middle(m.node ?? "(no node)", 32)),
     );
+    const agent = h("span", { class: "lgw-agent", testid: "message-agent" });
     const name = h("span", { class: "lgw-msg-name" });
     const status = h("span", { class: "lgw-msg-status", testid: "message-status" });
     const tags = h("span", { class: "lgw-tags" });
@@ -318,13 +399,14 @@ export function messagesPanel(ctx: Context): Panel {
       el: h(
         "div",
         { class: "lgw-msg", testid: "message" },
-        h("div", { class: "lgw-msg-meta" }, role, where, name, status, tags, usage),
+        h("div", { class: "lgw-msg-meta" }, role, agent, where, name, status, tags, usage),
         reasoningEl,
         pre,
         calls,
       ),
       message: m,
       role,
+      agent,
       name,
       status,
       tags,
@@ -387,6 +469,18 @@ export function messagesPanel(ctx: Context): Panel {
     list.replaceChildren();
     for (const m of ctx.store.messages.values()) place(m);
     empty.hidden = blocks.size > 0;
+    agentsChanged();
+  };
+
+  /** A new tree: agents named since, subagents started (O(blocks + cards), once per tree). */
+  const agentsChanged = () => {
+    // the agents as the tree names them (a name the tree has not given yet is no option)
+    for (const node of ctx.store.namespaces.values()) agents.add(node.agent);
+    for (const block of blocks.values()) showAgent(block);
+    for (const agent of agents) agentFilter.add(agent);
+    agentFilter.el.hidden = agents.size < 2 && !agentFilter.value;
+    for (const card of cardsByCall.values()) showSubagents(card);
+    if (agentFilter.value) for (const block of blocks.values()) refresh(block);
   };
 
   const refilter = () => {
@@ -400,7 +494,14 @@ export function messagesPanel(ctx: Context): Panel {
     interrupted = ctx.store.header?.status === "interrupted";
     // a change without messages (graph activity, rows, counts) leaves the panel alone: following
     // the end reads the scroll height, which would force a layout of what other panels changed
-    if (!change.reset && !touchesMessages(change) && interrupted === wasInterrupted) return;
+    if (
+      !change.reset &&
+      !touchesMessages(change) &&
+      !change.tree &&
+      !change.started.length &&
+      interrupted === wasInterrupted
+    )
+      return;
     if (change.reset) rebuild();
     else {
       if (interrupted !== wasInterrupted)
@@ -442,10 +543,15 @@ export function messagesPanel(ctx: Context): Panel {
         const m = ctx.store.messages.get(id);
         if (m) update(m);
       }
+      for (const id of change.started) {
+        const card = cardsByCall.get(id);
+        if (card) updateCard(card);
+      }
+      if (change.tree) agentsChanged();
     }
     follower.stick();
   });
-  for (const filter of [nodeFilter, namespaceFilter, tagFilter])
+  for (const filter of [agentFilter, nodeFilter, namespaceFilter, tagFilter])
     filter.el.addEventListener("change", refilter);
   ctx.selection.subscribe(refilter);
   rebuild();

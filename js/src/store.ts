@@ -39,8 +39,11 @@ const messageDefaults = () => ({
   tool_call_id: null,
   status: null,
   latency: null,
+  waited: null,
   usage: null,
   input: false,
+  synthetic: false,
+  owner: null as string | null,
 });
 
 /** What one snapshot or delta changed, so panels update only what they must. */
@@ -59,6 +62,7 @@ export interface Change {
   named: number[]; // rows that got their checkpoint after they arrived
   graph: boolean; // the graph arrived (or was replaced)
   activity: string[]; // graph nodes whose activity changed
+  started: string[]; // tool calls whose tool started
 }
 
 export type DeltaOutcome = "applied" | "stale" | "gap";
@@ -79,6 +83,7 @@ function emptyChange(rowsFrom: number, reset = false): Change {
     named: [],
     graph: reset,
     activity: [],
+    started: [],
   };
 }
 
@@ -93,6 +98,13 @@ export class RunStore {
   eventsTail: EventRow[] = [];
   graph: GraphInfo | null = null;
   activity = new Map<string, NodeActivity>();
+  /** tool call id -> when its tool started, where the stream said */
+  toolStarts = new Map<string, number>();
+  /** namespace -> its tree node (the agent running there), rebuilt with each tree */
+  namespaces = new Map<string, TreeNode>();
+  /** tool call id -> the agents (tree nodes) it started */
+  subagents = new Map<string, TreeNode[]>();
+  private callNames = new Map<string, string>(); // tool call id -> its name, once found
   private pending = new Map<number, Delta>();
   private listeners: Array<(change: Change) => void> = [];
 
@@ -119,8 +131,9 @@ export class RunStore {
     this.byKey = new Map();
     for (const info of snap.messages) this.add(fromInfo(info));
     this.rows = [...snap.rows];
-    this.tree = isTree(snap.tree) ? snap.tree : null;
+    this.setTree(snap.tree);
     this.counts = { ...snap.counts };
+    this.toolStarts = new Map(Object.entries(snap.tool_starts ?? {}));
     this.eventsTail = [...(snap.events_tail ?? [])];
     this.graph = snap.graph ?? null;
     this.activity = new Map((snap.graph_activity ?? []).map((a) => [a.id, a]));
@@ -210,9 +223,20 @@ export class RunStore {
         change.named.push(Number(index));
       }
     }
+    for (const [index, step] of Object.entries(delta.steps ?? {})) {
+      const row = this.rows[Number(index)];
+      if (row) {
+        this.rows[Number(index)] = { ...row, step };
+        change.named.push(Number(index));
+      }
+    }
     if (delta.tree) {
-      this.tree = isTree(delta.tree) ? delta.tree : null;
+      this.setTree(delta.tree);
       change.tree = true;
+    }
+    for (const [id, time] of Object.entries(delta.tool_starts ?? {})) {
+      this.toolStarts.set(id, time);
+      change.started.push(id);
     }
     if (delta.counts) {
       this.counts = delta.counts;
@@ -228,6 +252,47 @@ export class RunStore {
       change.activity.push(activity.id);
     }
     this.emit(change);
+  }
+
+  /** The tree and its indexes: O(tree nodes), once per tree the kernel sends (on a new
+   * namespace or status, and at most once a second for its counts). */
+  private setTree(tree: TreeNode | Record<string, never> | undefined): void {
+    this.tree = isTree(tree) ? tree : null;
+    this.namespaces = new Map();
+    this.subagents = new Map();
+    const walk = (node: TreeNode) => {
+      this.namespaces.set(node.namespace, node);
+      if (node.cause === "tool_call" && node.tool_call_id) {
+        const started = this.subagents.get(node.tool_call_id);
+        if (started) started.push(node);
+        else this.subagents.set(node.tool_call_id, [node]);
+      }
+      for (const child of node.children) walk(child);
+    };
+    if (this.tree) walk(this.tree);
+  }
+
+  /** The agent running in `namespace`: the tree's, else (the tree not here yet) its node's
+   * name, as Python's `AgentReducer.agent_of`. */
+  agentOf(namespace: string): string {
+    const node = this.namespaces.get(namespace);
+    if (node) return node.agent;
+    if (!namespace) return this.tree?.agent ?? "root";
+    return namespace.slice(namespace.lastIndexOf("|") + 1).split(":")[0];
+  }
+
+  /** The name of the tool call with `id`, from the messages that made it (null: not seen).
+   * Found once per call (a call's name never changes), so the tree's call rows cost a lookup. */
+  callName(id: string): string | null {
+    const known = this.callNames.get(id);
+    if (known !== undefined) return known;
+    for (const message of this.messages.values())
+      for (const call of message.tool_calls)
+        if (call.id === id && call.name !== null) {
+          this.callNames.set(id, call.name);
+          return call.name;
+        }
+    return null;
   }
 
   /** A graph without a run (GraphView): no activity. */
@@ -259,10 +324,13 @@ export class RunStore {
         tool_call_id: null,
         status: null,
         latency: null,
+        waited: null,
         usage: null,
         tool_calls: [],
         first_time: 0,
         input: false,
+        synthetic: false,
+        owner: null,
       });
       this.add(message);
       change.newMessages.push(key);

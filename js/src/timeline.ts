@@ -1,7 +1,7 @@
 // The state timeline as a virtualized table: only the rows in view exist in the DOM, so 10,000
 // rows scroll as smoothly as 10. Full states are fetched from the kernel when a row is opened.
 import type { Context } from "./context";
-import { h, namespaceLabel, replace, shortId } from "./dom";
+import { h, middle, namespaceLabel, replace, shortId } from "./dom";
 import { followEnd } from "./follow";
 import { parseObject } from "./interrupts";
 import { jsonView } from "./json";
@@ -10,6 +10,19 @@ import { copyButton, forkLine, pythonLiteral } from "./python";
 import type { Continued, RequestError, RowDetail, TimelineRow } from "./types";
 
 export const ROW_HEIGHT = 22;
+
+const HEAD_TITLES: Record<string, string> = {
+  step:
+    "The graph's super-step, where the stream says it: with stream_mode 'debug' or 'checkpoints' " +
+    "(or token metadata). 'updates' and 'values' alone do not carry it: – here.",
+  time: "Since the run began, to 0.1 ms (a fast graph's rows are apart by milliseconds).",
+};
+
+/** Time since the run began, fine enough that rows milliseconds apart differ. */
+export function sinceStart(seconds: number): string {
+  if (seconds < 1) return `+${Math.max(seconds * 1000, 0).toFixed(1)} ms`;
+  return seconds < 60 ? `+${seconds.toFixed(4)} s` : `+${seconds.toFixed(1)} s`; // 0.1 ms
+}
 const OVERSCAN = 8;
 
 export function timelinePanel(ctx: Context): Panel {
@@ -18,7 +31,7 @@ export function timelinePanel(ctx: Context): Panel {
     "div",
     { class: "lgw-trow lgw-thead" },
     ...["seq", "step", "time", "namespace", "node", "changed", "preview"].map((c) =>
-      h("span", { class: `lgw-c-${c}` }, c),
+      h("span", { class: `lgw-c-${c}`, title: HEAD_TITLES[c] ?? "" }, c),
     ),
   );
   const spacer = h("div", { class: "lgw-spacer-rows" });
@@ -83,10 +96,22 @@ export function timelinePanel(ctx: Context): Panel {
         tabindex: "0",
       },
       h("span", { class: "lgw-c-seq" }, String(row.seq)),
-      h("span", { class: "lgw-c-step" }, row.step === null ? "" : String(row.step)),
-      h("span", { class: "lgw-c-time" }, `+${(row.time - started).toFixed(2)}s`),
+      h(
+        "span",
+        { class: "lgw-c-step", title: row.step === null ? HEAD_TITLES.step : "" },
+        row.step === null ? "–" : String(row.step),
+      ),
+      h(
+        "span",
+        { class: "lgw-c-time", title: new Date(row.time * 1000).toISOString() },
+        sinceStart(row.time - started),
+      ),
       h("span", { class: "lgw-c-namespace", title: row.namespace }, namespaceLabel(row.namespace)),
-      h("span", { class: "lgw-c-node" }, row.node ?? (row.mode === "values" ? "(values)" : "")),
+      h(
+        "span",
+        { class: "lgw-c-node", title: row.node ?? "" },
+        middle(row.node ?? (row.mode === "values" ? "(values)" : ""), 20),
+      ),
       h("span", { class: "lgw-c-changed" }, row.changed.join(", ")),
       h("span", { class: "lgw-c-preview", title: row.preview }, row.preview),
     );
@@ -292,7 +317,7 @@ export function timelinePanel(ctx: Context): Panel {
     if (change.rowsFrom < rows.length) {
       for (let i = change.rowsFrom; i < rows.length; i++) if (matches(rows[i])) view.push(i);
       sizeChanged();
-    }
+    } else if (change.named.length) schedule(); // rows in view may show their new step
   });
   ctx.selection.subscribe(recompute);
   recompute();

@@ -1,8 +1,40 @@
-// The subgraph namespace tree; clicking a namespace filters tokens and timeline to it.
+// The agents of the run as a tree of namespaces: each labelled with the agent running there (its
+// node or graph name beside it), its tokens, events and time. A subagent started by a tool call
+// (deepagents' `task`) sits under a row for that call. Clicking an agent (or its call) selects
+// its namespace, which filters the conversation and the timeline to it.
 import type { Context } from "./context";
-import { formatSeconds, h, replace } from "./dom";
+import { formatSeconds, formatTokens, h, middle, replace, shortId } from "./dom";
 import type { Panel } from "./panel";
 import type { TreeNode } from "./types";
+
+const NAME_CHARS = 24;
+
+/** Events in a namespace and in the namespaces under it. */
+export function subtreeEvents(node: TreeNode): number {
+  return node.children.reduce((sum, child) => sum + subtreeEvents(child), node.events);
+}
+
+/** Total tokens per agent name, in the order the agents first appear (root first). */
+export function tokensByAgent(tree: TreeNode | null): Map<string, number> {
+  const out = new Map<string, number>();
+  const walk = (node: TreeNode) => {
+    out.set(node.agent, (out.get(node.agent) ?? 0) + node.tokens);
+    for (const child of node.children) walk(child);
+  };
+  if (tree) walk(tree);
+  return out;
+}
+
+const CAUSES: Record<string, string> = {
+  tool_call: "started by a tool call",
+  send: "started by a Send",
+  handoff: "started by a handoff",
+  node: "a node of its parent",
+  run: "the run's graph",
+};
+
+/** What the stats line says first of how an agent started, where it is not plain. */
+const STARTED: Record<string, string> = { handoff: "handed off · ", send: "Send · " };
 
 export function treePanel(ctx: Context): Panel {
   const body = h("div", { class: "lgw-tree-body", testid: "tree" });
@@ -11,54 +43,111 @@ export function treePanel(ctx: Context): Panel {
   const el = h(
     "div",
     { class: "lgw-tree" },
-    h("div", { class: "lgw-toolbar" }, h("span", { class: "lgw-subtitle" }, "Namespaces"), clear),
+    h("div", { class: "lgw-toolbar" }, h("span", { class: "lgw-subtitle" }, "Agents"), clear),
     body,
   );
+  let unnamedCalls = false; // a call row waits for its tool's name (its message not here yet)
+
+  const select = (namespace: string) =>
+    ctx.selection.set(ctx.selection.namespace === namespace ? null : namespace);
 
   const nodeEl = (node: TreeNode, depth: number): HTMLElement => {
     const nodes = Object.entries(node.nodes);
+    const total = subtreeEvents(node);
+    const where = node.namespace || "root namespace";
     const label = h(
       "button",
       {
         class: `lgw-tree-label${ctx.selection.namespace === node.namespace ? " lgw-selected" : ""}`,
         type: "button",
-        title: node.namespace || "root namespace",
+        title:
+          `agent ${node.agent} (${CAUSES[node.cause] ?? node.cause}${node.tool_call_id ? `, call ${node.tool_call_id}` : ""})\n` +
+          `namespace ${where}, node ${node.name}\n` +
+          `${node.tokens} tokens reported by its own messages\n` +
+          `${total} events here and below (${node.events} its own; the header counts every event of the run)`,
         testid: "tree-namespace",
       },
       h("span", { class: "lgw-dot", "data-status": node.status }),
-      h("span", { class: "lgw-tree-name" }, node.name),
+      h("span", { class: "lgw-tree-name", testid: "tree-agent" }, middle(node.agent, NAME_CHARS)),
+      node.name !== node.agent
+        ? h("span", { class: "lgw-tree-node", testid: "tree-node-name" }, ` ${middle(node.name, NAME_CHARS)}`)
+        : null,
       h(
         "span",
-        { class: "lgw-muted" },
-        ` ${node.status} · ${node.events} ev · ${formatSeconds(node.last_time - node.first_time)}`,
+        { class: "lgw-muted lgw-tree-stats", testid: "tree-stats" },
+        ` ${STARTED[node.cause] ?? ""}${node.status}${node.tokens ? ` · ${formatTokens(node.tokens)} tok` : ""} · ${total} ev · ` +
+          formatSeconds(node.last_time - node.first_time),
       ),
     );
     label.dataset.namespace = node.namespace;
-    label.addEventListener("click", () =>
-      ctx.selection.set(ctx.selection.namespace === node.namespace ? null : node.namespace),
-    );
+    label.dataset.agent = node.agent;
+    label.addEventListener("click", () => select(node.namespace));
     const nodeList = h(
       "div",
       { class: "lgw-tree-nodes" },
       ...nodes.map(([name, count]) =>
         h(
           "span",
-          { class: "lgw-chip", testid: "tree-node", title: `${count} updates` },
-          count > 1 ? `${name} ×${count}` : name,
+          { class: "lgw-chip", testid: "tree-node", title: `${name}: ${count} updates` },
+          count > 1 ? `${middle(name, NAME_CHARS)} ×${count}` : middle(name, NAME_CHARS),
         ),
       ),
     );
     const wrap = h("div", { class: "lgw-tree-item", style: `padding-left:${depth * 12}px` }, label, nodeList);
-    return h("div", {}, wrap, ...node.children.map((child) => nodeEl(child, depth + 1)));
+    // the subagents a tool call started sit under a row for that call, the others directly
+    const byCall = new Map<string, TreeNode[]>();
+    const order: Array<TreeNode | string> = [];
+    for (const child of node.children) {
+      const call = child.cause === "tool_call" ? child.tool_call_id : null;
+      if (!call) order.push(child);
+      else if (byCall.has(call)) byCall.get(call)?.push(child);
+      else {
+        byCall.set(call, [child]);
+        order.push(call);
+      }
+    }
+    const children = order.map((item) =>
+      typeof item === "string" ? callEl(item, byCall.get(item) ?? [], depth + 1) : nodeEl(item, depth + 1),
+    );
+    return h("div", {}, wrap, ...children);
+  };
+
+  /** A tool call's row, with the agents it started under it. */
+  const callEl = (call: string, started: TreeNode[], depth: number): HTMLElement => {
+    const name = ctx.store.callName(call);
+    if (name === null) unnamedCalls = true;
+    const row = h(
+      "button",
+      {
+        class: "lgw-tree-call",
+        type: "button",
+        testid: "tree-call",
+        title: `tool call ${call}${name ? ` (${name})` : ""}: the agent it started runs under it`,
+        style: `margin-left:${depth * 12}px`,
+      },
+      "⚙ ",
+      h("span", { class: "lgw-tree-call-name" }, middle(name ?? "tool call", NAME_CHARS)),
+      h("span", { class: "lgw-muted" }, ` ${shortId(call)}`),
+    );
+    row.dataset.call = call;
+    row.addEventListener("click", () => select(started[0].namespace));
+    return h(
+      "div",
+      { class: "lgw-tree-under-call" },
+      row,
+      ...started.map((child) => nodeEl(child, depth + 1)),
+    );
   };
 
   const render = () => {
     const tree = ctx.store.tree;
     clear.hidden = !ctx.selection.active;
+    unnamedCalls = false;
     replace(body, tree ? nodeEl(tree, 0) : h("div", { class: "lgw-empty" }, "No events yet."));
   };
   const unsubscribe = ctx.store.subscribe((change) => {
-    if (change.tree || change.reset) render();
+    if (change.tree || change.reset || (unnamedCalls && change.updated.length + change.newMessages.length))
+      render();
   });
   ctx.selection.subscribe(render);
   render();

@@ -108,8 +108,11 @@ export interface MessageInfo {
   tool_call_id?: string | null;
   // a tool message: how its tool ended
   status?: ToolStatus | null;
-  // a tool message: seconds from its call's last argument chunk to this result
+  // a tool message: the tool's own seconds, from its start (where the stream says, else its
+  // call's last argument chunk) to its end
   latency?: number | null;
+  // a tool message: seconds from its call's last argument chunk to the tool's start (an approval)
+  waited?: number | null;
   // where the provider reported it
   usage?: Usage | null;
   // an AI message's calls
@@ -118,6 +121,11 @@ export interface MessageInfo {
   first_time: number;
   // the user's input (from the run's input / state), not streamed
   input?: boolean;
+  // written by a framework in an agent's name ("Transferring back to supervisor"), not its LLM's
+  synthetic?: boolean;
+  // the namespace of the agent it speaks for when not its own (a synthetic message: the agent
+  // whose node wrote it)
+  owner?: string | null;
   // in snapshots only: the whole text so far (deltas carry pieces in Delta.text)
   text?: string;
   // in snapshots only: the whole reasoning text so far (deltas carry Delta.reasoning)
@@ -132,6 +140,7 @@ export interface MessageUpdate {
   tool_call_id?: string | null;
   status?: ToolStatus | null;
   latency?: number | null;
+  waited?: number | null;
   usage?: Usage | null;
   // new calls whole, known ones by index with their changed fields
   tool_calls?: ToolCallUpdate[];
@@ -141,6 +150,8 @@ export interface MessageUpdate {
   role?: MessageRole;
   first_time?: number;
   input?: boolean;
+  synthetic?: boolean;
+  owner?: string | null;
 }
 
 export interface TimelineRow {
@@ -237,6 +248,8 @@ export interface Snapshot {
   // null until fetched
   graph: GraphInfo | null;
   graph_activity: NodeActivity[];
+  // tool call id -> when its tool started, where the stream says (a card runs from there)
+  tool_starts?: Record<string, number>;
 }
 
 export interface Delta {
@@ -256,10 +269,14 @@ export interface Delta {
   rows?: TimelineRow[];
   /** row index -> the checkpoint the row got after it was sent */
   checkpoints?: Record<string, string>;
+  /** row index -> the step its checkpoint gave it after it was sent (the stream said none) */
+  steps?: Record<string, number>;
   tree?: TreeNode | Record<string, never>;
   counts?: Record<string, number>;
   graph?: GraphInfo;
   graph_activity?: NodeActivity[];
+  // tools that started since the last delta
+  tool_starts?: Record<string, number>;
 }
 
 // ---- front end -> kernel ----------------------------------------------------------------------

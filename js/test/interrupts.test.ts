@@ -415,7 +415,7 @@ describe("the timeline of a chain of runs", () => {
     const times = Array.from(el.querySelectorAll('[data-testid="timeline-row"] .lgw-c-time')).map(
       (t) => t.textContent,
     );
-    expect(times).toEqual(["+0.00s", "+12.50s"]);
+    expect(times).toEqual(["+0.0 ms", "+12.5000 s"]);
   });
 });
 

@@ -129,7 +129,7 @@ describe("the messages panel", () => {
     expect(q('[data-testid="tool-state"]', card)?.textContent).toBe("success");
     expect(q('[data-testid="tool-result"]', card)?.textContent).toBe("3 cats found");
     expect(q('[data-testid="tool-result"]', card)?.hidden).toBe(false);
-    expect(q('[data-testid="tool-latency"]', card)?.textContent).toBe("250 ms");
+    expect(q('[data-testid="tool-latency"]', card)?.textContent).toBe("ran 250 ms");
   });
 
   it("moves a result shown on its own into the card once its call is known", () => {

@@ -368,16 +368,17 @@ describe("RunView front end", () => {
     expect(el.querySelector('[data-testid="counts"]')?.textContent).toBe("3 events (updates 2, messages 1)");
     expect(el.querySelector('[data-testid="elapsed"]')?.textContent).toBe("3.0 s");
     const [root, sub] = el.querySelectorAll<HTMLElement>('[data-testid="tree-namespace"]');
-    expect(root.textContent).toBe("chat success · 3 ev · 2.0 s");
+    // the agent's name, its node's beside it, and events here and below
+    expect(root.textContent).toBe("agent chat success · 4 ev · 2.0 s");
     expect(root.querySelector<HTMLElement>(".lgw-dot")?.dataset.status).toBe("success");
-    expect(sub.textContent).toBe("review success · 1 ev · 0.5 s");
+    expect(sub.textContent).toBe("agent review success · 1 ev · 0.5 s");
 
     el.querySelector<HTMLElement>('[data-testid="tab-timeline"]')?.click();
     await tick();
     const rows = [...el.querySelectorAll<HTMLElement>('[data-testid="timeline-row"]')];
     expect(rows.map((r) => r.dataset.index)).toEqual(["0", "1"]);
     expect(rows[0].querySelector(".lgw-c-namespace")?.textContent).toBe("review");
-    expect(rows[1].querySelector(".lgw-c-time")?.textContent).toBe("+2.25s");
+    expect(rows[1].querySelector(".lgw-c-time")?.textContent).toBe("+2.2500 s");
 
     el.querySelector<HTMLElement>('[data-testid="tab-events"]')?.click();
     // the saved tail shows while the kernel's page is on its way

@@ -124,10 +124,17 @@ class TimelineReducer:
         newest first, covering the run's checkpoints and the one before them. A step's
         `updates` rows belong to the checkpoint its nodes wrote, a `values` row to the
         checkpoint of the step that just ended (the first one of a resumed or forked run: the
-        checkpoint it started from). Returns how many rows were matched."""
+        checkpoint it started from). A row the stream gave no step gets its checkpoint's.
+        Returns how many rows were matched."""
         if self.checkpoints:
             return 0
         by_id = {e["checkpoint"]["checkpoint_id"]: e for e in history}
+        # a row's step is its checkpoint's: the step whose writes it shows (values: just ended)
+        steps = {
+            key: step
+            for key, entry in by_id.items()
+            if isinstance(step := (entry.get("metadata") or {}).get("step"), int)
+        }
         ours = sorted(
             (
                 e
@@ -169,6 +176,8 @@ class TimelineReducer:
                 left = list(writers[position]) if position < len(ours) else []
             if found is not None and row["checkpoint_id"] is None:
                 row["checkpoint_id"] = found
+                if row["step"] is None:  # `updates`/`values` alone never said the step
+                    row["step"] = steps.get(found)
                 self.named.append(index)
                 matched += 1
         for entry in history:
@@ -183,15 +192,17 @@ class TimelineReducer:
         if not self.matched:
             return None
         return {
-            "rows": [[i, row["checkpoint_id"]] for i, row in enumerate(self.rows)],
+            "rows": [[i, row["checkpoint_id"], row["step"]] for i, row in enumerate(self.rows)],
             "namespaces": dict(self.checkpoints),
         }
 
     def restore_matches(self, saved: dict[str, Any]) -> None:
         """Put back what `matches()` saved (a run loaded from a file)."""
-        for index, checkpoint_id in saved.get("rows") or []:
+        for index, checkpoint_id, *step in saved.get("rows") or []:  # files before steps: 2
             if 0 <= index < len(self.rows) and checkpoint_id is not None:
                 self.rows[index]["checkpoint_id"] = checkpoint_id
+                if step and self.rows[index]["step"] is None:
+                    self.rows[index]["step"] = step[0]
                 self.named.append(index)
         self.checkpoints.update(saved.get("namespaces") or {})
         self.matched = True

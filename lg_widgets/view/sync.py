@@ -14,10 +14,12 @@ reads only the run the view follows now, so a flush stays O(what changed in it).
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from lg_widgets.events import namespace_key
 from lg_widgets.view.wire import (
     Delta,
     GraphInfo,
@@ -72,8 +74,9 @@ class _MessageChanges:
 
 
 def _shown_text(message: StreamedMessage) -> str:
-    """The LLM's text for an AI message; the content for others (a tool's result, the input)."""
-    return message.text if message.role == "ai" else message.content_text
+    """The LLM's text for an AI message; the content for others (a tool's result, the input,
+    what a framework wrote in an agent's name)."""
+    return message.text if message.role == "ai" and not message.synthetic else message.content_text
 
 
 def _append(out: dict[str, str], message_id: str, full: str, seen: _Sent, kind: str) -> None:
@@ -157,6 +160,7 @@ class RunSync:
         self._inputs: set[str] = set()  # earlier runs' input messages, by their state ids
         # tool call id -> when its arguments last grew: a result's latency starts there
         self._args_times: dict[str, float] = {}
+        self._args_runs: dict[str, int] = {}  # tool call id -> the chain position of its call
         self._named = 0  # how much of the run's `timeline.named` log was read
         self._rows: list[TimelineRow] = []
         self._tree: Any = None
@@ -170,6 +174,7 @@ class RunSync:
         self._graph_info: GraphInfo | None = None
         self._activity_version = -1
         self._activity: dict[str, NodeActivity] = {}
+        self._starts_seen = 0  # how many of the run's tool starts were sent
 
     @property
     def run(self) -> Run:
@@ -187,6 +192,7 @@ class RunSync:
         self._named = 0
         self.chain.append(run)
         self._activity_version = -1  # a new run: its activity is diffed against what was sent
+        self._starts_seen = 0
 
     # ---- pieces -------------------------------------------------------------------------------
     def header(self) -> Header:
@@ -219,19 +225,25 @@ class RunSync:
         self._rows.extend(fresh)
         return fresh
 
-    def _checkpoints(self) -> dict[str, str]:
+    def _checkpoints(self) -> tuple[dict[str, str], dict[str, int]]:
         """Rows sent before they got their checkpoint (streamed after them, or matched from the
-        history at the run's end): `{index: checkpoint_id}`; the rows kept are updated too."""
+        history at the run's end): `{index: checkpoint_id}`, and the steps the history gave
+        rows whose stream said none, `{index: step}`; the rows kept are updated too."""
         timeline, base = self.run.state.timeline, self.chain.row_bases[-1]
         named = timeline.named
         out: dict[str, str] = {}
+        steps: dict[str, int] = {}
         for local in named[self._named :]:
-            index, checkpoint_id = base + local, timeline.rows[local]["checkpoint_id"]
-            if index < len(self._rows) and self._rows[index]["checkpoint_id"] != checkpoint_id:
-                self._rows[index]["checkpoint_id"] = checkpoint_id
-                out[str(index)] = checkpoint_id
+            row, index = timeline.rows[local], base + local
+            if index >= len(self._rows):
+                continue
+            sent = self._rows[index]
+            if sent["checkpoint_id"] != row["checkpoint_id"]:
+                sent["checkpoint_id"] = out[str(index)] = row["checkpoint_id"]
+            if sent["step"] is None and row["step"] is not None:
+                sent["step"] = steps[str(index)] = row["step"]
         self._named = len(named)
-        return out
+        return out, steps
 
     def _messages(self, only_new: bool) -> _MessageChanges:
         """What changed in the messages: infos (new or changed) and appended text pieces.
@@ -280,9 +292,10 @@ class RunSync:
         for call in calls:
             if call["id"]:
                 self._args_times[call["id"]] = call["args_time"]
-        called = self._args_times.get(message.tool_call_id) if message.role == "tool" else None
-        latency = None if called is None else message.first_time - called
-        info = message_info(message, seen.key, calls, latency)
+                self._args_runs[call["id"]] = position
+        latency, waited = self._timing(message, position)
+        owner = self._owner(message, position) if message.synthetic else None
+        info = message_info(message, seen.key, calls, latency, waited, owner)
         info["id"] = wire_id
         if seen.info is None:  # new to the front end: whole
             changes.infos[wire_id] = info
@@ -300,6 +313,55 @@ class RunSync:
             if len(args) > sent:
                 changes.tool_args.setdefault(seen.key, {})[index] = args[sent:]
                 seen.args[index] = len(args)
+
+    def _timing(self, message: StreamedMessage, position: int) -> tuple[float | None, float | None]:
+        """A tool result's own time and the wait before its tool started, as `run.tool_calls`
+        gives them: the tool runs from its start where the stream says it (`tasks`, `debug`,
+        the Agent Protocol's `tools`), else from its call's last argument chunk, to its end
+        (the tools channel's, else the result's arrival); a streamed result still growing has
+        no end yet. The wait runs from the last argument chunk (perhaps in an earlier run of
+        the chain: an approval) to the start. A result that came in a later run than its call
+        (after an interrupt) with no start said took the person's time, not the tool's: all of
+        it is the wait (a rejected call never ran)."""
+        call_id = message.tool_call_id
+        if message.role != "tool" or not call_id:
+            return None, None
+        ready = self._args_times.get(call_id)
+        agents = self.chain.runs[position].state.agents
+        began = agents.tool_starts.get(call_id)
+        ended = agents.tool_ends.get(call_id)
+        if ended is None and message.complete:
+            ended = message.first_time
+        if began is None and self._args_runs.get(call_id, position) < position:
+            return None, (None if ended is None or ready is None else max(ended - ready, 0.0))
+        start = began if began is not None else ready
+        latency = None if ended is None or start is None else max(ended - start, 0.0)
+        waited = None if began is None or ready is None else max(began - ready, 0.0)
+        return latency, waited
+
+    def _owner(self, message: StreamedMessage, position: int) -> str | None:
+        """The agent a framework wrote `message` for: the one whose node wrote it (its
+        `langgraph_checkpoint_ns`), as `frames.owners` reads it; O(1)."""
+        written = namespace_key(message.metadata.get("langgraph_checkpoint_ns"))
+        agents = self.chain.runs[position].state.agents
+        return "|".join(written) if written in agents.instances else None
+
+    def _tool_starts(self, only_new: bool) -> dict[str, float]:
+        """Tools that started since the last flush (`only_new`), or every start of the chain:
+        O(new starts) per flush, the reducer's dict being in the order they came."""
+        if not only_new:
+            self._starts_seen = 0
+            out: dict[str, float] = {}
+            for run in self.chain.runs:
+                out.update(run.state.agents.tool_starts)
+            self._starts_seen = len(self.run.state.agents.tool_starts)
+            return out
+        starts = self.run.state.agents.tool_starts
+        if len(starts) == self._starts_seen:
+            return {}
+        fresh = dict(itertools.islice(starts.items(), self._starts_seen, None))
+        self._starts_seen = len(starts)
+        return fresh
 
     # ---- what goes on the wire -----------------------------------------------------------------
     def delta(self, seq: int) -> Delta | None:
@@ -319,9 +381,11 @@ class RunSync:
         rows = self._new_rows()
         if rows:
             out["rows"] = rows
-        checkpoints = self._checkpoints()
+        checkpoints, steps = self._checkpoints()
         if checkpoints:
             out["checkpoints"] = checkpoints
+        if steps:
+            out["steps"] = steps
         tree = self._tree_update()
         if tree is not None:
             out["tree"] = tree
@@ -335,6 +399,9 @@ class RunSync:
             out["graph"] = graph
         if activity:
             out["graph_activity"] = activity
+        starts = self._tool_starts(only_new=True)
+        if starts:
+            out["tool_starts"] = starts
         return out if len(out) > 2 else None
 
     def _graph_update(self) -> tuple[GraphInfo | None, list[NodeActivity]]:
@@ -396,7 +463,7 @@ class RunSync:
             for call in info["tool_calls"]:
                 call["args_text"] = args.get(str(call["index"]), "")
         self._new_rows()
-        self._checkpoints()
+        self._checkpoints()  # the rows kept (sent whole below) take them
         self._tree = self.run.tree
         self._tree_shape = _tree_shape(self._tree)
         self._header = self.header()
@@ -414,6 +481,7 @@ class RunSync:
             "events_tail": [event_row(e, seq) for seq, e in tail],
             "graph": self._graph_info,
             "graph_activity": list(self._activity.values()),
+            "tool_starts": self._tool_starts(only_new=False),
         }
 
 
@@ -429,12 +497,15 @@ def _key(number: int) -> str:
 
 
 def _tree_shape(tree: dict[str, Any]) -> Any:
-    """The tree without what changes on every event (event counts, last-seen time)."""
+    """The tree without what changes on every event (event and token counts, last-seen time):
+    a new agent's name or link goes out at once."""
     if not tree:
         return None
     return (
         tree["namespace"],
         tree["status"],
+        tree.get("agent"),
+        tree.get("tool_call_id"),
         tuple(tree["nodes"]),
         tuple(_tree_shape(child) for child in tree["children"]),
     )

@@ -83,8 +83,9 @@ class Usage(TypedDict):
 
 
 class ToolCallInfo(TypedDict):
-    """A call as the front end first learns it. Its latency travels with its result
-    (`MessageInfo.latency`), so a call's timing costs nothing on the wire until a tool answers."""
+    """A call as the front end first learns it. Its timing travels with its result
+    (`MessageInfo.latency`, `.waited`) and its start in `Delta.tool_starts`, so a call's timing
+    costs nothing on the wire until its tool starts."""
 
     index: int  # the call's index within its message: the key of its argument pieces
     id: str | None  # links the tool's result (its message's `tool_call_id`)
@@ -117,12 +118,21 @@ class MessageInfo(TypedDict):
     name: NotRequired[str | None]  # a tool message's tool
     tool_call_id: NotRequired[str | None]  # a tool message: the call it answers
     status: NotRequired[ToolStatus | None]  # a tool message: success / error
-    # a tool message: seconds from its call's last argument chunk to this result
+    # a tool message: the tool's own seconds, from its start (where the stream says, else its
+    # call's last argument chunk) to its end
     latency: NotRequired[float | None]
+    # a tool message: seconds from its call's last argument chunk to the tool's start (a
+    # person's approval), where the stream says when the tool started
+    waited: NotRequired[float | None]
     usage: NotRequired[Usage | None]
     tool_calls: list[ToolCallInfo]
     first_time: float
     input: NotRequired[bool]  # the user's input, not streamed
+    # written by a framework in an agent's name ("Transferring back to supervisor"), not its LLM's
+    synthetic: NotRequired[bool]
+    # the namespace of the agent it speaks for when not its own (a synthetic message: the agent
+    # whose node wrote it), as `run.messages[i]["agent"]` reads it
+    owner: NotRequired[str | None]
     text: NotRequired[str]  # snapshot only: the whole text (a tool's result for a tool message)
     reasoning: NotRequired[str]  # snapshot only: the whole reasoning text
 
@@ -137,6 +147,7 @@ class MessageUpdate(TypedDict):
     tool_call_id: NotRequired[str | None]
     status: NotRequired[ToolStatus | None]
     latency: NotRequired[float | None]
+    waited: NotRequired[float | None]
     usage: NotRequired[Usage | None]
     tool_calls: NotRequired[list[ToolCallUpdate]]  # new calls whole, known ones by `index`
     node: NotRequired[str | None]
@@ -145,6 +156,8 @@ class MessageUpdate(TypedDict):
     role: NotRequired[MessageRole]
     first_time: NotRequired[float]
     input: NotRequired[bool]
+    synthetic: NotRequired[bool]
+    owner: NotRequired[str | None]
 
 
 class TimelineRow(TypedDict):
@@ -241,6 +254,8 @@ class Snapshot(TypedDict):
     events_tail: list[EventRow]
     graph: GraphInfo | None  # None until fetched
     graph_activity: list[NodeActivity]
+    # tool call id -> when its tool started, where the stream says (a card runs from there)
+    tool_starts: NotRequired[dict[str, float]]
 
 
 class Delta(TypedDict):
@@ -254,10 +269,12 @@ class Delta(TypedDict):
     tool_args: NotRequired[dict[str, dict[str, str]]]  # message key -> call index -> args appended
     rows: NotRequired[list[TimelineRow]]
     checkpoints: NotRequired[dict[str, str]]  # row index -> the checkpoint it got since sent
+    steps: NotRequired[dict[str, int]]  # row index -> the step its checkpoint gave it since sent
     tree: NotRequired[TreeNode | dict[str, Any]]
     counts: NotRequired[dict[str, int]]
     graph: NotRequired[GraphInfo]
     graph_activity: NotRequired[list[NodeActivity]]
+    tool_starts: NotRequired[dict[str, float]]  # tools that started since the last delta
 
 
 # ---- front end -> kernel ----------------------------------------------------------------------
@@ -516,8 +533,11 @@ MESSAGE_DEFAULTS: dict[str, Any] = {
     "tool_call_id": None,
     "status": None,
     "latency": None,
+    "waited": None,
     "usage": None,
     "input": False,
+    "synthetic": False,
+    "owner": None,
 }
 
 
@@ -530,11 +550,18 @@ def _without_defaults(record: dict[str, Any], defaults: dict[str, Any]) -> Any:
 
 
 def message_info(
-    message: Any, key: str, calls: list[dict[str, Any]], latency: float | None = None
+    message: Any,
+    key: str,
+    calls: list[dict[str, Any]],
+    latency: float | None = None,
+    waited: float | None = None,
+    owner: str | None = None,
 ) -> MessageInfo:
     """What the view shows of a message besides its growing text (`message`: a
     `reducers.messages.StreamedMessage`; `key`: the view's handle for it; `calls`: its
-    `tool_calls`, read once per flush by the caller; `latency`: a tool result's, if known)."""
+    `tool_calls`, read once per flush by the caller; `latency` and `waited`: a tool result's
+    own time and the wait before its tool started, if known; `owner`: the namespace of the
+    agent it speaks for, when not its own)."""
     usage = message.usage
     info = {
         "id": message.id,
@@ -548,6 +575,7 @@ def message_info(
         "tool_call_id": message.tool_call_id,
         "status": message.status if message.status in ("success", "error") else None,
         "latency": None if latency is None else round(latency, 3),
+        "waited": None if waited is None else round(waited, 3),
         "usage": {
             "input_tokens": int(usage.get("input_tokens") or 0),
             "output_tokens": int(usage.get("output_tokens") or 0),
@@ -565,6 +593,8 @@ def message_info(
         ],
         "first_time": message.first_time,
         "input": message.input,
+        "synthetic": message.synthetic,
+        "owner": owner,
     }
     return _without_defaults(info, MESSAGE_DEFAULTS)  # type: ignore[no-any-return]
 

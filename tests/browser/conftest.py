@@ -83,7 +83,8 @@ class Notebook:
 
     async def result(self, timeout: float = 60_000) -> dict[str, Any]:
         """The JSON a cell printed after `RESULT ` (cells print it once the run has ended)."""
-        output = self.page.locator(".jp-OutputArea-output", has_text="RESULT ").first
+        # case-sensitive: a widget's own text ("... task starts and results ...") is no result
+        output = self.page.locator(".jp-OutputArea-output", has_text=re.compile("RESULT ")).first
         await output.wait_for(timeout=timeout)
         text = await output.text_content()
         match = re.search(r"RESULT (\{.*\})", text or "", re.S)

@@ -53,3 +53,14 @@ def test_rows_matched_from_the_history_by_the_nodes_each_step_ran():
     ]
     assert reducer.match_history(history, "r2") == 5
     assert [row["checkpoint_id"] for row in reducer.rows] == ["c1", "c2", "c2", "c2", "c3"]
+    # `updates`/`values` alone say no step: each row takes its checkpoint's, and keeps it saved
+    assert [row["step"] for row in reducer.rows] == [1, 2, 2, 2, 3]
+    again = TimelineReducer()
+    again.rows = [{**row, "checkpoint_id": None, "step": None} for row in reducer.rows]
+    again.restore_matches(reducer.matches() or {})
+    assert [row["step"] for row in again.rows] == [1, 2, 2, 2, 3]
+    old_file = {"rows": [[i, cid] for i, cid, _ in (reducer.matches() or {})["rows"]]}
+    older = TimelineReducer()
+    older.rows = [{**row, "checkpoint_id": None, "step": None} for row in reducer.rows]
+    older.restore_matches(old_file)  # saved before steps were: ids alone
+    assert [row["checkpoint_id"] for row in older.rows] == ["c1", "c2", "c2", "c2", "c3"]

@@ -281,3 +281,55 @@ def test_a_tool_result_carries_its_latency_and_a_call_carries_no_timing():
         set(c) == {"index", "id", "name", "args_text"} for m in messages for c in m["tool_calls"]
     )
     assert all("latency" not in m for m in messages if m.get("role", "ai") != "tool")
+
+
+def test_a_tool_result_carries_its_own_time_and_its_wait_and_starts_go_out_once():
+    """The tool's own time and the wait before it (`latency`, `waited`) are run.tool_calls'
+    figures; each tool's start goes out once, in the delta after it (a card runs from there)."""
+    from pathlib import Path
+
+    import lg_widgets
+
+    transcripts = Path(__file__).parent.parent / "transcripts"
+    recorded = lg_widgets.load(transcripts / "team.tasks+updates+messages-tuple.subgraphs.jsonl")
+    run = Run.from_log(assistant_id="team", stream_mode=list(recorded.stream_mode or []))
+    sync = RunSync(run)
+    starts: dict[str, float] = {}
+    for event in recorded.events:
+        run.add((event.event, event.data, event.id))
+        delta = sync.delta(event.seq + 1) or {}
+        for call_id, began in delta.get("tool_starts", {}).items():
+            assert call_id not in starts  # once each
+            starts[call_id] = began
+    run.finish("success")
+    calls = run.tool_calls.set_index("id")
+    assert starts == run.state.agents.tool_starts and len(starts) == 2
+    snapshot = sync.snapshot(10**6)
+    assert snapshot["tool_starts"] == starts
+    results = [m for m in snapshot["messages"] if m.get("role") == "tool"]
+    assert len(results) == len(calls) >= 2
+    for result in results:
+        row = calls.loc[result["tool_call_id"]]
+        assert result["latency"] == round(row["latency"], 3)
+        assert result["waited"] == round(row["waited"], 3)
+
+
+def test_what_a_framework_wrote_in_an_agents_name_is_shown_and_marked():
+    from pathlib import Path
+
+    import lg_widgets
+
+    transcripts = Path(__file__).parent.parent / "transcripts"
+    run = lg_widgets.load(transcripts / "supervisor.tasks+updates+messages-tuple.subgraphs.jsonl")
+    messages = RunSync(run).snapshot(0)["messages"]
+    marked = [m for m in messages if m.get("synthetic")]
+    assert [m.get("role", "ai") for m in marked] == ["ai", "tool", "ai", "tool"]
+    # not the agent's LLM text (run.text leaves it out), yet the view shows what was written
+    assert marked[0]["text"] == "Transferring back to supervisor"
+    assert all("synthetic" not in m and "owner" not in m for m in messages if m not in marked)
+    # it speaks for the agent whose node wrote it, as run.messages says
+    said = {m["id"]: m["agent"] for m in run.messages}
+    agents = run.state.agents
+    for m in marked:
+        assert m["owner"] and m.get("namespace", "") != m["owner"]
+        assert agents.agent_of(tuple(m["owner"].split("|"))) == said[m["id"]] != "supervisor"
