@@ -130,6 +130,10 @@ class Follower:
             return
         display(self._container())
 
+    def _display_(self) -> Any:
+        """marimo shows a cell's value through this (IPython never calls it): the same box."""
+        return self._container()
+
     def _container(self) -> Any:
         """An ipywidgets box: a line saying what it waits for, then the view."""
         if self._box is None:
