@@ -340,10 +340,14 @@ class RunView(anywidget.AnyWidget):
         Each snapshot carries the whole text, so refreshing one every second is O(n^2) bytes over
         a long run; tying them to the delta bytes keeps the total linear. Live views never wait
         for them (a view that missed deltas asks for one); what is lost is only the freshness of
-        a notebook saved while the run is still streaming.
+        a notebook saved while the run is still streaming. While the view's requests wait
+        behind a cell that awaits the run (marimo), a view that missed deltas cannot ask, so
+        the snapshot goes once a second whatever it costs.
         """
         if time.monotonic() < self._next_snapshot:
             return False
+        if self.cancel_note:  # its requests wait behind a cell (marimo): it cannot ask to resync
+            return True
         growth = self.custom_bytes - self._custom_bytes_at_snapshot
         estimate = self._last_snapshot_size + growth
         return self._snapshot_json_bytes + estimate <= SNAPSHOT_SHARE * self.custom_bytes
