@@ -69,7 +69,7 @@ class Marimo:
 
 def notebook_source(cells: list[str]) -> str:
     """A marimo notebook file: each cell a function marimo analyses for what it defines."""
-    parts = ["import marimo\n\napp = marimo.App(width=\"full\")\n"]
+    parts = ['import marimo\n\napp = marimo.App(width="full")\n']
     for code in cells:
         body = textwrap.indent(textwrap.dedent(code).strip("\n"), "    ")
         # a cell that awaits is a coroutine function in marimo's file format

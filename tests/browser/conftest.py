@@ -195,9 +195,9 @@ class MarimoNotebook:
         """The cell output holding `text` (marimo's output areas)."""
         return self.page.locator(".output-area", has_text=text).first
 
-    async def screenshot(self, name: str) -> Path:
-        ARTIFACTS.mkdir(exist_ok=True)
-        path = ARTIFACTS / f"{name}.png"
+    async def screenshot(self, name: str, folder: Path = ARTIFACTS) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.png"
         await self.page.screenshot(path=str(path), full_page=True)
         return path
 
@@ -206,14 +206,14 @@ class MarimoNotebook:
 async def open_marimo(
     browser: Any, marimo: Marimo, request: pytest.FixtureRequest
 ) -> AsyncIterator[Any]:
-    """`await open_marimo(cells)` -> a `MarimoNotebook` whose cells have started; screenshots
-    at the end."""
+    """`await open_marimo(cells)` (code cells, or the name of a notebook file in marimo's root)
+    -> a `MarimoNotebook` whose cells have started; screenshots at the end."""
     opened: list[MarimoNotebook] = []
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
 
-    async def open_(cells: list[str]) -> MarimoNotebook:
+    async def open_(cells: list[str] | str) -> MarimoNotebook:
         name = "marimo_" + re.sub(r"\W+", "_", request.node.name)
-        file = marimo.notebook(name, cells)
+        file = cells if isinstance(cells, str) else marimo.notebook(name, cells)
         page = await context.new_page()
         notebook = MarimoNotebook(page, name, marimo.root / file)
         opened.append(notebook)
