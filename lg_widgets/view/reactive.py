@@ -7,12 +7,13 @@ is the run's status, set from the run's own listener each time the status change
 that reads it re-runs then, the last time once the run has ended and holds all its data.
 
 Set from the run's loop, which in marimo is the kernel's: marimo re-runs the cells when no cell
-is running (a cell running then re-runs them after it). marimo is imported here only when
-`watch` is called: it is no dependency of lg_widgets.
+is running (a cell running then re-runs them after it). lg_widgets never imports marimo (it is
+no dependency): `watch` takes the module marimo itself loaded to run the cell.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from lg_widgets.errors import LgWidgetsError
@@ -26,14 +27,13 @@ if TYPE_CHECKING:
 def watch(run: Run) -> Any:
     """A marimo state whose value is `run.status`: a cell that reads it (`status()`) re-runs
     each time the run changes status, and a last time when the run has ended."""
-    try:
-        import marimo as mo
-    except ImportError as exc:
+    marimo = sys.modules.get("marimo")  # loaded wherever marimo runs the cell: no import here
+    if marimo is None:
         raise LgWidgetsError(
-            "lg_widgets.watch() is for marimo notebooks and marimo is not installed: "
-            "`pip install marimo` (in Jupyter, `await run` waits for the end)."
-        ) from exc
-    status, set_status = mo.state(_shown(run))
+            "lg_widgets.watch() is for marimo notebooks: call it in a marimo cell "
+            "(in Jupyter, `await run` waits for the end)."
+        )
+    status, set_status = marimo.state(_shown(run))
     if run.ended_at is not None:
         return status
     last = _shown(run)
