@@ -43,6 +43,8 @@ async def test_the_example_notebook_streams_live_and_its_dataframe_cells_rerun_a
     read `lg_widgets.watch(run)` show the finished timeline once the run has ended."""
     shutil.copy(EXAMPLE, marimo.root / EXAMPLE.name)
     notebook = await open_marimo(EXAMPLE.name)
+    # marimo scrolls within its page: a tall window shows the whole notebook in a screenshot
+    await notebook.page.set_viewport_size({"width": 1400, "height": 2200})
     view = notebook.view()
     await expect(view.get_by_test_id("status")).to_have_text("running", timeout=90_000)
     await expect(view.get_by_test_id("message").first).to_contain_text("word3", timeout=60_000)
