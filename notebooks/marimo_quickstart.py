@@ -33,7 +33,7 @@ def _(mo):
 def _(lg_widgets, slow):
     run = lg_widgets.stream(
         slow,
-        {"topic": "cats", "tokens": 60, "delay": 0.05},
+        {"topic": "cats", "tokens": 200, "delay": 0.05},
         stream_mode=["messages-tuple", "updates"],
     )
     run

@@ -51,11 +51,11 @@ async def test_the_example_notebook_streams_live_and_its_dataframe_cells_rerun_a
     live = await words_shown(view)
     await notebook.screenshot("marimo_example_live", NOTES)
     await expect(view.get_by_test_id("status")).to_have_text("success", timeout=60_000)
-    await expect(view.get_by_test_id("message").first).to_contain_text("word29")
-    assert live < 30, "the view showed the tokens only at the end"
+    await expect(view.get_by_test_id("message").first).to_contain_text("word99")
+    assert live < 100, "the view showed the tokens only at the end"
     # the cells reading `status` re-ran for the end: the finished run's numbers and timeline
     await expect(notebook.output("The run is")).to_contain_text(
-        "The run is success: 64 events, 3 timeline rows.", timeout=60_000
+        "The run is success: 204 events, 3 timeline rows.", timeout=60_000
     )
     table = notebook.output("slow_llm")
     await expect(table).to_contain_text("slow_c", timeout=30_000)
@@ -168,8 +168,8 @@ async def test_export_html_keeps_the_finished_run(server, browser, tmp_path):
         await page.goto(out.as_uri())
         view = page.locator('[data-testid="lg-run-view"]').first
         await expect(view.get_by_test_id("status")).to_have_text("success", timeout=60_000)
-        await expect(view.get_by_test_id("message").first).to_contain_text("word29")
-        finished = page.get_by_text("The run is success: 64 events, 3 timeline rows.")
+        await expect(view.get_by_test_id("message").first).to_contain_text("word99")
+        finished = page.get_by_text("The run is success: 204 events, 3 timeline rows.")
         await expect(finished).to_be_visible()
         await page.screenshot(path=str(tmp_path / "export.png"), full_page=True)
     finally:
