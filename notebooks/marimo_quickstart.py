@@ -58,7 +58,10 @@ def _(lg_widgets, run):
 
 @app.cell
 def _(mo, run, status):
-    mo.md(f"The run is **{status()}**: {len(run.events)} events, {len(run.timeline)} timeline rows.")
+    mo.md(
+        f"The run is **{status()}**: {len(run.events)} events, "
+        f"{len(run.timeline)} timeline rows."
+    )
     return
 
 
@@ -73,18 +76,12 @@ def _(run, status):
 def _(mo):
     mo.md(r"""
     **Cancel** in the view stops the run, as `run.cancel()` in a cell does. marimo handles a
-    view's clicks between cells, so while a cell is `await`ing the run a click waits behind it:
-    the view then says so, and stopping that cell (its ■ button) cancels the run.
+    view's clicks between cells: while a cell is `await`ing the run, a click would wait behind
+    it, so the view says so instead, and stopping that cell (its ■ button) cancels the run.
 
     `marimo export html` runs the notebook once and keeps what its cells show when they have
-    run. The cell below waits for the end, so that the export keeps the finished run.
+    run: to export the finished run, add a cell that waits for it, `await run`.
     """)
-    return
-
-
-@app.cell
-async def _(run):
-    await run
     return
 
 

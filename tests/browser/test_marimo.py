@@ -49,12 +49,15 @@ async def test_the_example_notebook_streams_live_and_its_dataframe_cells_rerun_a
     await expect(view.get_by_test_id("status")).to_have_text("running", timeout=90_000)
     await expect(view.get_by_test_id("message").first).to_contain_text("word3", timeout=60_000)
     live = await words_shown(view)
+    # no cell awaits the run: the cells reading `status` re-run while it streams
+    status_line = notebook.output("The run is")
+    await expect(status_line).to_contain_text("The run is running", timeout=30_000)
     await notebook.screenshot("marimo_example_live", NOTES)
     await expect(view.get_by_test_id("status")).to_have_text("success", timeout=60_000)
     await expect(view.get_by_test_id("message").first).to_contain_text("word99")
     assert live < 100, "the view showed the tokens only at the end"
     # the cells reading `status` re-ran for the end: the finished run's numbers and timeline
-    await expect(notebook.output("The run is")).to_contain_text(
+    await expect(status_line).to_contain_text(
         "The run is success: 204 events, 3 timeline rows.", timeout=60_000
     )
     table = notebook.output("slow_llm")
@@ -156,11 +159,21 @@ async def serve_marimo_assets(route) -> None:
     await route.fulfill(path=str(path))
 
 
+MAIN = 'if __name__ == "__main__":'
+
+
 async def test_export_html_keeps_the_finished_run(server, browser, tmp_path):
     """The example exported: the view of the finished run and its timeline, read offline."""
     out = tmp_path / "example.html"
-    notebook = shutil.copy(EXAMPLE, tmp_path / EXAMPLE.name)  # marimo keeps a cache beside it
-    done = export_html(Path(notebook), out, server.url)
+    notebook = tmp_path / EXAMPLE.name  # not beside the example: marimo keeps a cache there
+    notebook.write_text(
+        # the cell the example tells to add, so that the export keeps the finished run
+        EXAMPLE.read_text(encoding="utf-8").replace(
+            MAIN, "@app.cell\nasync def _(run):\n    await run\n    return\n\n\n" + MAIN
+        ),
+        encoding="utf-8",
+    )
+    done = export_html(notebook, out, server.url)
     assert done.returncode == 0, done.stderr
     page = await browser.new_page(viewport={"width": 1400, "height": 1000})
     await page.route(MARIMO_CDN, serve_marimo_assets)
