@@ -95,6 +95,7 @@ async def test_cancel_while_a_cell_awaits_the_run_says_why_and_stopping_the_cell
     await expect(note).to_contain_text("marimo handles clicks only after it", timeout=5_000)
     await expect(note).to_contain_text("stop that cell")
     await expect(view.get_by_test_id("status")).to_have_text("running")
+    await notebook.screenshot("marimo_cancel_while_awaiting", NOTES)
     await notebook.page.get_by_test_id("interrupt-button").click()
     await expect(view.get_by_test_id("status")).to_have_text("cancelled", timeout=30_000)
     await expect(note).to_be_hidden()
@@ -184,7 +185,8 @@ async def test_export_html_keeps_the_finished_run(server, browser, tmp_path):
         await expect(view.get_by_test_id("message").first).to_contain_text("word99")
         finished = page.get_by_text("The run is success: 204 events, 3 timeline rows.")
         await expect(finished).to_be_visible()
-        await page.screenshot(path=str(tmp_path / "export.png"), full_page=True)
+        NOTES.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(NOTES / "marimo_export_html.png"), full_page=True)
     finally:
         await page.close()
 
