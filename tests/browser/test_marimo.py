@@ -60,8 +60,10 @@ async def test_the_example_notebook_streams_live_and_its_dataframe_cells_rerun_a
     await expect(status_line).to_contain_text(
         "The run is success: 204 events, 3 timeline rows.", timeout=60_000
     )
-    table = notebook.output("slow_llm")
-    await expect(table).to_contain_text("slow_c", timeout=30_000)
+    # marimo's table of `run.timeline` (its footer counts rows and columns)
+    table = notebook.page.locator(".output-area", has_text=re.compile(r"\d+ rows?, \d+ columns"))
+    await expect(table).to_contain_text("3 rows", timeout=30_000)
+    await expect(table).to_contain_text("slow_c")
     await view.get_by_test_id("tab-graph").click()
     for node in ("slow_a", "slow_llm", "slow_c"):
         await expect(view.locator(f'[data-testid="graph-node"][data-id="{node}"]')).to_be_visible()
