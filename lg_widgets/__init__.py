@@ -16,6 +16,8 @@ Public API::
     follow()     every run on a thread as it happens, in one view -> Follower
     RunView      the live widget of a run (`run.view()`; displaying a run shows it)
     graph()      an assistant's graph drawn without a run (a GraphView)
+    watch()      in marimo: a state of a run's status, so that cells reading it re-run as the
+                 run goes on and once it has ended (a run as a cell's value shows its view)
 
 In a notebook, `%load_ext lg_widgets` adds the magics (lg_widgets.magics).
 """
@@ -40,6 +42,7 @@ from lg_widgets.storage import load_run as load
 from lg_widgets.streaming import join, stream
 from lg_widgets.threads import history, thread_state
 from lg_widgets.view import display as _display  # noqa: F401 - registers how runs display
+from lg_widgets.view.reactive import watch
 
 __version__ = "0.1.0"
 
@@ -113,4 +116,5 @@ __all__ = [
     "serve",
     "stream",
     "thread_state",
+    "watch",
 ]

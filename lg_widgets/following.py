@@ -130,6 +130,17 @@ class Follower:
             return
         display(self._container())
 
+    def _display_(self) -> Any:
+        """marimo shows a cell's value through this (IPython never calls it). marimo shows no
+        ipywidgets box to put the view in later, so: the view, once the first run has started
+        (it goes on with every later run); before that, the line saying how to get it."""
+        if self._view is not None:
+            return self._view
+        return (
+            f"Following thread {self.thread_id}: no run yet. In marimo the view shows once one "
+            "has started: `await follower.wait_for_run(0)` in the cell, then the follower."
+        )
+
     def _container(self) -> Any:
         """An ipywidgets box: a line saying what it waits for, then the view."""
         if self._box is None:

@@ -62,4 +62,7 @@ export interface Context {
   selection: Selection;
   /** A saved copy (`run.to_html()`): no kernel behind the view, nothing to cancel. */
   readOnly?: boolean;
+  /** Why a Cancel click cannot act now, or "" (Python: `RunView.cancel_note`; in marimo, a cell
+   * awaiting the run holds the click until the run has ended). */
+  cancelNote?: () => string;
 }

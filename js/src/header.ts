@@ -33,7 +33,12 @@ export function headerPanel(ctx: Context): HeaderPanel {
   const runs = h("div", { class: "lgw-runs", testid: "runs", hidden: true });
   const interrupts = h("div", { class: "lgw-interrupts", testid: "interrupts", hidden: true });
   const problems = h("div", { class: "lgw-warnings", testid: "warnings", hidden: true });
+  const cancelNote = h("div", { class: "lgw-warnings", testid: "cancel-note", hidden: true });
   cancel.addEventListener("click", () => {
+    const note = ctx.cancelNote?.() ?? "";
+    cancelNote.hidden = !note;
+    cancelNote.textContent = note;
+    if (note) return; // the click would wait behind the cell that awaits the run: say so now
     ctx.kernel
       .request({ type: "cancel" })
       .catch((err: unknown) => report(`lg_widgets front end: sending cancel failed: ${String(err)}`));
@@ -59,6 +64,7 @@ export function headerPanel(ctx: Context): HeaderPanel {
     ),
     runs,
     error,
+    cancelNote,
     problems,
     interrupts,
   );
@@ -88,6 +94,7 @@ export function headerPanel(ctx: Context): HeaderPanel {
     }
     const final = FINAL.has(status);
     cancel.hidden = final || !header.live || !!ctx.readOnly;
+    if (final) cancelNote.hidden = true;
     if (status !== "cancelling" && !final) {
       cancel.disabled = false;
       cancel.textContent = "Cancel";

@@ -24,6 +24,8 @@ import type { Delta, EmbeddedRun, GraphInfo, Response, Snapshot } from "./types"
  * saved file's stand-in model hands over the snapshot itself). */
 interface Traits {
   snapshot_zlib: PackedSnapshot | Snapshot | null;
+  /** `RunView.cancel_note`: why Cancel cannot act now, or "" (absent in a saved file). */
+  cancel_note?: string;
 }
 
 /** GraphView's synced traits (Python: `GraphView.kind`, `GraphView.graph`, `{}` until fetched). */
@@ -90,7 +92,13 @@ export function renderStatic(el: HTMLElement, run: EmbeddedRun): () => void {
 function mount(model: ViewModel, el: HTMLElement, options: MountOptions): () => void {
   const store = new RunStore();
   const kernel = options.kernel;
-  const ctx: Context = { store, kernel, selection: new Selection(), readOnly: options.readOnly };
+  const ctx: Context = {
+    store,
+    kernel,
+    selection: new Selection(),
+    readOnly: options.readOnly,
+    cancelNote: () => model.get("cancel_note") ?? "",
+  };
   let lastResync = 0;
 
   const header = headerPanel(ctx);

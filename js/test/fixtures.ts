@@ -59,9 +59,12 @@ type Callback = (...args: any[]) => void;
  * DataView of zlib-compressed JSON), custom messages both ways. */
 export class FakeModel {
   sent: Array<Record<string, unknown>> = [];
+  /** The other traits by name (`cancel_note`); absent ones read as undefined. */
+  traits: Record<string, unknown> = {};
   private handlers = new Map<string, Callback[]>();
   constructor(public current: Snapshot) {}
-  get(_name: "snapshot_zlib"): DataView {
+  get(name: string): unknown {
+    if (name !== "snapshot_zlib") return this.traits[name];
     const packed = zlibSync(new TextEncoder().encode(JSON.stringify(this.current)));
     return new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
   }

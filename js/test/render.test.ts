@@ -227,6 +227,18 @@ describe("RunView front end", () => {
     mount(model);
     el.querySelector<HTMLButtonElement>('[data-testid="cancel"]')?.click();
     expect(model.sent).toContainEqual({ type: "cancel" });
+    expect(el.querySelector<HTMLElement>('[data-testid="cancel-note"]')?.hidden).toBe(true);
+  });
+
+  it("says at once why Cancel cannot act while the kernel holds clicks, and sends nothing", () => {
+    const model = new FakeModel(snapshot());
+    model.traits.cancel_note = "A cell is awaiting this run";
+    mount(model);
+    el.querySelector<HTMLButtonElement>('[data-testid="cancel"]')?.click();
+    const note = el.querySelector<HTMLElement>('[data-testid="cancel-note"]');
+    expect(note?.hidden).toBe(false);
+    expect(note?.textContent).toBe("A cell is awaiting this run");
+    expect(model.sent).not.toContainEqual({ type: "cancel" });
   });
 
   it("filters tokens by the namespace selected in the tree", () => {

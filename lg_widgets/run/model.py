@@ -10,14 +10,17 @@ ended.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from lg_widgets.events import Event, MetadataInterner, StateInterner, normalize
 from lg_widgets.interrupts import InterruptInfo, read_interrupts
 from lg_widgets.logfile import write_log
+from lg_widgets.loops import running_loop
 from lg_widgets.reducers import RunState
 from lg_widgets.reducers.graph import GraphModel
 from lg_widgets.reducers.messages import NamespaceFilter, StreamedMessage, namespace_set
@@ -43,6 +46,10 @@ class Control(Protocol):
 
     @property
     def cancel_requested(self) -> bool: ...
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The loop the run streams on, where its listeners are called (None before start)."""
 
     def cancel(self) -> None: ...
 
@@ -135,6 +142,7 @@ class Run:
         self._final_values: dict[str, Any] | None = None
         self._frames: dict[str, tuple[int, pd.DataFrame]] = {}
         self._control: Control | None = None
+        self._waiters = 0  # coroutines inside `await run` now (see `waiting`)
         self.input = input
         self.request = request  # what was asked of the server (None for a loaded run)
         self.connection = connection  # who was asked: url, key *variable*, headers
@@ -327,7 +335,12 @@ class Run:
 
     async def wait(self) -> Run:
         """Wait for the end; if the wait is cancelled (a kernel interrupt), so is the run."""
-        if self._control is not None:
+        if self._control is None:
+            return self
+        if running_loop() is not self._control.loop:  # awaited from another loop or thread
+            await self._control.wait()
+            return self
+        with self._waited_on():
             await self._control.wait()
         return self
 
@@ -344,6 +357,23 @@ class Run:
         if self._control is not None:
             self._control.wait_sync(timeout)
         return self
+
+    @property
+    def waiting(self) -> int:
+        """How many coroutines are inside `await run` (or `await run.wait()`) now. A front end
+        that handles widget messages only between cells (marimo) holds the view's clicks while a
+        cell awaits the run: the view says so when Cancel is clicked."""
+        return self._waiters
+
+    @contextlib.contextmanager
+    def _waited_on(self) -> Iterator[None]:
+        self._waiters += 1
+        self._notify(None)
+        try:
+            yield
+        finally:
+            self._waiters -= 1
+            self._notify(None)
 
     # ---- observing --------------------------------------------------------------------------
     def on_change(self, listener: Listener) -> Callable[[], None]:
@@ -677,6 +707,13 @@ class Run:
         if Run._view_hooks is None:
             return {"text/plain": repr(self)}, {}
         return Run._view_hooks.mimebundle(self, **kwargs)
+
+    def _display_(self) -> Any:
+        """marimo shows a cell's value through this (IPython never calls it): the live view,
+        with no import of marimo."""
+        if Run._view_hooks is None:
+            return repr(self)
+        return Run._view_hooks.view(self)
 
     def _ipython_display_(self) -> None:
         """IPython calls this before `_repr_mimebundle_`: the view publishes the run itself, so

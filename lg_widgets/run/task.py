@@ -155,6 +155,10 @@ class RunTask:
     def cancel_requested(self) -> bool:
         return self._cancel_requested
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        return self._loop
+
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         """Schedule the consuming task on `loop`."""
         self._loop = loop

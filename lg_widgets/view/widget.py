@@ -51,6 +51,12 @@ _MESSAGES_PER_FLUSH = 2  # a delta and a snapshot
 SNAPSHOT_INTERVAL_S = 1.0
 SNAPSHOT_SHARE = 0.4  # periodic snapshots add at most this share of the delta bytes
 SNAPSHOT_ZLIB_LEVEL = 1  # the fastest: on JSON it compresses nearly as well as the default
+# marimo's kernel handles widget messages between cells, so a Cancel click waits behind a cell
+# that awaits the run (that is, until the run has ended); interrupting that cell cancels the run.
+CLICKS_WAIT_NOTE = (
+    "A cell is awaiting this run and marimo handles clicks only after it: stop that cell to "
+    "cancel the run (without `await run`, Cancel and `run.cancel()` act at once)."
+)
 _NOT_BUILT_ESM = """export default { render({ el }) {
   el.textContent = "lg_widgets: front end not built (run scripts/setup, or npm run build in js/)";
 } };"""
@@ -200,6 +206,10 @@ class RunView(anywidget.AnyWidget):
     """The complete view state (see `RunSync.snapshot`) plus `seq`, the last delta it covers,
     as zlib-compressed JSON (a binary buffer on the wire and in a saved notebook)."""
 
+    cancel_note = traitlets.Unicode("").tag(sync=True)
+    """Empty, or the sentence the view shows at once when Cancel is clicked because the click
+    cannot act now (`CLICKS_WAIT_NOTE`: in marimo, while a cell awaits the run)."""
+
     def __init__(
         self,
         run: Run,
@@ -232,6 +242,8 @@ class RunView(anywidget.AnyWidget):
         self._custom_bytes_at_snapshot = 0
         self._publish_snapshot()
         self.on_msg(self._on_front_end_message)
+        # marimo gives widgets its own comm (ipywidgets checks `comm.kernel`; marimo's says so)
+        self._clicks_wait_for_cells = getattr(self.comm, "kernel", None) == "marimo"
         self._unsubscribe = run.on_change(self._on_change) if not run.done else None
 
     @property
@@ -274,6 +286,7 @@ class RunView(anywidget.AnyWidget):
             self._flusher.flush_now()  # the run before: its last changes under its own rows
             self.run = run
             self._sync.continue_with(run)
+            self._update_cancel_note()
             for event in run.events_between(0):
                 self._note(event)
             self._snapshot_forced = True
@@ -290,6 +303,7 @@ class RunView(anywidget.AnyWidget):
             return
         if event is not None:
             self._note(event)
+        self._update_cancel_note()
         if run.ended_at is not None:  # set once, by the run's final settlement
             as_current_request(self._flush_all)  # a saved notebook keeps the final snapshot
             self._detach(keep_final_flush=True)
@@ -298,6 +312,12 @@ class RunView(anywidget.AnyWidget):
                 as_current_request(self._advance)
         else:
             self._flusher.poke()
+
+    def _update_cancel_note(self) -> None:
+        waits = self._clicks_wait_for_cells and self.run.waiting > 0 and self.run.ended_at is None
+        note = CLICKS_WAIT_NOTE if waits else ""
+        if note != self.cancel_note:
+            self.cancel_note = note
 
     def _note(self, event: Event) -> None:
         self._sync.note(event.mode)
@@ -320,10 +340,14 @@ class RunView(anywidget.AnyWidget):
         Each snapshot carries the whole text, so refreshing one every second is O(n^2) bytes over
         a long run; tying them to the delta bytes keeps the total linear. Live views never wait
         for them (a view that missed deltas asks for one); what is lost is only the freshness of
-        a notebook saved while the run is still streaming.
+        a notebook saved while the run is still streaming. While the view's requests wait
+        behind a cell that awaits the run (marimo), a view that missed deltas cannot ask, so
+        the snapshot goes once a second whatever it costs.
         """
         if time.monotonic() < self._next_snapshot:
             return False
+        if self.cancel_note:  # its requests wait behind a cell (marimo): it cannot ask to resync
+            return True
         growth = self.custom_bytes - self._custom_bytes_at_snapshot
         estimate = self._last_snapshot_size + growth
         return self._snapshot_json_bytes + estimate <= SNAPSHOT_SHARE * self.custom_bytes

@@ -25,6 +25,7 @@ from harness.lab import (
     start_jupyterlab,
     wait_for_kernel,
 )
+from harness.marimo import Marimo, start_marimo
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 STATIC = Path(__file__).resolve().parents[2] / "lg_widgets" / "static" / "widget.js"
@@ -160,3 +161,71 @@ def _count_frames(notebook: Notebook, ws: Any) -> None:
         notebook.ws_bytes += len(payload)
 
     ws.on("framereceived", received)
+
+
+@pytest.fixture(scope="session")
+def marimo(server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Marimo]:
+    """`marimo edit` on a folder of its own (free port, own token and config home)."""
+    if not STATIC.is_file():
+        pytest.fail(f"{STATIC} is missing: build the front end (scripts/setup or npm run build)")
+    try:
+        editor = start_marimo(
+            tmp_path_factory.mktemp("marimo"), tmp_path_factory.mktemp("marimo-home"), server.url
+        )
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield editor
+    finally:
+        editor.stop()
+
+
+@dataclass
+class MarimoNotebook:
+    """A marimo notebook open in the browser; its cells ran as it opened."""
+
+    page: Any
+    name: str
+    path: Path
+    console_errors: list[str] = field(default_factory=list)
+
+    def view(self, index: int = 0) -> Any:
+        return self.page.locator('[data-testid="lg-run-view"]').nth(index)
+
+    def output(self, text: str) -> Any:
+        """The cell output holding `text` (marimo's output areas)."""
+        return self.page.locator(".output-area", has_text=text).first
+
+    async def screenshot(self, name: str, folder: Path = ARTIFACTS) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.png"
+        await self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+async def open_marimo(
+    browser: Any, marimo: Marimo, request: pytest.FixtureRequest
+) -> AsyncIterator[Any]:
+    """`await open_marimo(cells)` (code cells, or the name of a notebook file in marimo's root)
+    -> a `MarimoNotebook` whose cells have started; screenshots at the end."""
+    opened: list[MarimoNotebook] = []
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+
+    async def open_(cells: list[str] | str) -> MarimoNotebook:
+        name = "marimo_" + re.sub(r"\W+", "_", request.node.name)
+        file = cells if isinstance(cells, str) else marimo.notebook(name, cells)
+        page = await context.new_page()
+        notebook = MarimoNotebook(page, name, marimo.root / file)
+        opened.append(notebook)
+        page.on(
+            "console",
+            lambda msg: notebook.console_errors.append(msg.text) if msg.type == "error" else None,
+        )
+        await page.goto(marimo.page_url(file))
+        return notebook
+
+    yield open_
+    for notebook in opened:
+        await notebook.screenshot(notebook.name)
+    await context.close()
