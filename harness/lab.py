@@ -155,19 +155,35 @@ def _start(app: str, root: Path, home: Path, server_url: str, timeout: float) ->
         stderr=subprocess.STDOUT,
     )
     lab = JupyterLab(f"http://127.0.0.1:{port}", token, root, process, log)
+    status = urllib.request.Request(
+        f"{lab.url}/api/status", headers={"Authorization": f"token {token}"}
+    )
+    try:
+        wait_until_ready(f"Jupyter ({app})", process, status, log, timeout)
+    except RuntimeError:
+        lab.stop()
+        raise
+    return lab
+
+
+def wait_until_ready(
+    name: str,
+    process: subprocess.Popen[bytes],
+    probe: urllib.request.Request | str,
+    log: Path,
+    timeout: float,
+) -> None:
+    """Poll `probe` until it answers 200; a process that exits or a deadline that passes is a
+    RuntimeError with the tail of its log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"Jupyter ({app}) exited:\n{log.read_text()[-3000:]}")
+            raise RuntimeError(f"{name} exited:\n{log.read_text()[-3000:]}")
         try:
-            request = urllib.request.Request(
-                f"{lab.url}/api/status", headers={"Authorization": f"token {token}"}
-            )
-            with urllib.request.urlopen(request, timeout=2) as response:
+            with urllib.request.urlopen(probe, timeout=2) as response:
                 if response.status == 200:
-                    return lab
+                    return
         except OSError:
             pass
         time.sleep(0.2)  # readiness poll of another process, not test synchronisation
-    lab.stop()
-    raise RuntimeError(f"Jupyter ({app}) did not start in {timeout} s:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"{name} did not start in {timeout} s:\n{log.read_text()[-3000:]}")

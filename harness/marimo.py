@@ -12,12 +12,10 @@ import secrets
 import subprocess
 import sys
 import textwrap
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.lab import free_port
+from harness.lab import free_port, wait_until_ready
 
 # A user config of its own: cells run as a notebook opens (as `marimo run` does), nothing asks
 # the network, and no panel opens over the cells.
@@ -124,16 +122,9 @@ def start_marimo(root: Path, home: Path, server_url: str, timeout: float = 90) -
         stderr=subprocess.STDOUT,
     )
     marimo = Marimo(f"http://127.0.0.1:{port}", token, root, process, log)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"marimo exited:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{marimo.url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return marimo
-        except OSError:
-            pass
-        time.sleep(0.2)  # readiness poll of another process, not test synchronisation
-    marimo.stop()
-    raise RuntimeError(f"marimo did not start in {timeout} s:\n{log.read_text()[-3000:]}")
+    try:
+        wait_until_ready("marimo", process, f"{marimo.url}/health", log, timeout)
+    except RuntimeError:
+        marimo.stop()
+        raise
+    return marimo
