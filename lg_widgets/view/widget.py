@@ -314,7 +314,9 @@ class RunView(anywidget.AnyWidget):
             self._flusher.poke()
 
     def _update_cancel_note(self) -> None:
-        waits = self._clicks_wait_for_cells and self.run.waiting > 0 and self.run.ended_at is None
+        if not self._clicks_wait_for_cells:
+            return  # outside marimo the note is never shown: no trait read per event
+        waits = self.run.waiting > 0 and self.run.ended_at is None
         note = CLICKS_WAIT_NOTE if waits else ""
         if note != self.cancel_note:
             self.cancel_note = note
