@@ -8,6 +8,7 @@ import type { Panel } from "./panel";
 import type { TreeNode } from "./types";
 
 const NAME_CHARS = 24;
+const TOOL_CHARS = 30; // a handoff tool: "transfer_back_to_supervisor" whole
 
 /** Events in a namespace and in the namespaces under it. */
 export function subtreeEvents(node: TreeNode): number {
@@ -33,8 +34,28 @@ const CAUSES: Record<string, string> = {
   run: "the run's graph",
 };
 
-/** What the stats line says first of how an agent started, where it is not plain. */
-const STARTED: Record<string, string> = { handoff: "handed off · ", send: "Send · " };
+/** What the stats line says first of how an agent started, where it is not plain: for a
+ * handoff, by whom and with which tool ("from supervisor · transfer_to_researcher"; a
+ * framework's hand-back: "back from researcher · transfer_back_to_supervisor"). */
+function started(node: TreeNode): string {
+  if (node.cause === "send") return "Send · ";
+  if (node.cause !== "handoff") return "";
+  const handoff = node.handoff;
+  if (!handoff?.from_agent) return "handed off · ";
+  const from = `${handoff.back ? "back from" : "from"} ${middle(handoff.from_agent, NAME_CHARS)}`;
+  return `${from}${handoff.tool ? ` · ${middle(handoff.tool, TOOL_CHARS)}` : ""} · `;
+}
+
+/** How an agent started, in its row's title. */
+function cause(node: TreeNode): string {
+  const handoff = node.handoff;
+  const said =
+    node.cause === "handoff" && handoff
+      ? `${handoff.back ? "the framework handed back" : "handed off"}${handoff.from_agent ? ` from ${handoff.from_agent}` : ""}` +
+        `${handoff.from_namespace ? ` (namespace ${handoff.from_namespace})` : ""}${handoff.tool ? ` with ${handoff.tool}` : ""}`
+      : (CAUSES[node.cause] ?? node.cause);
+  return `${said}${node.tool_call_id ? `, call ${node.tool_call_id}` : ""}`;
+}
 
 export function treePanel(ctx: Context): Panel {
   const body = h("div", { class: "lgw-tree-body", testid: "tree" });
@@ -61,7 +82,7 @@ export function treePanel(ctx: Context): Panel {
         class: `lgw-tree-label${ctx.selection.namespace === node.namespace ? " lgw-selected" : ""}`,
         type: "button",
         title:
-          `agent ${node.agent} (${CAUSES[node.cause] ?? node.cause}${node.tool_call_id ? `, call ${node.tool_call_id}` : ""})\n` +
+          `agent ${node.agent} (${cause(node)})\n` +
           `namespace ${where}, node ${node.name}\n` +
           `${node.tokens} tokens reported by its own messages\n` +
           `${total} events here and below (${node.events} its own; the header counts every event of the run)`,
@@ -75,7 +96,7 @@ export function treePanel(ctx: Context): Panel {
       h(
         "span",
         { class: "lgw-muted lgw-tree-stats", testid: "tree-stats" },
-        ` ${STARTED[node.cause] ?? ""}${node.status}${node.tokens ? ` · ${formatTokens(node.tokens)} tok` : ""} · ${total} ev · ` +
+        ` ${started(node)}${node.status}${node.tokens ? ` · ${formatTokens(node.tokens)} tok` : ""} · ${total} ev · ` +
           formatSeconds(node.last_time - node.first_time),
       ),
     );
