@@ -34,16 +34,22 @@ const CAUSES: Record<string, string> = {
   run: "the run's graph",
 };
 
-/** What the stats line says first of how an agent started, where it is not plain: for a
- * handoff, by whom and with which tool ("from supervisor · transfer_to_researcher"; a
- * framework's hand-back: "back from researcher · transfer_back_to_supervisor"). */
+/** What the stats line says first of how an agent started, where it is not plain (a handoff
+ * whose handing agent is known says so on a line of its own: `handedBy`). */
 function started(node: TreeNode): string {
   if (node.cause === "send") return "Send · ";
-  if (node.cause !== "handoff") return "";
+  return node.cause === "handoff" && !node.handoff?.from_agent ? "handed off · " : "";
+}
+
+/** By whom and with which tool a handoff started an agent, on a line of its own that may wrap
+ * ("from supervisor · transfer_to_researcher"; a framework's hand-back: "back from researcher ·
+ * transfer_back_to_supervisor"), so the stats line keeps its status and tokens in sight. */
+function handedBy(node: TreeNode): HTMLElement | null {
   const handoff = node.handoff;
-  if (!handoff?.from_agent) return "handed off · ";
+  if (node.cause !== "handoff" || !handoff?.from_agent) return null;
   const from = `${handoff.back ? "back from" : "from"} ${middle(handoff.from_agent, NAME_CHARS)}`;
-  return `${from}${handoff.tool ? ` · ${middle(handoff.tool, TOOL_CHARS)}` : ""} · `;
+  const text = ` ${from}${handoff.tool ? ` · ${middle(handoff.tool, TOOL_CHARS)}` : ""}`;
+  return h("span", { class: "lgw-muted lgw-tree-from", testid: "tree-from" }, text);
 }
 
 /** How an agent started, in its row's title. */
@@ -93,6 +99,7 @@ export function treePanel(ctx: Context): Panel {
       node.name !== node.agent
         ? h("span", { class: "lgw-tree-node", testid: "tree-node-name" }, ` ${middle(node.name, NAME_CHARS)}`)
         : null,
+      handedBy(node),
       h(
         "span",
         { class: "lgw-muted lgw-tree-stats", testid: "tree-stats" },

@@ -273,15 +273,18 @@ describe("agents in the view", () => {
     mount({ tree: supervised(), messages: handing() });
     const [, first, worker, again] = all('[data-testid="tree-namespace"]');
     expect(one('[data-testid="tree-stats"]', first).textContent).toMatch(/^ success/);
-    expect(one('[data-testid="tree-stats"]', worker).textContent).toMatch(
-      /^ from supervisor · transfer_to_researcher · success · 32 tok/,
+    expect(first.querySelector('[data-testid="tree-from"]')).toBeNull();
+    expect(one('[data-testid="tree-from"]', worker).textContent).toBe(
+      " from supervisor · transfer_to_researcher",
     );
+    expect(one('[data-testid="tree-stats"]', worker).textContent).toMatch(/^ success · 32 tok/);
     expect(worker.title).toContain(
       `agent researcher (handed off from supervisor (namespace ${SUPERVISOR}) with transfer_to_researcher, call call_to)`,
     );
-    expect(one('[data-testid="tree-stats"]', again).textContent).toMatch(
-      /^ back from researcher · transfer_back_to_supervisor · running/,
+    expect(one('[data-testid="tree-from"]', again).textContent).toBe(
+      " back from researcher · transfer_back_to_supervisor",
     );
+    expect(one('[data-testid="tree-stats"]', again).textContent).toMatch(/^ running · 5 tok/);
     expect(again.title).toContain("the framework handed back from researcher");
   });
 
