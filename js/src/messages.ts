@@ -251,23 +251,40 @@ export function messagesPanel(ctx: Context): Panel {
   };
 
   /** The agents the card's call started, each a button that opens it (selects its namespace,
-   * so the tree and the conversation show that agent). Rebuilt when what it shows changed. */
+   * so the tree and the conversation show that agent): a subagent (deepagents' `task`), or the
+   * agent a handoff started (`→ researcher`; a framework's hand-back: `← back to supervisor`).
+   * Rebuilt when what it shows changed. */
   const showSubagents = (card: Card) => {
     const started: TreeNode[] = (card.id && ctx.store.subagents.get(card.id)) || [];
-    const key = started.map((n) => `${n.namespace}|${n.agent}|${n.status}|${n.tokens}`).join(";");
+    const handed = card.id ? ctx.store.handoffs.get(card.id) : undefined;
+    const all = handed ? [...started, handed] : started;
+    const key = all.map((n) => `${n.namespace}|${n.agent}|${n.status}|${n.tokens}`).join(";");
     if (key === card.subagentKey) return;
     card.subagentKey = key;
-    card.subagent.hidden = !started.length;
+    card.subagent.hidden = !all.length;
+    card.el.dataset.handoff = handed ? (handed.handoff?.back ? "back" : "to") : "";
     card.subagent.replaceChildren(
-      ...started.map((node) => {
+      ...all.map((node) => {
+        const stats = `${node.status}${node.tokens ? ` · ${formatTokens(node.tokens)} tok` : ""} ›`;
+        const agent = middle(node.agent, 30);
+        const back = node === handed && node.handoff?.back;
         const open = h(
           "button",
           {
             type: "button",
-            testid: "open-subagent",
-            title: `open agent ${node.agent} (namespace ${node.namespace}): show its messages and its place in the tree`,
+            testid: node === handed ? "open-handoff" : "open-subagent",
+            title:
+              node !== handed
+                ? `open agent ${node.agent} (namespace ${node.namespace}): show its messages and its place in the tree`
+                : back
+                  ? `the framework handed back to ${node.agent} (its call, not an agent's LLM): open that visit of ${node.agent} (namespace ${node.namespace})`
+                  : `handed off to ${node.agent}: open it (namespace ${node.namespace}), its messages and its place in the tree`,
           },
-          `↳ ${middle(node.agent, 30)} · ${node.status}${node.tokens ? ` · ${formatTokens(node.tokens)} tok` : ""} ›`,
+          node !== handed
+            ? `↳ ${agent} · ${stats}`
+            : back
+              ? `← back to ${agent} · framework · ${stats}`
+              : `→ ${agent} · ${stats}`,
         );
         open.dataset.namespace = node.namespace;
         open.addEventListener("click", (e) => {

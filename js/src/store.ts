@@ -104,6 +104,8 @@ export class RunStore {
   namespaces = new Map<string, TreeNode>();
   /** tool call id -> the agents (tree nodes) it started */
   subagents = new Map<string, TreeNode[]>();
+  /** handoff call id -> the agent (tree node) that handoff started (a supervisor's, a swarm's) */
+  handoffs = new Map<string, TreeNode>();
   private callNames = new Map<string, string>(); // tool call id -> its name, once found
   private pending = new Map<number, Delta>();
   private listeners: Array<(change: Change) => void> = [];
@@ -260,8 +262,10 @@ export class RunStore {
     this.tree = isTree(tree) ? tree : null;
     this.namespaces = new Map();
     this.subagents = new Map();
+    this.handoffs = new Map();
     const walk = (node: TreeNode) => {
       this.namespaces.set(node.namespace, node);
+      if (node.cause === "handoff" && node.tool_call_id) this.handoffs.set(node.tool_call_id, node);
       if (node.cause === "tool_call" && node.tool_call_id) {
         const started = this.subagents.get(node.tool_call_id);
         if (started) started.push(node);

@@ -8,6 +8,7 @@ import type { Panel } from "./panel";
 import type { TreeNode } from "./types";
 
 const NAME_CHARS = 24;
+const TOOL_CHARS = 30; // a handoff tool: "transfer_back_to_supervisor" whole
 
 /** Events in a namespace and in the namespaces under it. */
 export function subtreeEvents(node: TreeNode): number {
@@ -33,8 +34,34 @@ const CAUSES: Record<string, string> = {
   run: "the run's graph",
 };
 
-/** What the stats line says first of how an agent started, where it is not plain. */
-const STARTED: Record<string, string> = { handoff: "handed off · ", send: "Send · " };
+/** What the stats line says first of how an agent started, where it is not plain (a handoff
+ * whose handing agent is known says so on a line of its own: `handedBy`). */
+function started(node: TreeNode): string {
+  if (node.cause === "send") return "Send · ";
+  return node.cause === "handoff" && !node.handoff?.from_agent ? "handed off · " : "";
+}
+
+/** By whom and with which tool a handoff started an agent, on a line of its own that may wrap
+ * ("from supervisor · transfer_to_researcher"; a framework's hand-back: "back from researcher ·
+ * transfer_back_to_supervisor"), so the stats line keeps its status and tokens in sight. */
+function handedBy(node: TreeNode): HTMLElement | null {
+  const handoff = node.handoff;
+  if (node.cause !== "handoff" || !handoff?.from_agent) return null;
+  const from = `${handoff.back ? "back from" : "from"} ${middle(handoff.from_agent, NAME_CHARS)}`;
+  const text = ` ${from}${handoff.tool ? ` · ${middle(handoff.tool, TOOL_CHARS)}` : ""}`;
+  return h("span", { class: "lgw-muted lgw-tree-from", testid: "tree-from" }, text);
+}
+
+/** How an agent started, in its row's title. */
+function cause(node: TreeNode): string {
+  const handoff = node.handoff;
+  const said =
+    node.cause === "handoff" && handoff
+      ? `${handoff.back ? "the framework handed back" : "handed off"}${handoff.from_agent ? ` from ${handoff.from_agent}` : ""}` +
+        `${handoff.from_namespace ? ` (namespace ${handoff.from_namespace})` : ""}${handoff.tool ? ` with ${handoff.tool}` : ""}`
+      : (CAUSES[node.cause] ?? node.cause);
+  return `${said}${node.tool_call_id ? `, call ${node.tool_call_id}` : ""}`;
+}
 
 export function treePanel(ctx: Context): Panel {
   const body = h("div", { class: "lgw-tree-body", testid: "tree" });
@@ -61,7 +88,7 @@ export function treePanel(ctx: Context): Panel {
         class: `lgw-tree-label${ctx.selection.namespace === node.namespace ? " lgw-selected" : ""}`,
         type: "button",
         title:
-          `agent ${node.agent} (${CAUSES[node.cause] ?? node.cause}${node.tool_call_id ? `, call ${node.tool_call_id}` : ""})\n` +
+          `agent ${node.agent} (${cause(node)})\n` +
           `namespace ${where}, node ${node.name}\n` +
           `${node.tokens} tokens reported by its own messages\n` +
           `${total} events here and below (${node.events} its own; the header counts every event of the run)`,
@@ -72,10 +99,11 @@ export function treePanel(ctx: Context): Panel {
       node.name !== node.agent
         ? h("span", { class: "lgw-tree-node", testid: "tree-node-name" }, ` ${middle(node.name, NAME_CHARS)}`)
         : null,
+      handedBy(node),
       h(
         "span",
         { class: "lgw-muted lgw-tree-stats", testid: "tree-stats" },
-        ` ${STARTED[node.cause] ?? ""}${node.status}${node.tokens ? ` · ${formatTokens(node.tokens)} tok` : ""} · ${total} ev · ` +
+        ` ${started(node)}${node.status}${node.tokens ? ` · ${formatTokens(node.tokens)} tok` : ""} · ${total} ev · ` +
           formatSeconds(node.last_time - node.first_time),
       ),
     );

@@ -170,12 +170,22 @@ export interface TimelineRow {
 
 export type AgentCause = "run" | "node" | "tool_call" | "send" | "handoff";
 
+// who handed off to an agent, and with which call (`run.handoffs`' row); `back`: a framework
+// handed back ("Transferring back to ..."), to whoever the parent runs next
+export interface TreeHandoff {
+  from_agent: string | null;
+  from_namespace: string | null;
+  tool: string | null; // the handoff tool ("transfer_to_researcher")
+  back: boolean;
+}
+
 export interface TreeNode {
   namespace: string;
   name: string;
   agent: string; // the agent running in this namespace (`run.agents`)
   cause: AgentCause; // what started it
   tool_call_id: string | null; // the tool call (or handoff) that started it, where the stream says
+  handoff: TreeHandoff | null; // cause "handoff": who handed off, with which tool
   tokens: number; // total tokens its own messages reported
   task_id: string | null;
   status: TreeStatus;

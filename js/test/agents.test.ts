@@ -24,6 +24,7 @@ const node = (over: Partial<TreeNode> & { namespace: string; agent: string }): T
   name: over.namespace.split("|").pop()?.split(":")[0] || "team",
   cause: "node",
   tool_call_id: null,
+  handoff: null,
   tokens: 0,
   task_id: null,
   status: "running",
@@ -187,6 +188,116 @@ describe("agents in the view", () => {
     expect(one('[data-testid="tree-stats"]', bob).textContent).toMatch(/^ handed off · running/);
     expect(bob.title).toContain("agent bob (started by a handoff, call h1)");
     expect(el.querySelector('[data-testid="tree-call"]')).toBeNull(); // a handoff is no call row
+  });
+
+  // a supervisor's run: the supervisor hands off to the researcher, the framework hands back
+  const SUPERVISOR = "supervisor:s1";
+  const WORKER = "researcher:r1";
+  const AGAIN = "supervisor:s2";
+  const supervised = () =>
+    tree({
+      agent: "supervisor",
+      name: "supervisor",
+      tokens: 0,
+      children: [
+        node({ namespace: SUPERVISOR, agent: "supervisor", tokens: 10, status: "success" }),
+        node({
+          namespace: WORKER,
+          agent: "researcher",
+          cause: "handoff",
+          tool_call_id: "call_to",
+          handoff: {
+            from_agent: "supervisor",
+            from_namespace: SUPERVISOR,
+            tool: "transfer_to_researcher",
+            back: false,
+          },
+          tokens: 32,
+          status: "success",
+        }),
+        node({
+          namespace: AGAIN,
+          agent: "supervisor",
+          cause: "handoff",
+          tool_call_id: "call_back",
+          handoff: {
+            from_agent: "researcher",
+            from_namespace: WORKER,
+            tool: "transfer_back_to_supervisor",
+            back: true,
+          },
+          tokens: 5,
+        }),
+      ],
+    });
+  const handing = () => [
+    message({
+      id: "ai1",
+      namespace: SUPERVISOR,
+      node: "agent",
+      complete: true,
+      tool_calls: [{ index: 0, id: "call_to", name: "transfer_to_researcher", args_text: "{}" }],
+    }),
+    message({
+      id: "ai2",
+      complete: true,
+      synthetic: true,
+      owner: WORKER,
+      text: "Transferring back to supervisor",
+      tool_calls: [{ index: 0, id: "call_back", name: "transfer_back_to_supervisor", args_text: "{}" }],
+    }),
+  ];
+
+  it("links a handoff's card to the agent it started, and a hand-back to the framework's", () => {
+    mount({ tree: supervised(), messages: handing() });
+    const [to, back] = all('[data-testid="tool-card"]');
+    const open = one('[data-testid="open-handoff"]', to);
+    expect(open.textContent).toBe("→ researcher · success · 32 tok ›");
+    expect(open.dataset.namespace).toBe(WORKER);
+    expect(to.dataset.handoff).toBe("to");
+    expect(to.querySelector('[data-testid="open-subagent"]')).toBeNull();
+    const home = one('[data-testid="open-handoff"]', back);
+    expect(home.textContent).toBe("← back to supervisor · framework · running · 5 tok ›");
+    expect(home.title).toContain("not an agent's LLM");
+    expect(back.dataset.handoff).toBe("back");
+
+    open.click();
+    expect(one('[data-testid="tree-namespace"].lgw-selected').dataset.namespace).toBe(WORKER);
+    home.click();
+    expect(one('[data-testid="tree-namespace"].lgw-selected').dataset.namespace).toBe(AGAIN);
+    const shown = all('[data-testid="message"]').filter((b) => !b.hidden);
+    expect(shown).toHaveLength(0); // that visit wrote nothing yet: only its namespace is shown
+  });
+
+  it("says in the tree who handed off to an agent, and with which call", () => {
+    mount({ tree: supervised(), messages: handing() });
+    const [, first, worker, again] = all('[data-testid="tree-namespace"]');
+    expect(one('[data-testid="tree-stats"]', first).textContent).toMatch(/^ success/);
+    expect(first.querySelector('[data-testid="tree-from"]')).toBeNull();
+    expect(one('[data-testid="tree-from"]', worker).textContent).toBe(
+      " from supervisor · transfer_to_researcher",
+    );
+    expect(one('[data-testid="tree-stats"]', worker).textContent).toMatch(/^ success · 32 tok/);
+    expect(worker.title).toContain(
+      `agent researcher (handed off from supervisor (namespace ${SUPERVISOR}) with transfer_to_researcher, call call_to)`,
+    );
+    expect(one('[data-testid="tree-from"]', again).textContent).toBe(
+      " back from researcher · transfer_back_to_supervisor",
+    );
+    expect(one('[data-testid="tree-stats"]', again).textContent).toMatch(/^ running · 5 tok/);
+    expect(again.title).toContain("the framework handed back from researcher");
+  });
+
+  it("updates a handoff's link when the agent it started moves on", () => {
+    const model = mount({ tree: supervised(), messages: handing() });
+    const done = supervised();
+    done.children[2].status = "success";
+    done.children[2].tokens = 9;
+    model.custom({ type: "delta", seq: 1, tree: done });
+    const [, back] = all('[data-testid="tool-card"]');
+    expect(one('[data-testid="open-handoff"]', back).textContent).toBe(
+      "← back to supervisor · framework · success · 9 tok ›",
+    );
   });
 
   it("marks what a framework wrote in an agent's name", () => {

@@ -53,6 +53,17 @@ class Handoff:
     synthetic: bool
     to_namespace: Namespace | None = None
 
+    def started(self) -> dict[str, Any]:
+        """What the agent it started says of it (`run.tree`, the view's tree node): who handed
+        off, from where, with which tool, and whether a framework handed back (`back`)."""
+        where = self.from_namespace
+        return {
+            "from_agent": self.from_agent,
+            "from_namespace": None if where is None else "|".join(where),
+            "tool": self.tool,
+            "back": self.synthetic,
+        }
+
 
 @dataclass(slots=True)
 class AgentInstance:
@@ -66,6 +77,7 @@ class AgentInstance:
     cause: str = "node"  # "run" (the root), "node", "tool_call", "send", "handoff"
     tool_call_id: str | None = None
     tool_results: int = 0  # tool messages written by the task it runs in (one: a link)
+    handoff: Handoff | None = None  # the handoff that started it (cause "handoff")
 
     @property
     def agent(self) -> str:
@@ -356,6 +368,7 @@ class AgentReducer:
                 if handoff.to_agent is None:
                     handoff.to_agent = instance.node
                 instance.cause, instance.tool_call_id = "handoff", handoff.tool_call_id
+                instance.handoff = handoff
                 self.version += 1
                 return
 

@@ -622,7 +622,8 @@ class Run:
     @property
     def tree(self) -> dict[str, Any]:
         """The namespace tree as nested dicts: name, namespace, the agent running there (and
-        what started it), status, nodes, children..."""
+        what started it: `cause`, `tool_call_id`, and for a handoff who handed off with which
+        tool, `handoff`), status, nodes, children..."""
         agents = self._state.agents
         tokens: dict[str, int] = {}
         for message in self._state.messages.messages.values():
@@ -636,6 +637,7 @@ class Run:
                 "agent": agents.agent_of(namespace),
                 "cause": found.cause if found else "node",
                 "tool_call_id": found.tool_call_id if found else None,
+                "handoff": found.handoff.started() if found and found.handoff else None,
                 "tokens": tokens.get("|".join(namespace), 0),
             }
 

@@ -176,12 +176,24 @@ class TimelineRow(TypedDict):
 AgentCause = Literal["run", "node", "tool_call", "send", "handoff"]  # `AgentInstance.cause`
 
 
+class TreeHandoff(TypedDict):
+    """Who handed off to an agent, and with which call (`run.handoffs`' row, said once per
+    agent a handoff started): `back` when a framework handed back ("Transferring back to ...",
+    langgraph-supervisor), to whoever the parent runs next."""
+
+    from_agent: str | None
+    from_namespace: str | None
+    tool: str | None  # the handoff tool ("transfer_to_researcher")
+    back: bool
+
+
 class TreeNode(TypedDict):
     namespace: str
     name: str
     agent: str  # the agent running in this namespace (`run.agents`)
     cause: AgentCause  # what started it
     tool_call_id: str | None  # the tool call (or handoff) that started it, where the stream says
+    handoff: TreeHandoff | None  # cause "handoff": who handed off, with which tool
     tokens: int  # total tokens its own messages reported
     task_id: str | None
     status: TreeStatus

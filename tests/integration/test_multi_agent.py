@@ -163,6 +163,18 @@ async def test_the_agent_protocol_says_the_same_agents_and_handoffs(frameworks, 
     assert [(m["role"], m["agent"], m["text"], m["synthetic"]) for m in agent.messages] == said
     if assistant_id != "deep":
         assert len(agent.handoffs) >= 1
+    # the view's tree says who handed off to each agent, with which tool, as under runs.stream
+    handed = [
+        (c["agent"], c["handoff"]["from_agent"], c["handoff"]["tool"], c["handoff"]["back"])
+        for c in agent.tree["children"]
+        if c["handoff"]
+    ]
+    assert handed == [
+        (c["agent"], c["handoff"]["from_agent"], c["handoff"]["tool"], c["handoff"]["back"])
+        for c in runs.tree["children"]
+        if c["handoff"]
+    ]
+    assert len(handed) == len(agent.handoffs)
 
 
 @pytest.mark.parametrize("modes", [WITH_TASKS, WITHOUT_TASKS, ["values"]])

@@ -333,3 +333,47 @@ def test_what_a_framework_wrote_in_an_agents_name_is_shown_and_marked():
     for m in marked:
         assert m["owner"] and m.get("namespace", "") != m["owner"]
         assert agents.agent_of(tuple(m["owner"].split("|"))) == said[m["id"]] != "supervisor"
+
+
+@pytest.mark.parametrize(
+    ("name", "moves"),
+    [
+        (
+            "supervisor",
+            [
+                ("researcher", "supervisor", "transfer_to_researcher", False),
+                ("supervisor", "researcher", "transfer_back_to_supervisor", True),
+                ("writer", "supervisor", "transfer_to_writer", False),
+                ("supervisor", "writer", "transfer_back_to_supervisor", True),
+            ],
+        ),
+        ("swarm", [("bob", "alice", "transfer_to_bob", False)]),
+    ],
+)
+@pytest.mark.parametrize("modes", ["updates", "tasks+updates"])
+def test_an_agent_a_handoff_started_says_who_handed_off_with_which_call(name, moves, modes):
+    """The tree sent to the view names, on each agent a handoff started, who handed off (and
+    from where) with which tool, as `run.handoffs` says; the card of that call finds the agent
+    by the call's id (`tool_call_id`)."""
+    from pathlib import Path
+
+    import lg_widgets
+
+    transcripts = Path(__file__).parent.parent / "transcripts"
+    run = lg_widgets.load(transcripts / f"{name}.{modes}+messages-tuple.subgraphs.jsonl")
+    tree = RunSync(run).snapshot(0)["tree"]
+    handed = [child for child in tree["children"] if child["cause"] == "handoff"]
+    said = [
+        (c["agent"], c["handoff"]["from_agent"], c["handoff"]["tool"], c["handoff"]["back"])
+        for c in handed
+    ]
+    assert said == moves
+    assert all(c["handoff"] is None for c in tree["children"] if c not in handed)
+    assert tree["handoff"] is None
+    rows = run.handoffs.set_index("tool_call_id")
+    calls = {c["id"] for m in run.messages for c in m["tool_calls"]}
+    for child in handed:
+        row = rows.loc[child["tool_call_id"]]
+        assert row["to_namespace"] == child["namespace"]
+        assert row["from_namespace"] == child["handoff"]["from_namespace"]
+        assert child["tool_call_id"] in calls  # a card the view shows carries the link

@@ -32,6 +32,7 @@ RECORDS = [
     wire.MessageInfo,
     wire.MessageUpdate,
     wire.TimelineRow,
+    wire.TreeHandoff,
     wire.TreeNode,
     wire.EventRow,
     wire.Snapshot,
@@ -226,6 +227,14 @@ def test_what_the_kernel_sends_conforms_to_the_declaration() -> None:
     assert sent["first"]["graph"] is None and sent["last"]["graph"]["groups"]
     assert sum("graph" in d for d in sent["deltas"]) == 1  # the graph is sent once
     assert sum(len(d.get("graph_activity", [])) for d in sent["deltas"]) > 3
+
+
+def test_a_supervisors_handoffs_conform() -> None:
+    """The chat run has no handoffs: a supervisor's tree says who handed off to whom."""
+    run = load(TRANSCRIPTS / "supervisor.tasks+updates+messages-tuple.subgraphs.jsonl")
+    sent = wire.jsonable(RunSync(run).snapshot(0))
+    conforms(sent, wire.Snapshot, "supervisor")
+    assert sum(child["handoff"] is not None for child in sent["tree"]["children"]) == 4
 
 
 def test_row_details_conform() -> None:
