@@ -312,8 +312,8 @@ def thread_state(snapshot: Any) -> dict[str, Any]:
     config, parent = snapshot.config, snapshot.parent_config
     tasks = []
     for task in snapshot.tasks:
-        state = task.state
-        nested = state if state is not None and hasattr(state, "values") else None
+        state = task.state  # a subgraph's: its StateSnapshot, or only the config to fetch it
+        nested = state if hasattr(state, "parent_config") else None
         tasks.append(
             {
                 "id": task.id,

@@ -100,6 +100,19 @@ async def test_fork_and_replay_from_a_checkpoint():
     assert replayed.values["joke"] == "This is a joke about ice and cats"
 
 
+async def test_a_graph_with_a_subgraph_has_its_history_and_fork_targets():
+    """A subgraph's task in a checkpoint holds the config to fetch its state, not the state."""
+    graph = graphs.subgraph.copy(update={"checkpointer": InMemorySaver()})
+    run = await lg_widgets.stream(
+        graph, {"foo": "foo"}, thread_id="new", stream_mode=["updates"], stream_subgraphs=True
+    )
+    assert run.status == "success", run.error
+    history = await asyncio.to_thread(lg_widgets.history, run.thread_id, graph=graph)
+    assert list(history["step"]) == [-1, 0, 1, 2]
+    root = run.timeline[run.timeline["namespace"] == ""]
+    assert root["checkpoint_id"].notna().all() and root["step"].notna().all()
+
+
 async def test_without_a_checkpointer_thread_operations_say_how_to_add_one():
     with pytest.raises(LgWidgetsError, match=r"compile\(checkpointer=InMemorySaver\(\)\)"):
         lg_widgets.stream(graphs.agent, {"topic": "x"}, thread_id="new")
