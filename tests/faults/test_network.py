@@ -36,13 +36,15 @@ async def test_cuts_are_resumed_with_nothing_lost_or_duplicated(proxy: FaultProx
         await run
     await client.http.client.aclose()
     assert run.status == "success", run.error
-    assert proxy.cut_connections == 4 and len(run.reconnects) == 4
+    # one attempt per cut; a cut that comes before a resumed connection's first new part is
+    # one more attempt of the same reconnect (seen on a loaded machine), not a reconnect of its own
+    assert proxy.cut_connections == 4 and sum(r.attempts for r in run.reconnects) == 4
     assert all(r.replayed and r.last_event_id and r.duration < 2 for r in run.reconnects)
     assert sum(r.duplicates for r in run.reconnects) > 0  # replays overlapped: skipped
     assert identities(run) == await replayed(run, fault_server)  # every event, once, in order
     assert run.values["count"] == PACED["steps"] and run.warnings == []
     # a resume may take less than one flush, so the view is held to the count, not the status
-    assert [h["reconnects"] for h in recorder.headers][-1] == 4
+    assert [h["reconnects"] for h in recorder.headers][-1] == len(run.reconnects) >= 1
     assert view.snapshot["header"]["status"] == "success"
     assert loop.worst < 0.5
 
