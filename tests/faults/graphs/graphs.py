@@ -115,3 +115,7 @@ hostile = (
     .add_edge("after", END)
     .compile()
 )
+
+
+# --- nested: the paced graph as a subgraph, for a subtree opened on a narrowed subscription ---
+nested = StateGraph(PacedState).add_node("inner", paced).add_edge(START, "inner").compile()
