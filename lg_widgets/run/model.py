@@ -398,9 +398,7 @@ class Run:
     def left_out(self) -> list[str]:
         """The namespaces of agents this run knows of (a lifecycle event said they started)
         whose own events were left out on the server: what `run.open` can open."""
-        return [
-            "|".join(ns) for ns in self._state.agents.instances if not holds(self.held, ns)
-        ]
+        return ["|".join(ns) for ns in self._state.agents.instances if not holds(self.held, ns)]
 
     def leave(self) -> None:
         """Stop streaming the run but let it go on on the server (a follower that stops

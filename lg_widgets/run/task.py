@@ -86,6 +86,8 @@ def _cause(exc: BaseException, heartbeat_timeout: float | None) -> str:
 
 def _clock(epoch: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(epoch)) + f".{int(epoch % 1 * 1000):03d}"
+
+
 _GRAPH_TIMEOUT_S = 30.0
 _GRAPH_GRACE_S = 5.0  # how long `await run` waits for a graph still being fetched
 GRAPH_XRAY = True  # subgraphs drawn as boxes of their nodes, so their activity shows in place

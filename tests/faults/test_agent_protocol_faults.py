@@ -61,7 +61,7 @@ async def test_a_killed_embedded_server_ends_an_agent_protocol_run_within_two_se
 
 async def test_an_opened_subtree_resumes_from_its_own_last_seq(proxy: FaultProxy, fault_server):
     client = client_via(proxy, fault_server)
-    run = lg_widgets.stream("nested", PACED, protocol="agent", depth=0, client=client)
+    run = lg_widgets.stream("subtree", PACED, protocol="agent", depth=0, client=client)
     await until(run, lambda r: bool(r.left_out), 30, "the subgraph to start")
     (inner,) = run.left_out
     run.open(inner)
@@ -81,7 +81,7 @@ async def test_an_opened_subtree_resumes_from_its_own_last_seq(proxy: FaultProxy
 
 async def test_closing_an_opened_subtree_stops_its_task_and_says_so(proxy, fault_server):
     run = lg_widgets.stream(
-        "nested", {**PACED, "steps": 60}, protocol="agent", depth=0, url=fault_server.url
+        "subtree", {**PACED, "steps": 60}, protocol="agent", depth=0, url=fault_server.url
     )
     await until(run, lambda r: bool(r.left_out), 30, "the subgraph to start")
     run.open(run.left_out[0])

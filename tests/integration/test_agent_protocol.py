@@ -68,8 +68,10 @@ def state(run: lg_widgets.Run) -> dict[str, Any]:
     for key, value in (run.values or {}).items():
         if key in ("messages", "__interrupt__"):
             continue
-        if isinstance(value, list) and value and all(
-            isinstance(b, dict) and b.get("type") == "text" for b in value
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(b, dict) and b.get("type") == "text" for b in value)
         ):
             value = "".join(b["text"] for b in value)
         out[key] = value

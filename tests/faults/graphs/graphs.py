@@ -117,5 +117,5 @@ hostile = (
 )
 
 
-# --- nested: the paced graph as a subgraph, for a subtree opened on a narrowed subscription ---
-nested = StateGraph(PacedState).add_node("inner", paced).add_edge(START, "inner").compile()
+# --- subtree: the paced graph as a subgraph, for a subtree opened on a narrowed subscription ---
+subtree = StateGraph(PacedState).add_node("inner", paced).add_edge(START, "inner").compile()
