@@ -26,6 +26,7 @@ const node = (over: Partial<TreeNode> & { namespace: string; agent: string }): T
   tool_call_id: null,
   tokens: 0,
   task_id: null,
+  left_out: false,
   status: "running",
   events: 1,
   nodes: {},

@@ -104,6 +104,7 @@ class AgentProtocolTask(RunTask):
         self._over = asyncio.Event()  # set once the run has ended, however
         self._offset: float | None = None  # receive time minus server time, at the least
         self._opened: dict[Namespace, asyncio.Task[None]] = {}  # `run.open`'s subscriptions
+        self._streaming: set[Namespace] = set()  # those of them still streaming
         self._boundary: asyncio.Task[None] | None = None
         self._left_out_warning: str | None = None
         options = self.request.protocol_options
@@ -115,7 +116,7 @@ class AgentProtocolTask(RunTask):
     # ---- opening a subtree (`run.open`) --------------------------------------------------------
     @property
     def opening(self) -> bool:
-        return any(not t.done() for t in self._opened.values())
+        return bool(self._streaming)
 
     def open(self, namespace: Namespace) -> None:
         run = self.run
@@ -132,6 +133,8 @@ class AgentProtocolTask(RunTask):
         run.held.append((namespace, None))
         if self._left_out_warning is not None:  # an ended run: say what it holds now
             self._warn_left_out()
+
+        self._streaming.add(namespace)
 
         def create() -> None:
             self._opened[namespace] = self._spawn(self._open(namespace))
@@ -168,6 +171,7 @@ class AgentProtocolTask(RunTask):
             self._block_on(self._opened_done, timeout)
 
     async def _opened_done(self) -> None:
+        await asyncio.sleep(0)  # a task `open` asked for from another thread is created
         tasks = [t for t in self._opened.values() if not t.done()]
         if tasks:
             await asyncio.wait([asyncio.shield(t) for t in tasks])
@@ -190,6 +194,7 @@ class AgentProtocolTask(RunTask):
                 f"({_describe_cause(exc)}); the events it received are kept."
             )
         finally:
+            self._streaming.discard(namespace)
             if run.ended_at is not None:
                 run.settle_late()
 

@@ -506,6 +506,7 @@ def _tree_shape(tree: dict[str, Any]) -> Any:
         tree["status"],
         tree.get("agent"),
         tree.get("tool_call_id"),
+        tree.get("left_out"),
         tuple(tree["nodes"]),
         tuple(_tree_shape(child) for child in tree["children"]),
     )

@@ -221,6 +221,7 @@ class RunView(anywidget.AnyWidget):
         self.run = run
         self._waiting: list[Run] = []  # runs to continue with once the one followed now ends
         self._requests: set[asyncio.Task[None]] = set()  # answers waiting for a run id
+        self._opened = False  # this view opened a subtree (`run.open`): closing it stops that
         # called with the chain whenever a run of it ends (the display's static copy follows)
         self._on_ended: list[Callable[[list[Run]], None]] = []
         # what this view sent (JSON payload bytes, without the ~0.5 KB Jupyter envelope)
@@ -304,7 +305,9 @@ class RunView(anywidget.AnyWidget):
         if event is not None:
             self._note(event)
         self._update_cancel_note()
-        if run.ended_at is not None:  # set once, by the run's final settlement
+        if run.ended_at is not None and run.opening:  # a subtree opened after the end comes
+            self._flusher.poke()
+        elif run.ended_at is not None:  # set once, by the run's final settlement
             as_current_request(self._flush_all)  # a saved notebook keeps the final snapshot
             self._detach(keep_final_flush=True)
             as_current_request(self._ended)
@@ -391,6 +394,9 @@ class RunView(anywidget.AnyWidget):
         if kind in ("resume", "fork", "replay"):
             self._go_on(kind, request, content)
             return
+        if kind == "open":
+            self._open(request, content.get("namespace"))
+            return
         answer: Any = None
         if kind == "row":
             answer = self._queries.row_detail(int(content.get("index", -1)))
@@ -404,6 +410,23 @@ class RunView(anywidget.AnyWidget):
             answer = self._queries.event_detail(int(content.get("seq", -1)))
         if answer is not None:
             self._push({"type": "response", "req": request, **answer})
+
+    def _open(self, request: Any, namespace: Any) -> None:
+        """Subscribe to a subtree left out on the server (`run.open`); an ended run's view
+        listens again while its events come (see `_on_change`)."""
+        if not isinstance(namespace, str):
+            self._push({"type": "response", "req": request, "error": "No namespace to open."})
+            return
+        try:
+            self.run.open(namespace)
+        except (LgWidgetsError, ValueError) as exc:
+            self._push({"type": "response", "req": request, "error": _sentence(exc)})
+            return
+        self._opened = True
+        if self._unsubscribe is None:
+            self._unsubscribe = self.run.on_change(self._on_change)
+        self._flusher.poke()
+        self._push({"type": "response", "req": request, "ok": True})
 
     def _go_on(self, kind: str, request: Any, content: dict[str, Any]) -> None:
         """Resume, fork or replay from the view: start the run (`threads`), continue the view
@@ -487,6 +510,8 @@ class RunView(anywidget.AnyWidget):
             self._unsubscribe = None
 
     def close(self) -> None:
+        if getattr(self, "_opened", False):  # what this view opened stops with it
+            self.run.close_opened()
         self._detach()
         # absent when __init__ failed (ipywidgets closes in __del__)
         getattr(self, "_waiting", []).clear()

@@ -189,6 +189,7 @@ class TreeNode(TypedDict):
     nodes: dict[str, int]
     first_time: float
     last_time: float
+    left_out: bool  # its events were left out on the server (a narrowed subscription): "open"
     children: list["TreeNode"]
 
 
@@ -334,6 +335,14 @@ class ReplayRequest(TypedDict):
     index: int
 
 
+class OpenRequest(TypedDict):
+    """Subscribe to a namespace subtree left out on the server (`run.open`)."""
+
+    type: Literal["open"]
+    req: str
+    namespace: str
+
+
 Request = (
     CancelRequest
     | ResyncRequest
@@ -343,6 +352,7 @@ Request = (
     | ResumeRequest
     | ForkRequest
     | ReplayRequest
+    | OpenRequest
 )
 
 
@@ -384,6 +394,12 @@ class Continued(TypedDict):
 
     ok: Literal[True]
     run_id: str | None
+
+
+class Opened(TypedDict):
+    """The subtree's subscription has started; its events join the run as they come."""
+
+    ok: Literal[True]
 
 
 class EventsPage(TypedDict):
