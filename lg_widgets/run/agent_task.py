@@ -103,6 +103,7 @@ class AgentProtocolTask(RunTask):
         self._begun = asyncio.Event()  # set once `_first` is known
         self._over = asyncio.Event()  # set once the run has ended, however
         self._offset: float | None = None  # receive time minus server time, at the least
+        self._replayed_at: float | None = None  # the time of the last replayed event
         self._opened: dict[Namespace, asyncio.Task[None]] = {}  # `run.open`'s subscriptions
         self._streaming: set[Namespace] = set()  # those of them still streaming
         self._boundary: asyncio.Task[None] | None = None
@@ -288,14 +289,16 @@ class AgentProtocolTask(RunTask):
             if seq in self._seen:
                 return
             self._seen.add(seq)
-        stamp = (event.get("params") or {}).get("timestamp")
+        stamp = _server_time(event)
         received = None
         if isinstance(stamp, int | float):
             if not replayed:
                 gap = time.time() - stamp / 1000
                 self._offset = gap if self._offset is None else min(self._offset, gap)
             elif self._offset is not None:
-                received = stamp / 1000 + self._offset
+                received = self._replayed_at = stamp / 1000 + self._offset
+        elif replayed:
+            received = self._replayed_at
         self.run.add(self._reader.part(event), received=received)
 
     async def _settle_opened(self) -> None:
@@ -556,6 +559,17 @@ class _Reading:
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
+
+
+def _server_time(event: dict[str, Any]) -> float | None:
+    """When the server recorded an event, in ms: its id's `<ms>-<n>` (a tool's result message
+    is re-made when replayed, with the replay's `timestamp` but its first id), else the
+    envelope's `timestamp`."""
+    head = str(event.get("event_id") or "").partition("-")[0]
+    if head.isdigit():
+        return int(head)
+    stamp = (event.get("params") or {}).get("timestamp")
+    return stamp if isinstance(stamp, int | float) else None
 
 
 def _ends(event: dict[str, Any], subtree: Namespace) -> bool:
