@@ -89,6 +89,9 @@ class ViewHooks(Protocol):
 
     def html(self, run: Run) -> str: ...
 
+    def reopened(self, run: Run) -> None:
+        """An ended run gets events again (`open`): its views follow it again."""
+
 
 class ThreadHooks(Protocol):
     """How a run is continued on its thread, registered by `lg_widgets.threads` (the run layer
@@ -369,6 +372,8 @@ class Run:
                 "stream it again with lg_widgets.stream(..., protocol='agent')."
             )
         self._control.open(namespace_key(namespace))
+        if self.ended_at is not None and Run._view_hooks is not None:
+            Run._view_hooks.reopened(self)
         return self
 
     @property

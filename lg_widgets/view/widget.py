@@ -192,6 +192,17 @@ class FlushScheduler:
         self._schedule()
 
 
+_VIEWS: weakref.WeakSet[RunView] = weakref.WeakSet()  # the views alive: `follow_again` finds them
+
+
+def follow_again(run: Run) -> None:
+    """A run that had ended gets events again (a subtree opened with `run.open`): the views
+    that show it now listen to it again, until what was opened has arrived."""
+    for view in list(_VIEWS):
+        if view.run is run:
+            view.follow_again()
+
+
 class RunView(anywidget.AnyWidget):
     """The live view of a `Run`: tokens, timeline, namespace tree, events, status and Cancel.
 
@@ -246,6 +257,7 @@ class RunView(anywidget.AnyWidget):
         # marimo gives widgets its own comm (ipywidgets checks `comm.kernel`; marimo's says so)
         self._clicks_wait_for_cells = getattr(self.comm, "kernel", None) == "marimo"
         self._unsubscribe = run.on_change(self._on_change) if not run.done else None
+        _VIEWS.add(self)
 
     @property
     def snapshot(self) -> dict[str, Any]:
@@ -412,8 +424,8 @@ class RunView(anywidget.AnyWidget):
             self._push({"type": "response", "req": request, **answer})
 
     def _open(self, request: Any, namespace: Any) -> None:
-        """Subscribe to a subtree left out on the server (`run.open`); an ended run's view
-        listens again while its events come (see `_on_change`)."""
+        """Subscribe to a subtree left out on the server (`run.open`); the views of an ended
+        run listen again while its events come (`follow_again`)."""
         if not isinstance(namespace, str):
             self._push({"type": "response", "req": request, "error": "No namespace to open."})
             return
@@ -423,10 +435,12 @@ class RunView(anywidget.AnyWidget):
             self._push({"type": "response", "req": request, "error": _sentence(exc)})
             return
         self._opened = True
-        if self._unsubscribe is None:
-            self._unsubscribe = self.run.on_change(self._on_change)
-        self._flusher.poke()
         self._push({"type": "response", "req": request, "ok": True})
+
+    def follow_again(self) -> None:
+        if self._unsubscribe is None and self.run.opening:
+            self._unsubscribe = self.run.on_change(self._on_change)
+            self._flusher.poke()
 
     def _go_on(self, kind: str, request: Any, content: dict[str, Any]) -> None:
         """Resume, fork or replay from the view: start the run (`threads`), continue the view

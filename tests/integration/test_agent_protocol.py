@@ -222,8 +222,21 @@ async def test_an_ended_narrowed_run_opens_a_subtree_with_since(server):
     assert run.text(agent="researcher") == ""
     assert any("run.open(namespace)" in w and researcher in w for w in run.warnings)
     before = run.event_count
+    view = run.view()  # a view of the ended run follows it again while the subtree comes
+    (shown_first,) = view.snapshot["tree"]["children"]
+    assert (shown_first["namespace"], shown_first["left_out"]) == (researcher, True)
+    shown = asyncio.Event()
+
+    def researcher_shown(_change: Any) -> None:
+        tree = view.snapshot["tree"]
+        if not tree["children"][0]["left_out"] and tree["children"][0]["events"] > 2:
+            shown.set()
+
+    view.observe(researcher_shown, names="snapshot_zlib")
     await run.open(researcher)
     assert not run.opening and run.left_out == [] and run.holds(researcher)
+    await asyncio.wait_for(shown.wait(), 10)  # the view's final snapshot has the subtree
+    view.close()
     assert run.event_count > before
     no_repeats(run)
     assert researcher_part(run) == researcher_part(full)
