@@ -289,6 +289,9 @@ class AgentProtocolTask(RunTask):
             if seq in self._seen:
                 return
             self._seen.add(seq)
+        if self.run.held is None:  # nothing can be opened: every event comes live, once
+            self.run.add(self._reader.part(event))
+            return
         stamp = _server_time(event)
         received = None
         if isinstance(stamp, int | float):
