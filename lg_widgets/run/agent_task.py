@@ -103,7 +103,7 @@ class AgentProtocolTask(RunTask):
         self._begun = asyncio.Event()  # set once `_first` is known
         self._over = asyncio.Event()  # set once the run has ended, however
         self._offset: float | None = None  # receive time minus server time, at the least
-        self._replayed_at: float | None = None  # the time of the last replayed event
+        self._stamped_at: float | None = None  # the time of the last event with a stamp
         self._opened: dict[Namespace, asyncio.Task[None]] = {}  # `run.open`'s subscriptions
         self._streaming: set[Namespace] = set()  # those of them still streaming
         self._boundary: asyncio.Task[None] | None = None
@@ -282,8 +282,9 @@ class AgentProtocolTask(RunTask):
 
     def _deliver(self, event: dict[str, Any], *, replayed: bool) -> None:
         """Fold one envelope into the run, unless another subscription brought it already.
-        A replayed event keeps its own time: the server's, on this machine's clock (the
-        smallest gap seen between the two on live events)."""
+        In a run that can be opened, every event keeps its own time, the server's, on this
+        machine's clock (the smallest gap seen between the two on live events): a replayed
+        subtree's events fall where they happened among those received live."""
         seq = event.get("seq")
         if self._seen is not None and isinstance(seq, int):
             if seq in self._seen:
@@ -298,10 +299,10 @@ class AgentProtocolTask(RunTask):
             if not replayed:
                 gap = time.time() - stamp / 1000
                 self._offset = gap if self._offset is None else min(self._offset, gap)
-            elif self._offset is not None:
-                received = self._replayed_at = stamp / 1000 + self._offset
+            if self._offset is not None:  # live or replayed, on one clock: the server's
+                received = self._stamped_at = stamp / 1000 + self._offset
         elif replayed:
-            received = self._replayed_at
+            received = self._stamped_at
         self.run.add(self._reader.part(event), received=received)
 
     async def _settle_opened(self) -> None:
