@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from lg_widgets import transport
 from lg_widgets.agent_protocol import ProtocolCommandError, ProtocolSession
 from lg_widgets.connection import Connection
 from lg_widgets.errors import LgWidgetsError
@@ -53,7 +54,7 @@ from lg_widgets.run.task import (
     _transient,
     start_run,
 )
-from lg_widgets.transport import StreamRequest
+from lg_widgets.transport import StreamRequest, StreamWatch
 
 if TYPE_CHECKING:
     from langgraph_sdk.stream.transport.base import EventStreamHandle
@@ -226,6 +227,8 @@ class AgentProtocolTask(RunTask):
         budget, backoff = request.reconnect_timeout, 0.0
         client = self.connection.client() if self._owns_client else self._client
         assert client is not None and self.run.thread_id is not None
+        # silence past the heartbeat timeout is a break here too (this task's requests only)
+        transport.watch(client, StreamWatch(request.heartbeat_timeout))
         session = ProtocolSession(client, self.run.thread_id)
         try:
             while True:
