@@ -380,3 +380,26 @@ async def test_a_subtree_left_out_on_the_server_opens_from_the_tree(open_noteboo
     await expect(view.get_by_test_id("messages")).to_contain_text("Sunny in Paris, 24 degrees.")
     await expect(view.get_by_test_id("status")).to_have_text("success")
     await save(view, "tree-opened.png")
+
+
+LIVE_NARROWED_CELL = """import lg_widgets
+trip = {'messages': [{'role': 'user', 'content': 'Plan a trip to Paris'}]}
+paced = {'configurable': {'delay': 0.2}}  # each model chunk waits 200 ms: time to click
+run = lg_widgets.stream('team', trip, protocol='agent', depth=0, config=paced)
+run"""
+
+
+async def test_a_subtree_opens_from_the_tree_while_the_run_streams(open_notebook):
+    notebook = await open_notebook([LIVE_NARROWED_CELL, NARROWED_RESULT])
+    await notebook.run_all()
+    view = notebook.view()
+    opener = view.get_by_test_id("tree-open")
+    await expect(opener).to_have_count(1, timeout=30_000)  # the researcher started
+    await expect(view.get_by_test_id("status")).to_have_text("running")
+    await opener.click()
+    said = view.locator('[data-testid="message"][data-agent="researcher"]')
+    await expect(said.first).to_be_visible(timeout=20_000)
+    result = await notebook.result()
+    assert result == {"status": "success", "left_out": []}, result
+    await expect(view.get_by_test_id("messages")).to_contain_text("Sunny in Paris, 24 degrees.")
+    await expect(view.get_by_test_id("tree-open")).to_have_count(0)
