@@ -777,6 +777,7 @@ class Run:
             "input": self.input,
             "graph": self._graph_source,
             "checkpoints_matched": self._state.timeline.matches(),
+            "held": None if self.held is None else [[list(p), d] for p, d in self.held],
         }
         write_log(path, header, self._log)
 

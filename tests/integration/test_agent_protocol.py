@@ -212,7 +212,7 @@ def no_repeats(run: lg_widgets.Run) -> None:
     assert len(seqs) == len(set(seqs)), "an event arrived twice"
 
 
-async def test_an_ended_narrowed_run_opens_a_subtree_with_since(server):
+async def test_an_ended_narrowed_run_opens_a_subtree_with_since(server, tmp_path):
     full = await lg_widgets.stream("team", TRIP, protocol="agent")
     run = await lg_widgets.stream("team", TRIP, protocol="agent", depth=0)
     # the lifecycle one level down says who was left out, and what started it
@@ -221,6 +221,9 @@ async def test_an_ended_narrowed_run_opens_a_subtree_with_since(server):
     assert run.agents.iloc[1]["messages"] == 0 and run.agents.iloc[1]["cause"] == "tool_call"
     assert run.text(agent="researcher") == ""
     assert any("run.open(namespace)" in w and researcher in w for w in run.warnings)
+    saved = tmp_path / "narrowed.jsonl"
+    run.save(saved)
+    assert lg_widgets.load(saved).left_out == [researcher]  # a saved run still says so
     before = run.event_count
     view = run.view()  # a view of the ended run follows it again while the subtree comes
     (shown_first,) = view.snapshot["tree"]["children"]
