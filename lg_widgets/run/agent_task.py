@@ -19,8 +19,9 @@ A subscription narrowed on the server (`depth=`, `namespaces=`) is widened by `r
 live or after the run: a second subscription to the subtree replays it from the cursor before
 the run's first event and follows it until its own terminal lifecycle event, or, once the run
 has ended, until it has caught up. Every event joins the one run once (by its `seq`, whichever
-subscription brought it). A narrowed run also follows the lifecycle one level below its depth,
-so it knows the agents there (their names, what started them) and can offer them to open.
+subscription brought it). A narrowed run also follows the `lifecycle` and `input` channels of
+every namespace, so it knows each agent left out (its name, what started it) and can offer it
+to open, and an interrupt asked below its depth is not mistaken for a cancel.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ _SILENT = {
 _CAUGHT_UP_IDLE_S = 0.3
 # at the run's end, how long the subtrees opened may take to catch up before it settles
 _OPENED_GRACE_S = 5.0
-_BOUNDARY = ("lifecycle",)  # what a narrowed run follows one level below its depth
+# what a narrowed run follows in every namespace: who started where, and the questions asked
+_BOUNDARY = ("lifecycle", "input")
 
 
 def run_id_of(event: dict[str, Any]) -> str | None:
@@ -201,18 +203,22 @@ class AgentProtocolTask(RunTask):
                 run.settle_late()
 
     async def _follow_boundary(self) -> None:
-        """The lifecycle one level below a narrowed run's depth: which agents were left out,
-        named, with what started them. Quietly gives up on a failure: it only adds knowledge."""
-        options = self.request.protocol_options
-        assert self.run.held is not None
-        prefixes = [p for p, _ in self.run.held]
-        with contextlib.suppress(Exception):
-            await self._subscription(_BOUNDARY, prefixes, options["depth"] + 1, None)
+        """The lifecycle and the questions of every namespace, for a narrowed run: which
+        agents were left out (named, with what started them), and an interrupt asked in one
+        of them (without it, the run's end would read as a cancel)."""
+        try:
+            await self._subscription(_BOUNDARY, None, None, None)
+        except Exception as exc:  # noqa: BLE001 - a warning: the run goes on without it
+            self.run.warn(
+                f"Lost the subscription to the lifecycle and the questions of the namespaces "
+                f"left out ({_describe_cause(exc)}): agents started there and interrupts "
+                "asked there after that are not known."
+            )
 
     async def _subscription(
         self,
         channels: tuple[str, ...],
-        namespaces: list[Namespace],
+        namespaces: list[Namespace] | None,
         depth: int | None,
         subtree: Namespace | None,
     ) -> None:
@@ -434,10 +440,10 @@ class AgentProtocolTask(RunTask):
 
     def _begin(self, seq: Any) -> None:
         """The run's first event: the cursor a subtree's subscription replays from; a
-        narrowed run starts following the lifecycle below its depth."""
+        narrowed run starts following the lifecycle and questions of every namespace."""
         self._first = seq - 1 if isinstance(seq, int) else None
         self._begun.set()
-        if self.request.protocol_options.get("depth") is not None:
+        if self.run.held is not None:
             self._boundary = self._spawn(self._follow_boundary())
 
     def _watch_server(self, handle: EventStreamHandle) -> asyncio.Task[None] | None:

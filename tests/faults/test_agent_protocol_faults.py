@@ -93,3 +93,11 @@ async def test_closing_an_opened_subtree_stops_its_task_and_says_so(proxy, fault
     run.cancel()
     await run
     assert run.status == "cancelled" and not run.opening
+
+
+async def test_a_question_asked_below_the_depth_is_an_interrupt_not_a_cancel(fault_server):
+    run = await lg_widgets.stream("asking", {}, protocol="agent", depth=0, url=fault_server.url)
+    assert run.status == "interrupted", (run.status, run.error)
+    (asked,) = run.interrupts
+    assert asked["value"] == {"question": "go on?"}
+    assert run.left_out and run.agents["agent"].tolist()[1] == "inner"
