@@ -187,20 +187,32 @@ class AgentProtocolTask(RunTask):
         try:
             await self._subscription(CHANNELS_ALL, [namespace], None, namespace)
         except asyncio.CancelledError:
+            self._unhold(namespace)
             run.warn(
                 f"Stopped following the subtree {where!r} opened with run.open before all of "
-                "it had arrived: its later events were not received."
+                "it had arrived: its later events were not received (run.open opens it again)."
             )
             raise
         except Exception as exc:  # noqa: BLE001 - the run goes on without the subtree
+            self._unhold(namespace)
             run.warn(
                 f"The subscription to the subtree {where!r} opened with run.open failed "
-                f"({_describe_cause(exc)}); the events it received are kept."
+                f"({_cause(exc, None)}); the events it received are kept (run.open opens it "
+                "again)."
             )
         finally:
             self._streaming.discard(namespace)
             if run.ended_at is not None:
                 run.settle_late()
+
+    def _unhold(self, namespace: Namespace) -> None:
+        """A subtree not followed to its end is left out again: it can be opened again (what
+        came already is not repeated)."""
+        held = self.run.held
+        if held is not None and (namespace, None) in held:
+            held.remove((namespace, None))
+        if self._left_out_warning is not None:
+            self._warn_left_out()
 
     async def _follow_boundary(self) -> None:
         """The lifecycle and the questions of every namespace, for a narrowed run: which
@@ -211,7 +223,7 @@ class AgentProtocolTask(RunTask):
         except Exception as exc:  # noqa: BLE001 - a warning: the run goes on without it
             self.run.warn(
                 f"Lost the subscription to the lifecycle and the questions of the namespaces "
-                f"left out ({_describe_cause(exc)}): agents started there and interrupts "
+                f"left out ({_cause(exc, None)}): agents started there and interrupts "
                 "asked there after that are not known."
             )
 
@@ -595,10 +607,6 @@ def _ends(event: dict[str, Any], subtree: Namespace) -> bool:
         and isinstance(data, dict)
         and data.get("event") in TERMINAL
     )
-
-
-def _describe_cause(exc: BaseException) -> str:
-    return _cause(exc, None)
 
 
 def _gap_warning(event: dict[str, Any], since: int | None) -> str:

@@ -79,20 +79,28 @@ async def test_an_opened_subtree_resumes_from_its_own_last_seq(proxy: FaultProxy
     await client.http.client.aclose()
 
 
-async def test_closing_an_opened_subtree_stops_its_task_and_says_so(proxy, fault_server):
+async def test_closing_an_opened_subtree_stops_its_task_and_it_opens_again(fault_server):
     run = lg_widgets.stream(
         "subtree", {**PACED, "steps": 60}, protocol="agent", depth=0, url=fault_server.url
     )
     await until(run, lambda r: bool(r.left_out), 30, "the subgraph to start")
-    run.open(run.left_out[0])
-    await until(run, lambda r: r.opening, 10, "the subscription")
+    (inner,) = run.left_out
+    run.open(inner)
+    await until(run, lambda r: r.tree["children"][0]["events"] > 3, 10, "the subtree's events")
     run.close_opened()
     await until(run, lambda r: not r.opening, 5, "the subscription to stop")
     assert run.status == "running"  # the run itself goes on
     assert any("Stopped following the subtree" in w for w in run.warnings)
-    run.cancel()
+    assert run.left_out == [inner]  # left out again: it can be opened again
+    run.open(inner)  # replayed from the start: what came already is not repeated
     await run
-    assert run.status == "cancelled" and not run.opening
+    assert run.status == "success" and not run.opening and run.left_out == []
+    seqs = [int(e.id) for e in run.events]
+    assert len(seqs) == len(set(seqs))
+    ticks = [
+        e.data.get("count", 0) for e in run.events if e.namespace == (inner,) and e.mode == "values"
+    ]
+    assert ticks == list(range(61))
 
 
 async def test_a_question_asked_below_the_depth_is_an_interrupt_not_a_cancel(fault_server):
