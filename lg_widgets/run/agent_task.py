@@ -149,8 +149,10 @@ class AgentProtocolTask(RunTask):
             self._loop.call_soon_threadsafe(create)
         run.notify()
 
-    def close_opened(self) -> None:
-        for task in self._opened.values():
+    def close_opened(self, namespace: Namespace | None = None) -> None:
+        for where, task in list(self._opened.items()):
+            if namespace not in (None, where):
+                continue
             if not task.done() and self._loop is not None:
                 self._loop.call_soon_threadsafe(task.cancel)
 

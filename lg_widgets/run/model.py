@@ -74,8 +74,9 @@ class Control(Protocol):
     def opening(self) -> bool:
         """A subtree opened with `open` is still streaming in."""
 
-    def close_opened(self) -> None:
-        """Stop the subscriptions `open` started; what they brought stays."""
+    def close_opened(self, namespace: Namespace | None = None) -> None:
+        """Stop the subscriptions `open` started (or the one of `namespace`); what they
+        brought stays."""
 
 
 class ViewHooks(Protocol):
@@ -381,11 +382,12 @@ class Run:
         """Whether a subtree opened with `open` is still streaming in."""
         return self._control is not None and self._control.opening
 
-    def close_opened(self) -> None:
-        """Stop the subscriptions `open` started (the view that opened a subtree does, when it
-        is closed); what they brought stays, and `run.warnings` says what was cut short."""
+    def close_opened(self, namespace: str | Sequence[str] | None = None) -> None:
+        """Stop the subscriptions `open` started, or the one of `namespace` (a view closed
+        stops those it opened); what they brought stays, `run.warnings` says what was cut
+        short, and the subtree is left out again (`open` opens it again)."""
         if self._control is not None:
-            self._control.close_opened()
+            self._control.close_opened(None if namespace is None else namespace_key(namespace))
 
     def settle_late(self) -> None:
         """Events that arrived after the run ended (a subtree opened then): what they left

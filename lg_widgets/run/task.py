@@ -235,7 +235,7 @@ class RunTask:
     def opening(self) -> bool:
         return False
 
-    def close_opened(self) -> None:
+    def close_opened(self, namespace: Namespace | None = None) -> None:
         """Stop the subscriptions `open` started (none here)."""
 
     async def _wait_on_own_loop(self) -> None:

@@ -232,7 +232,7 @@ class RunView(anywidget.AnyWidget):
         self.run = run
         self._waiting: list[Run] = []  # runs to continue with once the one followed now ends
         self._requests: set[asyncio.Task[None]] = set()  # answers waiting for a run id
-        self._opened = False  # this view opened a subtree (`run.open`): closing it stops that
+        self._opened: list[str] = []  # the subtrees this view opened: closing it stops them
         # called with the chain whenever a run of it ends (the display's static copy follows)
         self._on_ended: list[Callable[[list[Run]], None]] = []
         # what this view sent (JSON payload bytes, without the ~0.5 KB Jupyter envelope)
@@ -434,7 +434,7 @@ class RunView(anywidget.AnyWidget):
         except (LgWidgetsError, ValueError) as exc:
             self._push({"type": "response", "req": request, "error": _sentence(exc)})
             return
-        self._opened = True
+        self._opened.append(namespace)
         self._push({"type": "response", "req": request, "ok": True})
 
     def follow_again(self) -> None:
@@ -524,8 +524,8 @@ class RunView(anywidget.AnyWidget):
             self._unsubscribe = None
 
     def close(self) -> None:
-        if getattr(self, "_opened", False):  # what this view opened stops with it
-            self.run.close_opened()
+        for namespace in getattr(self, "_opened", ()):  # what this view opened stops with it
+            self.run.close_opened(namespace)
         self._detach()
         # absent when __init__ failed (ipywidgets closes in __del__)
         getattr(self, "_waiting", []).clear()

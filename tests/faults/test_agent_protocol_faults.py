@@ -109,3 +109,23 @@ async def test_a_question_asked_below_the_depth_is_an_interrupt_not_a_cancel(fau
     (asked,) = run.interrupts
     assert asked["value"] == {"question": "go on?"}
     assert run.left_out and run.agents["agent"].tolist()[1] == "inner"
+
+
+async def test_a_subtree_opened_from_a_view_stops_when_the_view_closes(fault_server):
+    run = lg_widgets.stream(
+        "subtree", {**PACED, "steps": 60}, protocol="agent", depth=0, url=fault_server.url
+    )
+    await until(run, lambda r: bool(r.left_out), 30, "the subgraph to start")
+    (inner,) = run.left_out
+    view = run.view()
+    answers: list[dict[str, object]] = []
+    view.send = answers.append  # what the front end would receive
+    view._on_front_end_message(view, {"type": "open", "req": "r1", "namespace": inner}, [])
+    assert answers[-1] == {"type": "response", "req": "r1", "ok": True}
+    await until(run, lambda r: r.tree["children"][0]["events"] > 3, 10, "the subtree's events")
+    view.close()
+    await until(run, lambda r: not r.opening, 5, "the subscription to stop")
+    assert run.status == "running" and run.left_out == [inner]  # the run goes on without it
+    run.cancel()
+    await run
+    assert run.status == "cancelled"
