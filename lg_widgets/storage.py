@@ -44,6 +44,9 @@ def load_run(path: str | os.PathLike[str]) -> Run:
             input=header.get("input"),
             protocol=header.get("protocol") or "runs",
         )
+    held = header.get("held")  # a narrowed subscription's filters: what was left out stays said
+    if isinstance(held, list):
+        run.held = [(tuple(p), d) for p, d in held]
     matched = header.get("checkpoints_matched")
     if isinstance(matched, dict):
         run.state.timeline.restore_matches(matched)

@@ -6,7 +6,16 @@
 // state at a timeline row, a page of the event log) are computed from the run's data on the run's
 // event loop and may take longer than that on a big run. Our link waits TIMEOUT_MS instead.
 import type { AnyModel } from "@anywidget/types";
-import type { Continued, EventDetail, EventsPage, Request, RequestError, Response, RowDetail } from "./types";
+import type {
+  Continued,
+  EventDetail,
+  EventsPage,
+  Opened,
+  Request,
+  RequestError,
+  Response,
+  RowDetail,
+} from "./types";
 
 /** What each request type is answered with; `void`: no answer comes back. */
 export interface Answers {
@@ -18,6 +27,7 @@ export interface Answers {
   resume: Continued;
   fork: Continued;
   replay: Continued;
+  open: Opened;
 }
 
 export type RequestType = Request["type"];
@@ -46,6 +56,7 @@ const ANSWERED: Record<RequestType, boolean> = {
   resume: true,
   fork: true,
   replay: true,
+  open: true,
 };
 
 const TIMEOUT_MS = 10_000;

@@ -81,6 +81,8 @@ export function createLocalKernel(run: EmbeddedRun): Kernel & { dispose(): void 
       case "fork":
       case "replay":
         return { error: "This is a saved copy of the run: open the notebook to continue its thread." };
+      case "open":
+        return { error: "This is a saved copy of the run: open the notebook to subscribe to more of it." };
       default: // cancel, resync: nothing to do in a saved copy
         return undefined;
     }

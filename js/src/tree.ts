@@ -1,7 +1,9 @@
 // The agents of the run as a tree of namespaces: each labelled with the agent running there (its
 // node or graph name beside it), its tokens, events and time. A subagent started by a tool call
 // (deepagents' `task`) sits under a row for that call. Clicking an agent (or its call) selects
-// its namespace, which filters the conversation and the timeline to it.
+// its namespace, which filters the conversation and the timeline to it. An agent whose events
+// were left out on the server (a narrowed Agent Protocol subscription, `depth=`) has an "open"
+// button: it asks Python to subscribe to its subtree (`run.open`), replayed from the start.
 import type { Context } from "./context";
 import { formatSeconds, formatTokens, h, middle, replace, shortId } from "./dom";
 import type { Panel } from "./panel";
@@ -121,7 +123,13 @@ export function treePanel(ctx: Context): Panel {
         ),
       ),
     );
-    const wrap = h("div", { class: "lgw-tree-item", style: `padding-left:${depth * 12}px` }, label, nodeList);
+    const wrap = h(
+      "div",
+      { class: "lgw-tree-item", style: `padding-left:${depth * 12}px` },
+      label,
+      node.left_out && !ctx.readOnly ? openEl(node) : null,
+      nodeList,
+    );
     // the subagents a tool call started sit under a row for that call, the others directly
     const byCall = new Map<string, TreeNode[]>();
     const order: Array<TreeNode | string> = [];
@@ -138,6 +146,38 @@ export function treePanel(ctx: Context): Panel {
       typeof item === "string" ? callEl(item, byCall.get(item) ?? [], depth + 1) : nodeEl(item, depth + 1),
     );
     return h("div", {}, wrap, ...children);
+  };
+
+  /** Subscribe to a subtree left out on the server; the answer or the refusal shows beside it. */
+  const openEl = (node: TreeNode): HTMLElement => {
+    const note = h("span", { class: "lgw-muted", testid: "tree-open-note" }, " events left out");
+    const button = h(
+      "button",
+      {
+        class: "lgw-link",
+        type: "button",
+        testid: "tree-open",
+        title: `subscribe to ${node.namespace} and what runs under it (run.open): its events are replayed from the run's start`,
+      },
+      "open",
+    );
+    button.addEventListener("click", () => {
+      button.disabled = true;
+      note.textContent = " opening…";
+      ctx.kernel.request({ type: "open", namespace: node.namespace }).then(
+        (answer) => {
+          if ("error" in answer) {
+            note.textContent = ` ${answer.error}`;
+            button.disabled = false;
+          }
+        },
+        (err: Error) => {
+          note.textContent = ` ${err.message}`;
+          button.disabled = false;
+        },
+      );
+    });
+    return h("span", { class: "lgw-tree-open" }, button, note);
   };
 
   /** A tool call's row, with the agents it started under it. */

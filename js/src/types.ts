@@ -193,6 +193,7 @@ export interface TreeNode {
   nodes: Record<string, number>;
   first_time: number;
   last_time: number;
+  left_out: boolean; // its events were left out on the server (a narrowed subscription): "open"
   children: TreeNode[];
 }
 
@@ -341,8 +342,15 @@ export interface ReplayRequest {
   index: number;
 }
 
+// subscribe to a namespace subtree left out on the server (`run.open`)
+export interface OpenRequest {
+  type: "open";
+  req: string;
+  namespace: string;
+}
+
 // prettier-ignore
-export type Request = CancelRequest | ResyncRequest | RowRequest | EventsRequest | EventRequest | ResumeRequest | ForkRequest | ReplayRequest;
+export type Request = CancelRequest | ResyncRequest | RowRequest | EventsRequest | EventRequest | ResumeRequest | ForkRequest | ReplayRequest | OpenRequest;
 
 // ---- kernel -> front end answers ------------------------------------------------------------
 
@@ -373,6 +381,11 @@ export interface RowDetail {
   actions: RowActions;
 }
 
+// the subtree's subscription has started; its events join the run as they come
+export interface Opened {
+  ok: true;
+}
+
 export interface EventsPage {
   total: number;
   offset: number;
@@ -399,7 +412,7 @@ export interface ResponseEnvelope {
   req: string;
 }
 
-export type Answer = RowDetail | EventsPage | EventDetail | Continued | RequestError;
+export type Answer = RowDetail | EventsPage | EventDetail | Continued | Opened | RequestError;
 
 export type Response = ResponseEnvelope & Answer;
 

@@ -27,6 +27,7 @@ const node = (over: Partial<TreeNode> & { namespace: string; agent: string }): T
   handoff: null,
   tokens: 0,
   task_id: null,
+  left_out: false,
   status: "running",
   events: 1,
   nodes: {},

@@ -74,9 +74,13 @@ class TreeReducer:
             return None
         where = self._node_for(event.namespace, event.time)
         where.events += 1
-        where.last_time = event.time
+        # max: a subtree opened later (a second subscription, `run.open`) replays events older
+        # than those already folded, in namespaces of their own
+        where.first_time = min(where.first_time, event.time)
+        where.last_time = max(where.last_time, event.time)
         for ancestor_depth in range(len(event.namespace)):
-            self._by_namespace[event.namespace[:ancestor_depth]].last_time = event.time
+            ancestor = self._by_namespace[event.namespace[:ancestor_depth]]
+            ancestor.last_time = max(ancestor.last_time, event.time)
         data = event.data
         if event.mode == "updates" and isinstance(data, dict):
             for node in data:

@@ -17,7 +17,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from lg_widgets.events import Event, MetadataInterner, StateInterner, normalize
+from lg_widgets.errors import LgWidgetsError
+from lg_widgets.events import (
+    Event,
+    MetadataInterner,
+    Namespace,
+    StateInterner,
+    namespace_key,
+    normalize,
+)
 from lg_widgets.interrupts import InterruptInfo, read_interrupts
 from lg_widgets.logfile import write_log
 from lg_widgets.loops import running_loop
@@ -59,6 +67,17 @@ class Control(Protocol):
 
     def wait_sync(self, timeout: float | None) -> None: ...
 
+    def open(self, namespace: Namespace) -> None:
+        """Subscribe to a namespace subtree left out (raises `LgWidgetsError` if it cannot)."""
+
+    @property
+    def opening(self) -> bool:
+        """A subtree opened with `open` is still streaming in."""
+
+    def close_opened(self, namespace: Namespace | None = None) -> None:
+        """Stop the subscriptions `open` started (or the one of `namespace`); what they
+        brought stays."""
+
 
 class ViewHooks(Protocol):
     """How runs are shown, registered by the view layer (the run never imports it)."""
@@ -70,6 +89,9 @@ class ViewHooks(Protocol):
     def show(self, run: Run) -> None: ...
 
     def html(self, run: Run) -> str: ...
+
+    def reopened(self, run: Run) -> None:
+        """An ended run gets events again (`open`): its views follow it again."""
 
 
 class ThreadHooks(Protocol):
@@ -150,6 +172,9 @@ class Run:
             self._state.messages.add_input(input["messages"], self.started_at)
         self._graph: GraphModel | None = None
         self._graph_source: dict[str, Any] | None = None  # what set_graph got, for save()
+        # the namespace filters whose events the run holds, as (prefix, depth) pairs; None:
+        # every namespace (a subscription narrowed on the server holds fewer, see `left_out`)
+        self.held: list[tuple[Namespace, int | None]] | None = None
 
     # ---- building ---------------------------------------------------------------------------
     @classmethod
@@ -164,9 +189,12 @@ class Run:
             run._record(event)
         return run
 
-    def add(self, part: Any) -> Event:
-        """Fold one received SDK part (any format `events.normalize` reads) into the run."""
-        return self._record(normalize(part, len(self._log), interner=self._interner))
+    def add(self, part: Any, *, received: float | None = None) -> Event:
+        """Fold one received SDK part (any format `events.normalize` reads) into the run;
+        `received`: when it happened, if not now (an event replayed from the server's buffer)."""
+        return self._record(
+            normalize(part, len(self._log), received=received, interner=self._interner)
+        )
 
     def _record(self, event: Event) -> Event:
         """Log `event` and fold it in; returns it as the reducers read it."""
@@ -201,8 +229,13 @@ class Run:
             self.stream_mode = list(stream_mode)
         self._notify(None)
 
-    def warn(self, text: str) -> None:
-        self.warnings.append(text)
+    def warn(self, text: str, *, replacing: str | None = None) -> None:
+        """Add a warning, or put it in the place of an earlier one (`replacing`) that it
+        supersedes (what was left out, once a subtree has been opened)."""
+        if replacing is not None and replacing in self.warnings:
+            self.warnings[self.warnings.index(replacing)] = text
+        else:
+            self.warnings.append(text)
         self._notify(None)
 
     def begin_reconnect(self, record: Reconnect) -> None:
@@ -321,6 +354,58 @@ class Run:
         """Cancel the run on the server and stop streaming; returns at once, safe to repeat."""
         if self._control is not None:
             self._control.cancel()
+
+    def open(self, namespace: str | Sequence[str]) -> Run:
+        """Subscribe to a namespace subtree that a narrowed subscription left out
+        (`stream(..., protocol="agent", depth=N)` or `namespaces=`), live or after the run.
+
+        `namespace`: an agent's namespace, as in `run.left_out` (the `"|"`-joined string or the
+        tuple), or a prefix whose segments name nodes only (`"tools"`: every subtree under the
+        root's `tools` node). A second subscription replays the subtree's events from the
+        run's start and follows it until the run ends; they join this run (events, messages,
+        tool calls, agents, the view), each once. Returns the run at once: `await run` waits
+        until the subtree has arrived too. A break resumes where it stopped; a failure is a
+        warning, never the run's; `cancel()` or closing the view stops it.
+        """
+        if self._control is None:
+            raise LgWidgetsError(
+                "This run was loaded from a file: there is no server subscription to widen; "
+                "stream it again with lg_widgets.stream(..., protocol='agent')."
+            )
+        self._control.open(namespace_key(namespace))
+        if self.ended_at is not None and Run._view_hooks is not None:
+            Run._view_hooks.reopened(self)
+        return self
+
+    @property
+    def opening(self) -> bool:
+        """Whether a subtree opened with `open` is still streaming in."""
+        return self._control is not None and self._control.opening
+
+    def close_opened(self, namespace: str | Sequence[str] | None = None) -> None:
+        """Stop the subscriptions `open` started, or the one of `namespace` (a view closed
+        stops those it opened); what they brought stays, `run.warnings` says what was cut
+        short, and the subtree is left out again (`open` opens it again)."""
+        if self._control is not None:
+            self._control.close_opened(None if namespace is None else namespace_key(namespace))
+
+    def settle_late(self) -> None:
+        """Events that arrived after the run ended (a subtree opened then): what they left
+        running shares the run's end."""
+        if self.ended_at is not None:
+            self._state.tree.finish(self.status)
+            self._state.messages.finish()
+        self._notify(None)
+
+    def holds(self, namespace: str | Sequence[str]) -> bool:
+        """Whether the run holds the events of `namespace` (False: the server left them out)."""
+        return holds(self.held, namespace_key(namespace))
+
+    @property
+    def left_out(self) -> list[str]:
+        """The namespaces of agents this run knows of (a lifecycle event said they started)
+        whose own events were left out on the server: what `run.open` can open."""
+        return ["|".join(ns) for ns in self._state.agents.instances if not holds(self.held, ns)]
 
     def leave(self) -> None:
         """Stop streaming the run but let it go on on the server (a follower that stops
@@ -639,6 +724,7 @@ class Run:
                 "tool_call_id": found.tool_call_id if found else None,
                 "handoff": found.handoff.started() if found and found.handoff else None,
                 "tokens": tokens.get("|".join(namespace), 0),
+                "left_out": not holds(self.held, namespace),
             }
 
         return self._state.tree.to_dict(annotate)
@@ -695,6 +781,7 @@ class Run:
             "input": self.input,
             "graph": self._graph_source,
             "checkpoints_matched": self._state.timeline.matches(),
+            "held": None if self.held is None else [[list(p), d] for p, d in self.held],
         }
         write_log(path, header, self._log)
 
@@ -758,3 +845,20 @@ class Run:
             f"<Run {self.assistant_id} status={self.status} events={len(self._log)} "
             f"thread={self.thread_id} run={self.run_id}>"
         )
+
+
+def holds(held: Sequence[tuple[Namespace, int | None]] | None, namespace: Namespace) -> bool:
+    """Whether a subscription to these (prefix, depth) filters receives `namespace`'s events,
+    matched as the server matches them: a prefix segment without `:` names a node (any task
+    of it), one with `:` a single task; a depth counts from the prefix."""
+    if held is None:
+        return True
+    return any(
+        len(namespace) >= len(prefix)
+        and all(
+            want == got or (":" not in want and got.partition(":")[0] == want)
+            for want, got in zip(prefix, namespace, strict=False)
+        )
+        and (depth is None or len(namespace) - len(prefix) <= depth)
+        for prefix, depth in held
+    )

@@ -25,7 +25,7 @@ from langgraph_sdk.errors import InternalServerError, NotFoundError, RateLimitEr
 
 from lg_widgets import transport
 from lg_widgets.errors import LgWidgetsError
-from lg_widgets.events import part_identity, stateless_thread_id
+from lg_widgets.events import Namespace, part_identity, stateless_thread_id
 from lg_widgets.failures import describe_failure, describe_graph_failure
 from lg_widgets.loops import call_on, loop_for_new_run, running_loop
 from lg_widgets.reducers.status import SERVER_RUN_GONE, Outcome, settle
@@ -86,6 +86,8 @@ def _cause(exc: BaseException, heartbeat_timeout: float | None) -> str:
 
 def _clock(epoch: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(epoch)) + f".{int(epoch % 1 * 1000):03d}"
+
+
 _GRAPH_TIMEOUT_S = 30.0
 _GRAPH_GRACE_S = 5.0  # how long `await run` waits for a graph still being fetched
 GRAPH_XRAY = True  # subgraphs drawn as boxes of their nodes, so their activity shows in place
@@ -204,19 +206,37 @@ class RunTask:
     def wait_sync(self, timeout: float | None) -> None:
         if self.done:
             return
+        self._block_on(self._wait_on_own_loop, timeout)
+
+    def _block_on(self, make: Any, timeout: float | None) -> None:
+        """Run the coroutine `make()` on the run's loop and block until it is done."""
         assert self._loop is not None
         running = running_loop()
         if running is self._loop or (not self._loop.is_running() and running is None):
             import nest_asyncio
 
             nest_asyncio.apply(self._loop)
-            self._loop.run_until_complete(asyncio.wait_for(self._wait_on_own_loop(), timeout))
+            self._loop.run_until_complete(asyncio.wait_for(make(), timeout))
             return
-        future = asyncio.run_coroutine_threadsafe(self._wait_on_own_loop(), self._loop)
+        future = asyncio.run_coroutine_threadsafe(make(), self._loop)
         try:
             future.result(timeout)
         except concurrent.futures.TimeoutError as exc:
             raise TimeoutError(f"{self.run!r} still running after {timeout} s") from exc
+
+    def open(self, namespace: Namespace) -> None:
+        raise LgWidgetsError(
+            "run.open widens a subscription narrowed on the server, so it needs a run streamed "
+            "with protocol='agent' (runs.stream sends every namespace it was asked for: "
+            "stream again with stream_subgraphs=True)."
+        )
+
+    @property
+    def opening(self) -> bool:
+        return False
+
+    def close_opened(self, namespace: Namespace | None = None) -> None:
+        """Stop the subscriptions `open` started (none here)."""
 
     async def _wait_on_own_loop(self) -> None:
         if self._task is not None:

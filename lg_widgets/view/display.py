@@ -61,6 +61,11 @@ class _RunViews:
 
         return run_document(run)
 
+    def reopened(self, run: Run) -> None:
+        from lg_widgets.view.widget import follow_again
+
+        follow_again(run)
+
 
 def static_bundle(run: Run) -> dict[str, str]:
     """The static copy of the run for a notebook output."""

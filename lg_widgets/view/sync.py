@@ -507,6 +507,7 @@ def _tree_shape(tree: dict[str, Any]) -> Any:
         tree.get("agent"),
         tree.get("tool_call_id"),
         bool(tree.get("handoff")),
+        tree.get("left_out"),
         tuple(tree["nodes"]),
         tuple(_tree_shape(child) for child in tree["children"]),
     )

@@ -192,6 +192,17 @@ class FlushScheduler:
         self._schedule()
 
 
+_VIEWS: weakref.WeakSet[RunView] = weakref.WeakSet()  # the views alive: `follow_again` finds them
+
+
+def follow_again(run: Run) -> None:
+    """A run that had ended gets events again (a subtree opened with `run.open`): the views
+    that show it now listen to it again, until what was opened has arrived."""
+    for view in list(_VIEWS):
+        if view.run is run:
+            view.follow_again()
+
+
 class RunView(anywidget.AnyWidget):
     """The live view of a `Run`: tokens, timeline, namespace tree, events, status and Cancel.
 
@@ -221,6 +232,7 @@ class RunView(anywidget.AnyWidget):
         self.run = run
         self._waiting: list[Run] = []  # runs to continue with once the one followed now ends
         self._requests: set[asyncio.Task[None]] = set()  # answers waiting for a run id
+        self._opened: list[str] = []  # the subtrees this view opened: closing it stops them
         # called with the chain whenever a run of it ends (the display's static copy follows)
         self._on_ended: list[Callable[[list[Run]], None]] = []
         # what this view sent (JSON payload bytes, without the ~0.5 KB Jupyter envelope)
@@ -245,6 +257,7 @@ class RunView(anywidget.AnyWidget):
         # marimo gives widgets its own comm (ipywidgets checks `comm.kernel`; marimo's says so)
         self._clicks_wait_for_cells = getattr(self.comm, "kernel", None) == "marimo"
         self._unsubscribe = run.on_change(self._on_change) if not run.done else None
+        _VIEWS.add(self)
 
     @property
     def snapshot(self) -> dict[str, Any]:
@@ -304,7 +317,9 @@ class RunView(anywidget.AnyWidget):
         if event is not None:
             self._note(event)
         self._update_cancel_note()
-        if run.ended_at is not None:  # set once, by the run's final settlement
+        if run.ended_at is not None and run.opening:  # a subtree opened after the end comes
+            self._flusher.poke()
+        elif run.ended_at is not None:  # set once, by the run's final settlement
             as_current_request(self._flush_all)  # a saved notebook keeps the final snapshot
             self._detach(keep_final_flush=True)
             as_current_request(self._ended)
@@ -393,6 +408,9 @@ class RunView(anywidget.AnyWidget):
         if kind in ("resume", "fork", "replay"):
             self._go_on(kind, request, content)
             return
+        if kind == "open":
+            self._open(request, content.get("namespace"))
+            return
         answer: Any = None
         if kind == "row":
             answer = self._queries.row_detail(int(content.get("index", -1)))
@@ -406,6 +424,25 @@ class RunView(anywidget.AnyWidget):
             answer = self._queries.event_detail(int(content.get("seq", -1)))
         if answer is not None:
             self._push({"type": "response", "req": request, **answer})
+
+    def _open(self, request: Any, namespace: Any) -> None:
+        """Subscribe to a subtree left out on the server (`run.open`); the views of an ended
+        run listen again while its events come (`follow_again`)."""
+        if not isinstance(namespace, str):
+            self._push({"type": "response", "req": request, "error": "No namespace to open."})
+            return
+        try:
+            self.run.open(namespace)
+        except (LgWidgetsError, ValueError) as exc:
+            self._push({"type": "response", "req": request, "error": _sentence(exc)})
+            return
+        self._opened.append(namespace)
+        self._push({"type": "response", "req": request, "ok": True})
+
+    def follow_again(self) -> None:
+        if self._unsubscribe is None and self.run.opening:
+            self._unsubscribe = self.run.on_change(self._on_change)
+            self._flusher.poke()
 
     def _go_on(self, kind: str, request: Any, content: dict[str, Any]) -> None:
         """Resume, fork or replay from the view: start the run (`threads`), continue the view
@@ -489,6 +526,8 @@ class RunView(anywidget.AnyWidget):
             self._unsubscribe = None
 
     def close(self) -> None:
+        for namespace in getattr(self, "_opened", ()):  # what this view opened stops with it
+            self.run.close_opened(namespace)
         self._detach()
         # absent when __init__ failed (ipywidgets closes in __del__)
         getattr(self, "_waiting", []).clear()

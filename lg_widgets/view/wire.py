@@ -201,6 +201,7 @@ class TreeNode(TypedDict):
     nodes: dict[str, int]
     first_time: float
     last_time: float
+    left_out: bool  # its events were left out on the server (a narrowed subscription): "open"
     children: list["TreeNode"]
 
 
@@ -346,6 +347,14 @@ class ReplayRequest(TypedDict):
     index: int
 
 
+class OpenRequest(TypedDict):
+    """Subscribe to a namespace subtree left out on the server (`run.open`)."""
+
+    type: Literal["open"]
+    req: str
+    namespace: str
+
+
 Request = (
     CancelRequest
     | ResyncRequest
@@ -355,6 +364,7 @@ Request = (
     | ResumeRequest
     | ForkRequest
     | ReplayRequest
+    | OpenRequest
 )
 
 
@@ -396,6 +406,12 @@ class Continued(TypedDict):
 
     ok: Literal[True]
     run_id: str | None
+
+
+class Opened(TypedDict):
+    """The subtree's subscription has started; its events join the run as they come."""
+
+    ok: Literal[True]
 
 
 class EventsPage(TypedDict):

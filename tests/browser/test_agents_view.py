@@ -343,3 +343,63 @@ async def test_a_tools_handled_error_through_the_agent_protocol_is_an_error_card
         '[data-testid="tool-card"]:has([data-testid="tool-name"]:text-is("get_weather"))'
     )
     await expect(weather).to_have_attribute("data-state", "success")
+
+
+NARROWED_CELL = """import lg_widgets
+trip = {'messages': [{'role': 'user', 'content': 'Plan a trip to Paris'}]}
+run = lg_widgets.stream('team', trip, protocol='agent', depth=0)
+run"""
+
+NARROWED_RESULT = """
+import json
+await run
+print("RESULT " + json.dumps({"status": run.status, "left_out": run.left_out}))
+"""
+
+
+async def test_a_subtree_left_out_on_the_server_opens_from_the_tree(open_notebook):
+    notebook = await open_notebook([NARROWED_CELL, NARROWED_RESULT])
+    await notebook.run_all()
+    result = await notebook.result()
+    assert result["status"] == "success" and len(result["left_out"]) == 1, result
+    (researcher,) = result["left_out"]
+    view = notebook.view()
+    await expect(view.get_by_test_id("status")).to_have_text("success")
+    node = view.locator(f'[data-testid="tree-namespace"][data-namespace="{researcher}"]')
+    await expect(node).to_have_attribute("data-agent", "researcher")
+    item = node.locator("xpath=..")
+    await expect(item.get_by_test_id("tree-open-note")).to_have_text(" events left out")
+    said = view.locator('[data-testid="message"][data-agent="researcher"]')
+    await expect(said).to_have_count(0)  # only its lifecycle came: it started, and ended
+    await save(view, "tree-left-out.png")
+
+    await item.get_by_test_id("tree-open").click()
+    # its events are replayed into the ended run: the researcher's messages appear
+    await expect(said.first).to_be_visible(timeout=20_000)
+    await expect(item.get_by_test_id("tree-open")).to_have_count(0)
+    await expect(view.get_by_test_id("messages")).to_contain_text("Sunny in Paris, 24 degrees.")
+    await expect(view.get_by_test_id("status")).to_have_text("success")
+    await save(view, "tree-opened.png")
+
+
+LIVE_NARROWED_CELL = """import lg_widgets
+trip = {'messages': [{'role': 'user', 'content': 'Plan a trip to Paris'}]}
+paced = {'configurable': {'delay': 0.2}}  # each model chunk waits 200 ms: time to click
+run = lg_widgets.stream('team', trip, protocol='agent', depth=0, config=paced)
+run"""
+
+
+async def test_a_subtree_opens_from_the_tree_while_the_run_streams(open_notebook):
+    notebook = await open_notebook([LIVE_NARROWED_CELL, NARROWED_RESULT])
+    await notebook.run_all()
+    view = notebook.view()
+    opener = view.get_by_test_id("tree-open")
+    await expect(opener).to_have_count(1, timeout=30_000)  # the researcher started
+    await expect(view.get_by_test_id("status")).to_have_text("running")
+    await opener.click()
+    said = view.locator('[data-testid="message"][data-agent="researcher"]')
+    await expect(said.first).to_be_visible(timeout=20_000)
+    result = await notebook.result()
+    assert result == {"status": "success", "left_out": []}, result
+    await expect(view.get_by_test_id("messages")).to_contain_text("Sunny in Paris, 24 degrees.")
+    await expect(view.get_by_test_id("tree-open")).to_have_count(0)

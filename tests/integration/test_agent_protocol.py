@@ -68,8 +68,10 @@ def state(run: lg_widgets.Run) -> dict[str, Any]:
     for key, value in (run.values or {}).items():
         if key in ("messages", "__interrupt__"):
             continue
-        if isinstance(value, list) and value and all(
-            isinstance(b, dict) and b.get("type") == "text" for b in value
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(b, dict) and b.get("type") == "text" for b in value)
         ):
             value = "".join(b["text"] for b in value)
         out[key] = value
@@ -178,9 +180,99 @@ async def test_depth_narrows_the_subscription_on_the_server(server):
     full = await lg_widgets.stream("team", TRIP, protocol="agent")
     root = await lg_widgets.stream("team", TRIP, protocol="agent", depth=0)
     assert root.status == "success", root.error
-    assert root.agents["agent"].tolist() == ["coordinator"]  # the researcher's events stayed
+    # the researcher's events stayed on the server: only its lifecycle, one level down, came
+    assert root.agents["agent"].tolist() == ["coordinator", "researcher"]
+    assert root.agents["messages"].tolist()[1] == 0 and root.left_out
     assert root.event_count < full.event_count
     assert root.text() == full.text(agent="coordinator")
     assert any("left out on the server" in w for w in root.warnings)
     with pytest.raises(ValueError, match="depth"):
         lg_widgets.stream("team", TRIP, protocol="agent", depth=-1)
+
+
+def researcher_part(run: lg_widgets.Run) -> dict[str, Any]:
+    """What the team's researcher did, as the run holds it (its messages, tool calls and
+    agents row), compared between a full run and a narrowed run that opened it."""
+    shape = ["agent", "parent", "cause", "status", "messages", "tool_calls", "total_tokens"]
+    agents = run.agents
+    return {
+        "messages": [
+            (m["role"], m["text"], m["tool_calls"] and [c["name"] for c in m["tool_calls"]])
+            for m in run.messages
+            if m["agent"] == "researcher"
+        ],
+        "calls": [c for c in calls(run) if c[-1] == "researcher"],
+        "row": agents[agents["agent"] == "researcher"][shape].values.tolist(),
+        "text": run.text(agent="researcher"),
+    }
+
+
+def no_repeats(run: lg_widgets.Run) -> None:
+    seqs = [int(e.id) for e in run.events]
+    assert len(seqs) == len(set(seqs)), "an event arrived twice"
+
+
+async def test_an_ended_narrowed_run_opens_a_subtree_with_since(server, tmp_path):
+    full = await lg_widgets.stream("team", TRIP, protocol="agent")
+    run = await lg_widgets.stream("team", TRIP, protocol="agent", depth=0)
+    # the lifecycle one level down says who was left out, and what started it
+    (researcher,) = run.left_out
+    assert run.agents["agent"].tolist() == ["coordinator", "researcher"]
+    assert run.agents.iloc[1]["messages"] == 0 and run.agents.iloc[1]["cause"] == "tool_call"
+    assert run.text(agent="researcher") == ""
+    assert any("run.open(namespace)" in w and researcher in w for w in run.warnings)
+    saved = tmp_path / "narrowed.jsonl"
+    run.save(saved)
+    assert lg_widgets.load(saved).left_out == [researcher]  # a saved run still says so
+    before = run.event_count
+    view = run.view()  # a view of the ended run follows it again while the subtree comes
+    (shown_first,) = view.snapshot["tree"]["children"]
+    assert (shown_first["namespace"], shown_first["left_out"]) == (researcher, True)
+    shown = asyncio.Event()
+
+    def researcher_shown(_change: Any) -> None:
+        tree = view.snapshot["tree"]
+        if not tree["children"][0]["left_out"] and tree["children"][0]["events"] > 2:
+            shown.set()
+
+    view.observe(researcher_shown, names="snapshot_zlib")
+    await run.open(researcher)
+    assert not run.opening and run.left_out == [] and run.holds(researcher)
+    await asyncio.wait_for(shown.wait(), 10)  # the view's final snapshot has the subtree
+    view.close()
+    assert run.event_count > before
+    no_repeats(run)
+    assert researcher_part(run) == researcher_part(full)
+    assert sorted(calls(run)) == sorted(calls(full))
+    shape = ["agent", "parent", "cause", "status", "messages", "tool_calls"]
+    assert run.agents[shape].values.tolist() == full.agents[shape].values.tolist()
+    assert not [w for w in run.warnings if "run.open(namespace)" in w]  # nothing left out
+    assert any(f"opened {researcher!r}" in w for w in run.warnings)
+    await run.open(researcher)  # held already: nothing to do, nothing repeated
+    no_repeats(run)
+    with pytest.raises(lg_widgets.LgWidgetsError, match="namespaces it can open are: none"):
+        run.open("tools:nope")
+
+
+async def test_a_live_narrowed_run_opens_a_subtree_while_it_runs(server):
+    paced = {"configurable": {"delay": 0.05}}  # each chunk of each model waits 50 ms
+    full = await lg_widgets.stream("team", TRIP, protocol="agent", config=paced)
+    run = lg_widgets.stream("team", TRIP, protocol="agent", depth=0, config=paced)
+    known = asyncio.Event()
+    run.on_change(lambda r, _e: r.left_out and known.set())
+    await asyncio.wait_for(known.wait(), 30)  # the researcher started: open it now
+    assert run.status == "running"
+    run.open(run.left_out[0])
+    assert run.opening or run.done
+    await asyncio.wait_for(run.wait(), 30)
+    assert run.status == "success", run.error
+    assert not run.opening
+    no_repeats(run)
+    assert researcher_part(run) == researcher_part(full)
+    assert run.text() == full.text()
+
+
+async def test_open_needs_the_agent_protocol(server):
+    run = await lg_widgets.stream("team", TRIP, thread_id="new", stream_mode=RUNS_MODES)
+    with pytest.raises(lg_widgets.LgWidgetsError, match="protocol='agent'"):
+        run.open("tools")

@@ -11,6 +11,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
+from langgraph.types import interrupt
 
 
 # --- paced: `steps` steps, each writing `burst` custom events at once, then a token reply ---
@@ -113,5 +114,25 @@ hostile = (
     .add_edge(START, "produce")
     .add_edge("produce", "after")
     .add_edge("after", END)
+    .compile()
+)
+
+
+# --- subtree: the paced graph as a subgraph, for a subtree opened on a narrowed subscription ---
+subtree = StateGraph(PacedState).add_node("inner", paced).add_edge(START, "inner").compile()
+
+
+# --- asking: a subgraph that asks a person (an interrupt below a narrowed depth) ---------------
+def _ask(state: PacedState) -> dict[str, Any]:
+    answer = interrupt({"question": "go on?"})
+    return {"log": [f"answered {answer}"]}
+
+
+asking = (
+    StateGraph(PacedState)
+    .add_node(
+        "inner", StateGraph(PacedState).add_node("ask", _ask).add_edge(START, "ask").compile()
+    )
+    .add_edge(START, "inner")
     .compile()
 )
