@@ -38,7 +38,8 @@ export function parseValue(text: string): unknown {
 }
 
 /** The resume value of a standard interrupt, one decision per action in order: the format its
- * middleware reads (see /work/notes/hitl-contract.md, "Exact resume payloads"). */
+ * middleware reads (LangChain's HumanInTheLoopMiddleware: `{decisions: [...]}`; the agent inbox:
+ * one response per action). */
 export function resumeValue(info: InterruptInfo, decisions: Decision[]): unknown {
   if (info.kind === "inbox") return info.actions.map((action, i) => inboxResponse(action, decisions[i]));
   return { decisions: info.actions.map((action, i) => hitlDecision(action, decisions[i])) };

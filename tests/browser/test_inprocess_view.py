@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from playwright.async_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-NOTES = Path("/work/notes")
 
 GRAPH_CELL = """\
 from typing import Annotated, TypedDict
@@ -67,7 +63,3 @@ async def test_a_graph_defined_in_the_notebook_streams_under_its_cell(open_noteb
     )
     assert notebook.dialogs == []
     await notebook.screenshot("inprocess-cell")
-    if NOTES.is_dir():  # the closing note of issue 21 shows it
-        from tests.browser.conftest import ARTIFACTS
-
-        shutil.copy(ARTIFACTS / "inprocess-cell.png", NOTES / "inproc-cell.png")
