@@ -28,6 +28,7 @@ reducer; DataFrames are built from these records on access (`run/frames.py`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,7 +105,7 @@ class AgentReducer:
         self._root_name = root_name
         self._starts: dict[Namespace, _TaskStart] = {}  # by the child namespace it would run
         self._pending: dict[Namespace, list[Handoff]] = {}  # handoffs awaiting their agent
-        self._handoff_calls: set[str] = set()
+        self._handoff_calls: dict[str, Handoff] = {}  # by the call that handed off
         self._latest_child: dict[tuple[Namespace, str], AgentInstance] = {}
         self._parents: set[Namespace] = set()  # namespaces an agent has run below
         # per namespace, how many of its state's messages a `values` event already showed, and
@@ -300,7 +301,6 @@ class AgentReducer:
         handing: AgentInstance | None,
         by: str | None,
     ) -> None:
-        self._handoff_calls.add(call_id)
         handoff = Handoff(
             parent=event.namespace,
             from_namespace=handing.namespace if handing else None,
@@ -312,6 +312,7 @@ class AgentReducer:
             time=event.time,
             synthetic=back,
         )
+        self._handoff_calls[call_id] = handoff
         self.handoffs.append(handoff)
         self.version += 1
         self._pending.setdefault(event.namespace, []).append(handoff)
@@ -379,6 +380,18 @@ class AgentReducer:
         if found is not None:
             return found.agent
         return namespace[-1].partition(":")[0] if namespace else self._root_name
+
+    def written_for(self, metadata: dict[str, Any], calls: Sequence[str]) -> Namespace | None:
+        """The agent a framework wrote a message for (`synthetic`): the one whose node wrote it
+        (`langgraph_checkpoint_ns` in the message's metadata) or, where no metadata says (a
+        state's messages alone), the agent whose hand-back it announces (its one call); O(1)."""
+        said = metadata.get("langgraph_checkpoint_ns")
+        written = namespace_key(said) if isinstance(said, str) else None
+        if written is None and len(calls) == 1:
+            handoff = self._handoff_calls.get(calls[0])
+            if handoff is not None and handoff.synthetic:
+                written = handoff.from_namespace
+        return written if written in self.instances else None
 
     def subagents(self) -> dict[str, Namespace]:
         """The namespace each tool call started, by the call's id."""

@@ -42,17 +42,10 @@ def owners(messages: Sequence[StreamedMessage], agents: AgentReducer) -> dict[st
     where nothing streamed above it, the agent whose hand-back it announces)."""
     owner: dict[str, str] = {}
     callers: dict[str, str] = {}
-    handing = {h.tool_call_id: h.from_namespace for h in agents.handoffs if h.synthetic}
     for message in messages:
         where = message.namespace
         if message.synthetic:
-            said = message.metadata.get("langgraph_checkpoint_ns")
-            written = namespace_key(said) if isinstance(said, str) else None
-            if written is None:  # no metadata (a state's messages alone): the agent whose
-                calls = [c["id"] for c in message.tool_calls]  # hand-back it announces
-                written = handing.get(calls[0]) if len(calls) == 1 else None
-            if written not in agents.instances:
-                written = None
+            written = agents.written_for(message.metadata, [c["id"] for c in message.tool_calls])
             if written is not None:
                 where = "|".join(written)
         if message.role == "tool" and message.tool_call_id in callers:

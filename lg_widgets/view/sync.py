@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lg_widgets.events import namespace_key
 from lg_widgets.view.wire import (
     Delta,
     GraphInfo,
@@ -340,11 +339,10 @@ class RunSync:
         return latency, waited
 
     def _owner(self, message: StreamedMessage, position: int) -> str | None:
-        """The agent a framework wrote `message` for: the one whose node wrote it (its
-        `langgraph_checkpoint_ns`), as `frames.owners` reads it; O(1)."""
-        written = namespace_key(message.metadata.get("langgraph_checkpoint_ns"))
+        """The agent a framework wrote `message` for, as `run.messages` says it; O(1)."""
         agents = self.chain.runs[position].state.agents
-        return "|".join(written) if written in agents.instances else None
+        written = agents.written_for(message.metadata, [c["id"] for c in message.tool_calls])
+        return None if written is None else "|".join(written)
 
     def _tool_starts(self, only_new: bool) -> dict[str, float]:
         """Tools that started since the last flush (`only_new`), or every start of the chain:
