@@ -348,7 +348,6 @@ class RunSync:
         """Tools that started since the last flush (`only_new`), or every start of the chain:
         O(new starts) per flush, the reducer's dict being in the order they came."""
         if not only_new:
-            self._starts_seen = 0
             out: dict[str, float] = {}
             for run in self.chain.runs:
                 out.update(run.state.agents.tool_starts)
