@@ -258,11 +258,9 @@ class AgentProtocolTask(RunTask):
                 reading = _Reading(handle, self._over)
                 failure: BaseException | None = None
                 try:
-                    await asyncio.wait({handle.ready, handle.done}, return_when=FIRST_COMPLETED)
-                    if handle.ready.done() and handle.ready.exception() is not None:
-                        raise handle.ready.exception()  # type: ignore[misc]
-                    if not handle.ready.done():
-                        raise await handle.done or httpx.RemoteProtocolError("no response")
+                    refused = await _answered(handle)
+                    if refused is not None:
+                        raise refused
                     while (event := await reading.next()) is not None:
                         if event.get("type") == "error":
                             self.run.warn(_gap_warning(event, since))
@@ -397,13 +395,10 @@ class AgentProtocolTask(RunTask):
             failure: BaseException | None = None
             watch = self._watch_server(handle)
             try:
-                await asyncio.wait({handle.ready, handle.done}, return_when=FIRST_COMPLETED)
-                refused = handle.ready.exception() if handle.ready.done() else None
-                self._check_server_alive()
+                refused = await _answered(handle)
+                self._check_server_alive()  # a watch that closed it: the server's exit says why
                 if refused is not None:
                     raise refused
-                if not handle.ready.done():  # closed before its headers came
-                    raise await handle.done or httpx.RemoteProtocolError("no response")
                 self._close_reconnect()
                 if not started:
                     started = True
@@ -586,6 +581,15 @@ class _Reading:
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
+
+
+async def _answered(handle: EventStreamHandle) -> BaseException | None:
+    """Wait until a subscription answers: None once its headers came, else why not (refused,
+    or closed before them). The refusal is read here, so asyncio never reports it unread."""
+    await asyncio.wait({handle.ready, handle.done}, return_when=FIRST_COMPLETED)
+    if handle.ready.done():
+        return handle.ready.exception()
+    return await handle.done or httpx.RemoteProtocolError("no response")
 
 
 def _server_time(event: dict[str, Any]) -> float | None:
