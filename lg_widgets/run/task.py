@@ -191,14 +191,7 @@ class RunTask:
         if task is None or (task.done() and self._graph_settled_already()):
             return
         try:
-            if running_loop() is self._loop:
-                await asyncio.shield(task)
-                await self._graph_settled()
-            else:
-                assert self._loop is not None
-                await asyncio.wrap_future(
-                    asyncio.run_coroutine_threadsafe(self._wait_on_own_loop(), self._loop)
-                )
+            await self._await_on(self._wait_on_own_loop)
         except asyncio.CancelledError:
             self.cancel()
             raise
@@ -207,6 +200,14 @@ class RunTask:
         if self.done:
             return
         self._block_on(self._wait_on_own_loop, timeout)
+
+    async def _await_on(self, make: Any) -> None:
+        """Await the coroutine `make()` on the run's loop, from it or from another loop."""
+        if running_loop() is self._loop:
+            await make()
+            return
+        assert self._loop is not None
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(make(), self._loop))
 
     def _block_on(self, make: Any, timeout: float | None) -> None:
         """Run the coroutine `make()` on the run's loop and block until it is done."""
