@@ -40,7 +40,7 @@ from lg_widgets.connection import Connection
 from lg_widgets.errors import LgWidgetsError
 from lg_widgets.events import Namespace
 from lg_widgets.failures import registered_graphs
-from lg_widgets.loops import running_loop
+from lg_widgets.loops import call_on
 from lg_widgets.protocol_events import CHANNELS as CHANNELS_ALL
 from lg_widgets.protocol_events import TERMINAL, ProtocolReader, is_root_terminal
 from lg_widgets.run.model import Run, holds
@@ -143,10 +143,7 @@ class AgentProtocolTask(RunTask):
         def create() -> None:
             self._opened[namespace] = self._spawn(self._open(namespace))
 
-        if running_loop() is self._loop:
-            create()
-        else:
-            self._loop.call_soon_threadsafe(create)
+        call_on(self._loop, create)
         run.notify()
 
     def close_opened(self, namespace: Namespace | None = None) -> None:
@@ -163,13 +160,7 @@ class AgentProtocolTask(RunTask):
     async def wait(self) -> None:
         await super().wait()
         if self.opening:
-            if running_loop() is self._loop:
-                await self._opened_done()
-            else:
-                assert self._loop is not None
-                await asyncio.wrap_future(
-                    asyncio.run_coroutine_threadsafe(self._opened_done(), self._loop)
-                )
+            await self._await_on(self._opened_done)
 
     def wait_sync(self, timeout: float | None) -> None:
         super().wait_sync(timeout)
@@ -177,7 +168,6 @@ class AgentProtocolTask(RunTask):
             self._block_on(self._opened_done, timeout)
 
     async def _opened_done(self) -> None:
-        await asyncio.sleep(0)  # a task `open` asked for from another thread is created
         tasks = [t for t in self._opened.values() if not t.done()]
         if tasks:
             await asyncio.wait([asyncio.shield(t) for t in tasks])
