@@ -760,7 +760,8 @@ class TokenSource(NamedTuple):
 def token_task(event: Event) -> str | None:
     """The key of the task streaming a `messages` token (`TokenSource.task`), read cheaply:
     every token asks, only a task's first one needs the rest of `token_sources`. A compacted
-    token's metadata is its frame's, read without rebuilding the chunk (`Event.data` would)."""
+    token's metadata is its frame's, read without rebuilding the chunk (`Event.data` would).
+    None: the part names no task (the Agent Protocol's tokens carry no metadata)."""
     if event.mode != "messages":
         return None
     frame = event._frame
@@ -771,8 +772,16 @@ def token_task(event: Event) -> str | None:
         if type(data) is not list or len(data) != 2:
             return None
         meta = data[1]
-    checkpoint_ns = meta.get("langgraph_checkpoint_ns") if type(meta) is dict else None
-    return checkpoint_ns if type(checkpoint_ns) is str and checkpoint_ns else None
+    if type(meta) is not dict or not meta:
+        return None
+    checkpoint_ns = meta.get("langgraph_checkpoint_ns")
+    if type(checkpoint_ns) is str and checkpoint_ns:
+        return checkpoint_ns
+    node = meta.get("langgraph_node")
+    if type(node) is not str or not node:
+        return None
+    step = meta.get("langgraph_step")
+    return f"{event.namespace_str}|{node}|{step if isinstance(step, int) else None}"
 
 
 def token_sources(event: Event) -> list[TokenSource]:

@@ -57,7 +57,8 @@ def is_root_terminal(event: dict[str, Any]) -> bool:
 
 
 class ProtocolReader:
-    """Turns each protocol envelope into one run-centric part (`{"event", "data", "id"}`).
+    """Turns each protocol envelope into one run-centric part (`(event name, data, id)`, the
+    SDK's StreamPart as a tuple: `events.normalize` reads it without a dict lookup).
 
     Stateful per subscription: a message's id and role are said only by its `message-start`,
     so the message streaming in each namespace is remembered until its `message-finish`.
@@ -68,7 +69,7 @@ class ProtocolReader:
         self._tool_namespaces: set[Namespace] = set()  # `tools:<call id>`: a result's own
         self.channels: dict[str, int] = {}  # events received per channel
 
-    def part(self, event: dict[str, Any]) -> dict[str, Any]:
+    def part(self, event: dict[str, Any]) -> tuple[str, Any, str]:
         method = str(event.get("method") or "")
         params = event.get("params") if isinstance(event.get("params"), dict) else {}
         namespace: Namespace = tuple(params.get("namespace") or ())
@@ -84,7 +85,8 @@ class ProtocolReader:
             mode = "updates"
             interrupt = {"id": data.get("interrupt_id"), "value": data.get("payload")}
             data = {"__interrupt__": [interrupt]}
-        return {"event": "|".join((mode, *namespace)), "data": data, "id": str(event.get("seq"))}
+        name = "|".join((mode, *namespace)) if namespace else mode
+        return (name, data, str(event.get("seq")))
 
     # -- messages --------------------------------------------------------------------------------
     def _message(self, namespace: Namespace, data: dict[str, Any]) -> tuple[Namespace, Any]:

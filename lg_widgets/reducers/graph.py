@@ -320,6 +320,8 @@ class GraphActivity:
             open_task = self._open.get(key) if key else None
             if open_task is not None:  # the common case: one more token of a running task
                 open_task.last = when
+            elif key is None and mode == "messages":
+                return  # a token that names no task: nothing to light up
             elif key not in self._settled_tokens:
                 self._new_token_task(event, when)
         elif mode in ("tasks", "debug"):

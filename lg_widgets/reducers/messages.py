@@ -194,6 +194,13 @@ class StreamedMessage:
         return self._additional_kwargs.value()
 
     @property
+    def has_tool_calls(self) -> bool:
+        """Whether `tool_calls` is non-empty, without parsing the arguments."""
+        if self._given_calls is not None:
+            return bool(self._given_calls)
+        return any(isinstance(node, FoldedDict) for node in self._calls.items)
+
+    @property
     def tool_calls(self) -> list[dict[str, Any]]:
         """`{id, name, args, args_text, index, valid_args}` per call, in the order they began."""
         if self._given_calls is not None:
@@ -470,6 +477,11 @@ class MessageReducer:
         self._input_ids: set[str] = set()  # state ids of the input messages
         self._answered: set[str] = set()  # the tool calls a tool message answers
         self._streaming_tools: dict[str, StreamedMessage] = {}  # by call id, while it runs
+
+    def calls_tools(self) -> bool:
+        """Whether an AI message called a tool: `len(run.tool_calls)` without building the
+        frame (asked at the end of every Agent Protocol run)."""
+        return any(m.role == "ai" and m.has_tool_calls for m in self.messages.values())
 
     @property
     def input_ids(self) -> frozenset[str]:

@@ -483,7 +483,7 @@ class AgentProtocolTask(RunTask):
         data = (event.get("params") or {}).get("data") or {}
         status = TERMINAL[data["event"]]
         silent = [c for c in _SILENT if c not in reader.channels]
-        if "tools" in silent and not len(self.run.tool_calls):
+        if "tools" in silent and not self.run.state.messages.calls_tools():
             silent.remove("tools")  # nothing to say about tools in a run that called none
         if silent:
             self.run.warn(

@@ -160,7 +160,7 @@ class Run:
         self._state = RunState(assistant_id or "run")
         self._interner = MetadataInterner()
         self._states = StateInterner()
-        self._listeners: list[Listener] = []
+        self._listeners: tuple[Listener, ...] = ()  # replaced, never changed: per event, no copy
         self._final_values: dict[str, Any] | None = None
         self._frames: dict[str, tuple[int, pd.DataFrame]] = {}
         self._control: Control | None = None
@@ -466,8 +466,15 @@ class Run:
 
         Listeners run on the run's loop and must be quick. Returns a function that unsubscribes.
         """
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        self._listeners = (*self._listeners, listener)
+
+        def unsubscribe() -> None:
+            listeners = list(self._listeners)
+            if listener in listeners:
+                listeners.remove(listener)
+                self._listeners = tuple(listeners)
+
+        return unsubscribe
 
     def notify(self) -> None:
         """Tell listeners that something other than an event changed (cancelling, a reconnect
@@ -475,7 +482,7 @@ class Run:
         self._notify(None)
 
     def _notify(self, event: Event | None) -> None:
-        for listener in list(self._listeners):
+        for listener in self._listeners:
             try:
                 listener(self, event)
             except Exception as exc:  # noqa: BLE001 - a view must not break the stream

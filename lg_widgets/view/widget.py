@@ -91,8 +91,10 @@ class Flusher:
         if loop is None:  # notified outside the run's loop (not the streaming path): no timer
             self.flush_now()
             return
-        self._scheduler = FlushScheduler.of(loop)
-        self._scheduler.add(self)
+        scheduler = self._scheduler
+        if scheduler is None or scheduler.loop is not loop:  # a lookup per poke would cost
+            scheduler = self._scheduler = FlushScheduler.of(loop)  # more than the rest of it
+        scheduler.add(self)
 
     def flush_now(self) -> None:
         """Flush at once, whatever the budget (which it is charged to all the same)."""
@@ -135,7 +137,7 @@ class FlushScheduler:
     )
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+        self.loop = loop
         self._due: dict[Flusher, None] = {}  # an ordered set: views flush in poke order
         self._handle: asyncio.TimerHandle | None = None
         self._tokens = float(BURST)
@@ -156,7 +158,7 @@ class FlushScheduler:
         self._due.pop(flusher, None)
 
     def _refill(self) -> float:
-        now = self._loop.time()
+        now = self.loop.time()
         rate = MESSAGES_PER_S - BURST
         self._tokens = min(float(BURST), self._tokens + (now - self._tokens_at) * rate)
         self._tokens_at = now
@@ -174,15 +176,15 @@ class FlushScheduler:
             return
         shortfall = max(0.0, _MESSAGES_PER_FLUSH - self._refill())
         at = max(
-            self._loop.time() + shortfall / (MESSAGES_PER_S - BURST),
+            self.loop.time() + shortfall / (MESSAGES_PER_S - BURST),
             min(f.ready_at for f in self._due),
         )
         # flushes go out for the kernel's current request, not the cell that poked first
-        self._handle = self._loop.call_at(at, self._round, context=current_request_context())
+        self._handle = self.loop.call_at(at, self._round, context=current_request_context())
 
     def _round(self) -> None:
         self._handle = None
-        now = self._loop.time()
+        now = self.loop.time()
         for flusher in list(self._due):
             if flusher.ready_at > now + 1e-3:
                 continue
@@ -316,17 +318,16 @@ class RunView(anywidget.AnyWidget):
             return
         if event is not None:
             self._note(event)
-        self._update_cancel_note()
-        if run.ended_at is not None and run.opening:  # a subtree opened after the end comes
+        if self._clicks_wait_for_cells:
+            self._update_cancel_note()
+        if run.ended_at is None or run.opening:  # streaming, or a subtree opened after the end
             self._flusher.poke()
-        elif run.ended_at is not None:  # set once, by the run's final settlement
+        else:  # ended_at is set once, by the run's final settlement
             as_current_request(self._flush_all)  # a saved notebook keeps the final snapshot
             self._detach(keep_final_flush=True)
             as_current_request(self._ended)
             if self._waiting:
                 as_current_request(self._advance)
-        else:
-            self._flusher.poke()
 
     def _update_cancel_note(self) -> None:
         if not self._clicks_wait_for_cells:
