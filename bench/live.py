@@ -212,19 +212,46 @@ async def retained(
     return MemorySample(run.event_count, after - before, intact, compacted), run
 
 
+async def retained_protocol(url: str, graph: str, n: int) -> tuple[int, int]:
+    """(events, bytes retained) of a finished `protocol="agent"` run with its view attached,
+    measured as `retained` measures a runs.stream run."""
+    from lg_widgets.defaults import current_connection
+
+    client = current_connection(url).client()
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    run = lg_widgets.stream(graph, {"n": n}, protocol="agent", client=client)
+    view, _sink = attach_view(run)
+    await run
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    if view is not None:
+        view.close()
+    if run.status != "success":
+        raise RuntimeError(f"bench run failed: {run.status} {run.error}")
+    await client.http.client.aclose()
+    return run.event_count, after - before
+
+
 def run_async(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
-async def raw_protocol(client: LangGraphClient, graph: str, n: int) -> Sample:
-    """The Agent Protocol's baseline: one subscription read by hand until the run's root
-    terminal lifecycle event (its stream never ends), bytes on the wire counted."""
+async def raw_protocol(
+    client: LangGraphClient, graph: str, n: int, *, count_bytes: bool = False
+) -> Sample:
+    """The Agent Protocol's baseline: create a thread, subscribe, start the run and read the
+    subscription by hand until the run's root terminal lifecycle event (its stream never ends).
+    `count_bytes`: also size every event as JSON (`extra["wire_bytes"]`), work a bare loop
+    does not do, so only on a run whose CPU is not compared."""
     from lg_widgets.agent_protocol import ProtocolSession
     from lg_widgets.protocol_events import is_root_terminal
 
-    thread = await client.threads.create()
     gc.collect()
     cpu0, wall0 = time.process_time(), time.perf_counter()
+    thread = await client.threads.create()  # lg_widgets creates its thread in its window too
     session = ProtocolSession(client, thread["thread_id"])
     handle = session.subscribe(since=None)
     await handle.ready
@@ -236,7 +263,8 @@ async def raw_protocol(client: LangGraphClient, graph: str, n: int) -> Sample:
             last = time.time()
             first = first or last
             count += 1
-        wire += len(orjson.dumps(event))
+        if count_bytes:
+            wire += len(orjson.dumps(event))
         if is_root_terminal(event):
             break
     await handle.close()
@@ -270,8 +298,11 @@ async def with_view_protocol(client: LangGraphClient, graph: str, n: int) -> Sam
 
 async def protocol_pairs(
     client: LangGraphClient, graph: str, n: int, repeats: int, log: Any
-) -> list[tuple[Sample, Sample]]:
-    """(bare protocol loop, lg_widgets `protocol="agent"`) pairs."""
-    return await pairs(
+) -> tuple[list[tuple[Sample, Sample]], float]:
+    """(bare protocol loop, lg_widgets `protocol="agent"`) pairs, and the bytes on the wire per
+    event, from a run of its own before them."""
+    sized = await raw_protocol(client, graph, n, count_bytes=True)
+    found = await pairs(
         client, graph, n, repeats, log, raw_protocol, with_view_protocol, "agent protocol "
     )
+    return found, sized.extra["wire_bytes"] / max(sized.events, 1)

@@ -46,14 +46,11 @@ def channel_of(method: str) -> str:
 def is_root_terminal(event: dict[str, Any]) -> bool:
     """The end of a run: the root's `lifecycle` completed, failed or interrupted (the stream
     itself never ends)."""
+    if event.get("method") != "lifecycle":  # asked of every event: most are not
+        return False
     params = event.get("params") or {}
     data = params.get("data") or {}
-    return (
-        event.get("method") == "lifecycle"
-        and not params.get("namespace")
-        and isinstance(data, dict)
-        and data.get("event") in TERMINAL
-    )
+    return not params.get("namespace") and isinstance(data, dict) and data.get("event") in TERMINAL
 
 
 class ProtocolReader:

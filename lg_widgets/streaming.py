@@ -196,6 +196,8 @@ def _stream_agent(
         protocol_options={"namespaces": prefixes, "depth": depth},
     )
     return start_agent_run(request, _connection_for(client, url, api_key_env), client)
+
+
 def check_graph_kwargs(kwargs: dict[str, Any]) -> None:
     """Only what `graph.astream` can do: a misspelt or server-only argument says so here."""
     for name in kwargs:

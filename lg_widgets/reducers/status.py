@@ -35,6 +35,10 @@ def describe_graph_error(data: Any) -> str:
     return text
 
 
+# the modes that say nothing of a run's status, error or interrupts
+_SILENT_MODES = frozenset(("messages", "custom", "messages/partial", "messages/metadata"))
+
+
 class StatusReducer:
     def __init__(self) -> None:
         self.status = "pending"
@@ -47,6 +51,10 @@ class StatusReducer:
 
     def apply(self, event: Event) -> bool:
         """Fold one event; returns True when status, error or interrupts changed."""
+        if event.mode in _SILENT_MODES:  # most of a run's events: only that it runs
+            if self.status == "pending":
+                self.status = "running"
+            return False
         data = event.data
         if event.mode == "metadata" and isinstance(data, dict):
             self.run_id = data.get("run_id", self.run_id)

@@ -40,6 +40,9 @@ class TimelineReducer:
         self.state_keys: dict[str, None] = {}  # ordered set of state keys seen
         self._last_values: dict[str, dict[str, Any]] = {}
         self._step: dict[str, int] = {}
+        # the token metadata (interned: one dict per task) and namespace whose step was read
+        # last: a task's next tokens say the same step, so they are not read again
+        self._step_read: tuple[Any, Any] = (None, None)
         self._nodes_since_values: dict[str, list[str]] = {}
         self._last_row: dict[str, int] = {}
         self.checkpoints: dict[str, str] = {}  # checkpoint id -> its namespace, as streamed
@@ -53,15 +56,20 @@ class TimelineReducer:
     def apply(self, event: Event) -> int:
         """Fold one event; returns how many rows it added."""
         mode, data = event.mode, event.data  # `data` is read once: compact events rebuild it
-        if mode in ("debug", "checkpoints"):
-            self._note_checkpoint(event.namespace_str, event)
-            self._note_step(event.namespace_str, event)
-            return 0
         if mode == "messages":
             if isinstance(data, list) and len(data) == 2:
+                read = self._step_read
+                if data[1] is read[0] and event.namespace is read[1]:
+                    return 0
+                self._step_read = (data[1], event.namespace)
                 step = (data[1] or {}).get("langgraph_step")
                 if isinstance(step, int):
                     self._step[event.namespace_str] = step
+            return 0
+        if mode in ("debug", "checkpoints"):
+            self._step_read = (None, None)  # the step may change here: read tokens again
+            self._note_checkpoint(event.namespace_str, event)
+            self._note_step(event.namespace_str, event)
             return 0
         if mode == "updates" and isinstance(data, dict):
             namespace = event.namespace_str

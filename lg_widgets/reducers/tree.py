@@ -51,6 +51,8 @@ class TreeReducer:
         self.root: NamespaceNode | None = None
         self._root_name = root_name
         self._by_namespace: dict[Namespace, NamespaceNode] = {}
+        # the token metadata whose node was noted last, and where
+        self._nodes_read: tuple[Any, NamespaceNode | None] = (None, None)
 
     def _node_for(self, namespace: Namespace, when: float) -> NamespaceNode:
         node = self._by_namespace.get(namespace)
@@ -72,25 +74,33 @@ class TreeReducer:
             if self.root is None:
                 self._node_for((), event.time)
             return None
-        where = self._node_for(event.namespace, event.time)
+        namespace, when = event.namespace, event.time
+        where = self._by_namespace.get(namespace) or self._node_for(namespace, when)
         where.events += 1
-        # max: a subtree opened later (a second subscription, `run.open`) replays events older
-        # than those already folded, in namespaces of their own
-        where.first_time = min(where.first_time, event.time)
-        where.last_time = max(where.last_time, event.time)
-        for ancestor_depth in range(len(event.namespace)):
-            ancestor = self._by_namespace[event.namespace[:ancestor_depth]]
-            ancestor.last_time = max(ancestor.last_time, event.time)
+        # compared, not set: a subtree opened later (a second subscription, `run.open`)
+        # replays events older than those already folded, in namespaces of their own
+        if when < where.first_time:
+            where.first_time = when
+        if when > where.last_time:
+            where.last_time = when
+        for ancestor_depth in range(len(namespace)):
+            ancestor = self._by_namespace[namespace[:ancestor_depth]]
+            if when > ancestor.last_time:
+                ancestor.last_time = when
         data = event.data
-        if event.mode == "updates" and isinstance(data, dict):
+        if event.mode == "messages" and type(data) is list and len(data) == 2:
+            metadata = data[1]
+            read = self._nodes_read  # interned: a task's tokens share one metadata dict
+            if metadata is not read[0] or where is not read[1]:
+                self._nodes_read = (metadata, where)
+                node = (metadata or {}).get("langgraph_node")
+                if node:
+                    where.nodes.setdefault(node, 0)
+        elif event.mode == "updates" and isinstance(data, dict):
             for node in data:
                 if node != "__interrupt__":
                     where.nodes[node] = where.nodes.get(node, 0) + 1
                     self._close_children(where, node, event.time)
-        elif event.mode == "messages" and isinstance(data, list) and len(data) == 2:
-            node = (data[1] or {}).get("langgraph_node")
-            if node:
-                where.nodes.setdefault(node, 0)
         elif event.mode == "lifecycle" and isinstance(data, dict) and event.namespace:
             ended = _LIFECYCLE_END.get(str(data.get("event")))
             if ended is not None:  # the Agent Protocol says when a subgraph ends, and how

@@ -81,12 +81,15 @@ class Flusher:
         self.interval = interval
         self._last = float("-inf")
         self._scheduler: FlushScheduler | None = None
+        self._due = False  # waiting in a scheduler: a poke per event then costs one check
 
     @property
     def ready_at(self) -> float:
         return self._last + self.interval
 
     def poke(self) -> None:
+        if self._due:
+            return
         loop = running_loop()
         if loop is None:  # notified outside the run's loop (not the streaming path): no timer
             self.flush_now()
@@ -95,6 +98,7 @@ class Flusher:
         if scheduler is None or scheduler.loop is not loop:  # a lookup per poke would cost
             scheduler = self._scheduler = FlushScheduler.of(loop)  # more than the rest of it
         scheduler.add(self)
+        self._due = True
 
     def flush_now(self) -> None:
         """Flush at once, whatever the budget (which it is charged to all the same)."""
@@ -114,9 +118,11 @@ class Flusher:
             self.flush_now()
             return
         self._last = float("-inf")
+        self._due = False  # poked again: its scheduler looks at the new time
         self.poke()
 
     def cancel(self) -> None:
+        self._due = False
         if self._scheduler is not None:
             self._scheduler.discard(self)
 
