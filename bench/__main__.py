@@ -38,6 +38,9 @@ class Sizes:
     timeline_rows: int = 10_000
     toolcalls: int = 41_500  # chunks of the tool-call run (1,000 calls of 200 JSON characters)
     toolcall_repeats: int = 2  # (raw, lg_widgets) pairs for it
+    # pairs per Agent Protocol firehose: both sides share 2 cores with the server, and single
+    # pairs differ by up to 15%, so the median needs more of them than the long runs above
+    protocol_repeats: int = 5
 
 
 FULL = Sizes(100_000, 20_000, 3, 5, 100_000, (1_000, 10_000, 100_000), 3, 20_000)
@@ -206,7 +209,7 @@ async def live_sections(url: str, sizes: Sizes) -> list[Row]:
     # the firehoses through the Agent Protocol, against a bare loop over its SSE (the custom
     # firehose cannot go: langgraph-api 0.16.7 sends nothing on the custom channel)
     for graph, n, runs_side in (("tokens", sizes.tokens, token_pairs), ("toolcalls", calls, None)):
-        agent_pairs, wire = await live.protocol_pairs(client, graph, n, sizes.toolcall_repeats, log)
+        agent_pairs, wire = await live.protocol_pairs(client, graph, n, sizes.protocol_repeats, log)
         rows += protocol_rows(graph, agent_pairs, wire, runs_side)
     await client.http.client.aclose()
     return rows
