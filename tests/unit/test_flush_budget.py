@@ -61,3 +61,33 @@ async def test_many_views_stay_within_the_kernels_budget_and_lose_nothing(views:
     for run, view in zip(runs, shown, strict=True):
         assert view.snapshot["header"]["status"] == "success"
         assert view.snapshot["messages"][0]["text"] == run.streamed_messages[0].text
+
+
+async def test_pokes_while_a_flush_is_due_ride_along_and_a_later_poke_flushes_again() -> None:
+    """Every event pokes its views: while a flush is due a poke is one check, and once the
+    flush has gone the next poke schedules another (a view never stops updating)."""
+    from lg_widgets.view.widget import Flusher
+
+    flushed = asyncio.Event()
+    count = [0]
+
+    def flush() -> int:
+        count[0] += 1
+        flushed.set()
+        return 1
+
+    flusher = Flusher(flush, interval=0.01)
+    for _ in range(1_000):
+        flusher.poke()
+    await asyncio.wait_for(flushed.wait(), 5)
+    assert count[0] == 1
+    flushed.clear()
+    flusher.poke()
+    await asyncio.wait_for(flushed.wait(), 5)
+    assert count[0] == 2
+    flusher.poke()
+    flusher.cancel()  # a closed view: nothing more goes, and a poke after it schedules again
+    flusher.poke()
+    flushed.clear()
+    await asyncio.wait_for(flushed.wait(), 5)
+    assert count[0] == 3

@@ -270,6 +270,21 @@ def test_a_long_token_stream_keeps_one_open_task() -> None:
     assert activity.paths["n"].visits == 1 and len(activity._open) == 1
 
 
+def test_tokens_that_name_no_task_light_nothing_and_a_node_alone_is_one_task() -> None:
+    """The Agent Protocol's tokens carry no metadata: no task is looked for. A token naming
+    only its node (no checkpoint namespace) keeps one open task, as one with a namespace does."""
+    activity = GraphActivity()
+    chunk = {"type": "AIMessageChunk", "content": "x", "id": "m"}
+    for i in range(100):
+        activity.apply(Event(i, float(i), "messages", (), [chunk, {}]))
+    assert activity.paths == {} and activity._open == {}
+    meta = {"langgraph_node": "n", "langgraph_step": 2}
+    for i in range(100, 200):
+        activity.apply(Event(i, float(i), "messages", (), [chunk, meta]))
+    assert activity.paths["n"].visits == 1 and list(activity._open) == ["|n|2"]
+    assert activity.paths["n"].running == 1
+
+
 def test_run_graph_is_plain_data_with_activity() -> None:
     run = load(TRANSCRIPTS / "tool_loop.messages-tuple+updates.jsonl")
     assert run.graph is None  # a loaded run without a saved graph

@@ -10,7 +10,7 @@ from collections import deque
 
 import orjson
 import pytest
-from langchain_core.messages import AIMessageChunk, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langgraph.types import Interrupt, Send
 from langgraph_api.serde import json_dumpb
 
@@ -20,6 +20,16 @@ VALUES = {
     "chunk": AIMessageChunk(content="Why", id="lc_run--1", tool_call_chunks=[]),
     "human": HumanMessage(content="hi", id="h1"),
     "tool": ToolMessage(content="sunny", tool_call_id="call_1", name="get_weather"),
+    # a message is written from its fields (model_dump's result, cheaper): with extras, calls,
+    # usage, blocks and an artifact too
+    "extras": AIMessageChunk(content="x", id="m", custom_field={"a": (1, 2)}),
+    "ai": AIMessage(
+        content=[{"type": "text", "text": "hi"}],
+        tool_calls=[{"name": "f", "args": {"x": 1}, "id": "c1"}],
+        usage_metadata={"input_tokens": 1, "output_tokens": 2, "total_tokens": 3},
+        response_metadata={"model_name": "m"},
+    ),
+    "artifact": ToolMessage(content="r", tool_call_id="c1", artifact={"rows": [1, 2]}),
     "interrupt": (Interrupt(value={"question": "ok?"}, id="abc"),),
     "send": [Send("worker", {"topic": "a"})],
     "set": {1},

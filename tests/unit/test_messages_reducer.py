@@ -515,3 +515,18 @@ def test_reasoning_blocks_are_not_llm_text():
     assert not message.complete
     reducer.finish()
     assert message.complete
+
+
+def test_calls_tools_says_whether_an_ai_message_called_one():
+    """What the end of an Agent Protocol run asks instead of building `run.tool_calls`."""
+    reducer = MessageReducer()
+    text = {"type": "AIMessageChunk", "id": "a", "content": "hi"}
+    reducer.apply(Event(0, 0.0, "messages", (), [text, {}]))
+    assert not reducer.calls_tools()
+    call = {
+        "type": "AIMessageChunk", "id": "b", "content": "",
+        "tool_call_chunks": [{"name": "search", "args": "", "id": "c1", "index": 0}],
+    }  # fmt: skip
+    reducer.apply(Event(1, 1.0, "messages", (), [call, {}]))
+    assert reducer.calls_tools()
+    assert reducer.messages["b"].has_tool_calls and not reducer.messages["a"].has_tool_calls

@@ -64,3 +64,21 @@ def test_rows_matched_from_the_history_by_the_nodes_each_step_ran():
     older.rows = [{**row, "checkpoint_id": None, "step": None} for row in reducer.rows]
     older.restore_matches(old_file)  # saved before steps were: ids alone
     assert [row["checkpoint_id"] for row in older.rows] == ["c1", "c2", "c2", "c2", "c3"]
+
+
+def test_a_token_after_a_checkpoint_says_its_step_again():
+    """A task's tokens share one metadata dict, so its step is read once, but not across a
+    checkpoint, which sets the step in between."""
+    from lg_widgets.events import Event
+
+    timeline = TimelineReducer()
+    meta = {"langgraph_step": 1, "langgraph_node": "n"}
+    chunk = {"type": "AIMessageChunk", "content": "x", "id": "m"}
+    checkpoint = {"values": {}, "metadata": {"step": 3}, "config": {"configurable": {}}}
+    timeline.apply(Event(0, 0.0, "messages", (), [chunk, meta]))
+    timeline.apply(Event(1, 1.0, "checkpoints", (), checkpoint))
+    timeline.apply(Event(2, 2.0, "messages", (), [chunk, meta]))
+    timeline.apply(Event(3, 3.0, "updates", (), {"n": {"x": 1}}))
+    timeline.apply(Event(4, 4.0, "messages", ("sub:1",), [chunk, meta]))  # same dict, elsewhere
+    timeline.apply(Event(5, 5.0, "updates", ("sub:1",), {"n": {"x": 2}}))
+    assert [row["step"] for row in timeline.rows] == [1, 1]
