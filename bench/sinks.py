@@ -83,5 +83,11 @@ def attach_view(run: Run) -> tuple[Any, CountingComm]:
             VIEW_NOTE.append(f"no RunView ({type(exc).__name__}: {exc}); a no-op listener stood in")
         run.on_change(lambda _run, _event: None)
         return None, sink
+    # the sink takes the widget's comm id, under which closing the view unregisters it, and the
+    # comm it replaces is closed, which unregisters it from the comm manager: else every view
+    # of the bench stays alive and the heap the collector walks grows run after run
+    original = view.comm
+    sink.comm_id = original.comm_id
     view.comm = sink
+    original.close()
     return view, sink

@@ -19,6 +19,7 @@ one before has ended and sent its last delta.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import weakref
 import zlib
@@ -60,6 +61,19 @@ CLICKS_WAIT_NOTE = (
 _NOT_BUILT_ESM = """export default { render({ el }) {
   el.textContent = "lg_widgets: front end not built (run scripts/setup, or npm run build in js/)";
 } };"""
+
+
+def _front_end(name: str, missing: str) -> str | Path:
+    """A built front-end file as anywidget takes it: its text. Given the path, anywidget
+    watches the file for its hot reload and ties every view ever made to the watcher, so no
+    closed view or its run is ever freed (anywidget issue 929); only a developer who sets
+    `ANYWIDGET_HMR=1` before the import gets the path, and the reload."""
+    path = STATIC / name
+    if not path.is_file():
+        return missing
+    if os.environ.get("ANYWIDGET_HMR") == "1":
+        return path
+    return path.read_text(encoding="utf-8")
 
 
 def _sentence(exc: BaseException) -> str:
@@ -218,8 +232,8 @@ class RunView(anywidget.AnyWidget):
     their own sync state, so each stays within the message budget on its own.
     """
 
-    _esm = STATIC / "widget.js" if (STATIC / "widget.js").is_file() else _NOT_BUILT_ESM
-    _css = STATIC / "widget.css" if (STATIC / "widget.css").is_file() else ""
+    _esm = _front_end("widget.js", _NOT_BUILT_ESM)
+    _css = _front_end("widget.css", "")
 
     snapshot_zlib = traitlets.Bytes(b"").tag(sync=True)
     """The complete view state (see `RunSync.snapshot`) plus `seq`, the last delta it covers,

@@ -377,3 +377,23 @@ def test_an_agent_a_handoff_started_says_who_handed_off_with_which_call(name, mo
         assert row["to_namespace"] == child["namespace"]
         assert row["from_namespace"] == child["handoff"]["from_namespace"]
         assert child["tool_call_id"] in calls  # a card the view shows carries the link
+
+
+
+async def test_a_closed_view_and_its_run_are_freed():
+    """Nothing outside keeps a view alive once it is closed: given its front end as a path,
+    anywidget ties every view to the file's watcher (anywidget issue 929), which kept every
+    run ever shown in the kernel's memory."""
+    import gc
+    import weakref
+
+    run = live_run()
+    view, sink = view_with_sink(run)
+    await feed(run, 50)
+    finish(run)
+    assert sink.messages
+    refs = [weakref.ref(run), weakref.ref(view)]
+    view.close()
+    del run, view, sink
+    gc.collect()
+    assert [ref() for ref in refs] == [None, None]
