@@ -137,6 +137,76 @@ async def test_cancel_stops_an_async_graph():
     assert "answer" not in (run.values or {})
 
 
+def _paused(gate: asyncio.Event, before: int) -> Any:
+    """A graph that writes `before` custom events, then waits for `gate`, then writes one."""
+    from langgraph.config import get_stream_writer
+
+    async def write(state: Count) -> Count:
+        writer = get_stream_writer()
+        for i in range(before):
+            writer({"i": i})
+        await gate.wait()
+        writer({"i": before})
+        return {"n": before + 1}
+
+    return StateGraph(Count).add_node(write).add_edge(START, "write").compile()
+
+
+async def test_parts_are_folded_while_the_graph_waits_each_at_its_arrival_time():
+    """Parts are folded in batches: those received before the graph pauses (an LLM call, a
+    person) reach the run at once, not when the graph goes on, with the time they came."""
+    gate = asyncio.Event()
+    run = lg_widgets.stream(_paused(gate, 3), {"n": 0}, stream_mode="custom")
+    seen: list[Any] = []
+    three = asyncio.Event()
+
+    def note(_run: lg_widgets.Run, event: Any) -> None:
+        if event is not None and event.mode == "custom":
+            seen.append(event.data["i"])
+            if len(seen) == 3:
+                three.set()
+
+    run.on_change(note)
+    await asyncio.wait_for(three.wait(), 10)  # the graph is still waiting on `gate`
+    assert not run.done and seen == [0, 1, 2]
+    folded_at = time.time()
+    gate.set()
+    await run
+    assert run.status == "success" and seen == [0, 1, 2, 3]
+    times = [e.time for e in run.events]
+    assert times == sorted(times) and times[3] <= folded_at < times[4]
+
+
+@pytest.mark.parametrize("where", ["at the end", "in a full batch", "while the graph waits"])
+async def test_a_part_that_cannot_be_folded_ends_the_run_once(monkeypatch, where):
+    """A fold that fails (a bug) ends the run with what failed, wherever the fold was: after
+    the last part, when a batch filled up, or on the timer while the graph waited. No part is
+    folded twice."""
+    added: list[Any] = []
+    original = lg_widgets.Run.add
+
+    def add(self: lg_widgets.Run, part: Any, **kwargs: Any) -> Any:
+        added.append(part)
+        if len(added) == 3:
+            raise RuntimeError("boom")
+        return original(self, part, **kwargs)
+
+    monkeypatch.setattr(lg_widgets.Run, "add", add)
+    graph = {
+        "at the end": graphs.custom,
+        "in a full batch": _paused(asyncio.Event(), 200),
+        "while the graph waits": _paused(asyncio.Event(), 2),  # never let go: the run ends it
+    }[where]
+    run = lg_widgets.stream(graph, {"topic": "x"}, stream_mode="custom")
+    await asyncio.wait_for(run.wait(), 10)
+    assert run.status == "error" and "RuntimeError: boom" in (run.error or "")
+    assert len({id(part) for part in added}) == len(added)
+    left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
+    if left:  # the graph's tasks, cancelled, may need the loop to unwind
+        await asyncio.wait(left, timeout=5)
+    assert [t for t in left if not t.done()] == []  # none goes on waiting on its gate
+
+
 async def test_cancel_stops_a_sync_graph_at_its_next_step():
     calls: list[int] = []
     run = lg_widgets.stream(_counter(100, 0.05, calls), {"n": 0}, stream_mode="updates")
