@@ -35,6 +35,9 @@ CHANNELS = (
 # the channels the method of an event belongs to
 CHANNEL_OF = {"input.requested": "input"}
 TERMINAL = {"completed": "success", "failed": "error", "interrupted": "interrupted"}
+# the metadata of every message part: the protocol says none. One dict, read-only like every
+# part's data, so that the run's interner and reducers know it by identity
+_NO_METADATA: dict[str, Any] = {}
 
 
 def channel_of(method: str) -> str:
@@ -67,12 +70,18 @@ class ProtocolReader:
         self.channels: dict[str, int] = {}  # events received per channel
 
     def part(self, event: dict[str, Any]) -> tuple[str, Any, str]:
-        method = str(event.get("method") or "")
-        params = event.get("params") if isinstance(event.get("params"), dict) else {}
-        namespace: Namespace = tuple(params.get("namespace") or ())
+        method = event.get("method")
+        if type(method) is not str:
+            method = str(method or "")
+        params = event.get("params")
+        if type(params) is not dict:
+            params = {}
+        found = params.get("namespace")
+        namespace: Namespace = tuple(found) if found else ()
         data = params.get("data")
         channel = channel_of(method)
-        self.channels[channel] = self.channels.get(channel, 0) + 1
+        channels = self.channels
+        channels[channel] = channels.get(channel, 0) + 1
         mode = channel
         if method == "messages" and isinstance(data, dict):
             namespace, data = self._message(namespace, data)
@@ -107,8 +116,8 @@ class ProtocolReader:
             if kind == "content-block-delta":
                 block = data.get("content") or data.get("delta") or {}
                 message["text"] += str(block.get("text") or "")
-            return home, [_tool_message(message), {}]
-        return home, [_ai_chunk(message["id"], data), {}]
+            return home, [_tool_message(message), _NO_METADATA]
+        return home, [_ai_chunk(message["id"], data), _NO_METADATA]
 
 
 def _ai_chunk(message_id: Any, data: dict[str, Any]) -> dict[str, Any]:

@@ -39,6 +39,9 @@ HANDOFF_BACK = "__is_handoff_back"  # langgraph-supervisor's synthesized "transf
 PUSH = "__pregel_push"  # the trigger of a task a `Send` (or a tool call sent alone) started
 
 
+_TOOL_TYPES = ("tool", "ToolMessageChunk")  # a tool's result: it can link a subagent to its call
+
+
 @dataclass(slots=True)
 class Handoff:
     """Control handed from one agent to another, by a tool call (or a synthesized one)."""
@@ -146,8 +149,10 @@ class AgentReducer:
         where = self.instance(event.namespace, event.seq)
         data = event.data
         if mode == "messages":
-            if isinstance(data, list) and len(data) == 2 and isinstance(data[1], dict):
-                self._from_message(event, where, data[0], data[1])
+            if type(data) is list and len(data) == 2 and type(data[1]) is dict:
+                message = data[0]
+                if data[1] or (type(message) is dict and message.get("type") in _TOOL_TYPES):
+                    self._from_message(event, where, message, data[1])  # else it says nothing
         elif mode == "tasks":
             if isinstance(data, dict) and "input" in data:
                 self._from_task(event, data)
@@ -192,7 +197,7 @@ class AgentReducer:
             if isinstance(graph, str) and graph:
                 where.name, where.name_from = graph, "graph_id"
                 self.version += 1
-        if not isinstance(message, dict) or message.get("type") not in ("tool", "ToolMessageChunk"):
+        if not isinstance(message, dict) or message.get("type") not in _TOOL_TYPES:
             return
         call_id = message.get("tool_call_id")
         task = namespace_key(metadata.get("langgraph_checkpoint_ns"))
