@@ -35,9 +35,6 @@ CHANNELS = (
 # the channels the method of an event belongs to
 CHANNEL_OF = {"input.requested": "input"}
 TERMINAL = {"completed": "success", "failed": "error", "interrupted": "interrupted"}
-# the metadata of every message part: the protocol says none. One dict, read-only like every
-# part's data, so that the run's interner and reducers know it by identity
-_NO_METADATA: dict[str, Any] = {}
 
 
 def channel_of(method: str) -> str:
@@ -68,6 +65,9 @@ class ProtocolReader:
         self._open: dict[Namespace, dict[str, Any]] = {}  # namespace -> the message streaming
         self._tool_namespaces: set[Namespace] = set()  # `tools:<call id>`: a result's own
         self.channels: dict[str, int] = {}  # events received per channel
+        # the metadata of every message part (the protocol says none): one dict per run, so
+        # that the run's interner and reducers know it by identity
+        self._no_metadata: dict[str, Any] = {}
 
     def part(self, event: dict[str, Any]) -> tuple[str, Any, str]:
         method = event.get("method")
@@ -116,8 +116,8 @@ class ProtocolReader:
             if kind == "content-block-delta":
                 block = data.get("content") or data.get("delta") or {}
                 message["text"] += str(block.get("text") or "")
-            return home, [_tool_message(message), _NO_METADATA]
-        return home, [_ai_chunk(message["id"], data), _NO_METADATA]
+            return home, [_tool_message(message), self._no_metadata]
+        return home, [_ai_chunk(message["id"], data), self._no_metadata]
 
 
 def _ai_chunk(message_id: Any, data: dict[str, Any]) -> dict[str, Any]:
