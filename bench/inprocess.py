@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import gc
 import time
-import tracemalloc
 from typing import Any
 
 import lg_widgets
 from bench import graphs
-from bench.live import Sample, _steady
+from bench.live import Sample, _steady, retained_by
 from bench.sinks import attach_view
 
 # bench graph -> (the graph object, the mode lg_widgets streams, the mode astream is asked for)
@@ -85,15 +84,5 @@ async def retained(name: str, n: int) -> tuple[int, int]:
     graph object exists before tracemalloc starts; what the run keeps is measured after
     `gc.collect()` once it has ended."""
     graph, mode, _ = GRAPHS[name]
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    run = lg_widgets.stream(graph, {"n": n}, stream_mode=mode)
-    view, _sink = attach_view(run)
-    await run
-    gc.collect()
-    after = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
-    if view is not None:
-        view.close()
-    return run.event_count, after - before
+    run, kept = await retained_by(lambda: lg_widgets.stream(graph, {"n": n}, stream_mode=mode))
+    return run.event_count, kept

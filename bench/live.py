@@ -212,16 +212,13 @@ async def retained(
     return MemorySample(run.event_count, after - before, intact, compacted), run
 
 
-async def retained_protocol(url: str, graph: str, n: int) -> tuple[int, int]:
-    """(events, bytes retained) of a finished `protocol="agent"` run with its view attached,
-    measured as `retained` measures a runs.stream run."""
-    from lg_widgets.defaults import current_connection
-
-    client = current_connection(url).client()
+async def retained_by(start: Any) -> tuple[Run, int]:
+    """The run `start()` returns, and the bytes it retains with its view attached once it has
+    ended (tracemalloc, after `gc.collect()`; what exists before `start` is not counted)."""
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    run = lg_widgets.stream(graph, {"n": n}, protocol="agent", client=client)
+    run = start()
     view, _sink = attach_view(run)
     await run
     gc.collect()
@@ -229,10 +226,21 @@ async def retained_protocol(url: str, graph: str, n: int) -> tuple[int, int]:
     tracemalloc.stop()
     if view is not None:
         view.close()
+    return run, after - before
+
+
+async def retained_protocol(url: str, graph: str, n: int) -> tuple[int, int]:
+    """(events, bytes retained) of a finished `protocol="agent"` run with its view attached."""
+    from lg_widgets.defaults import current_connection
+
+    client = current_connection(url).client()
+    run, kept = await retained_by(
+        lambda: lg_widgets.stream(graph, {"n": n}, protocol="agent", client=client)
+    )
     if run.status != "success":
         raise RuntimeError(f"bench run failed: {run.status} {run.error}")
     await client.http.client.aclose()
-    return run.event_count, after - before
+    return run.event_count, kept
 
 
 def run_async(coro: Any) -> Any:
