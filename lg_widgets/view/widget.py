@@ -102,13 +102,13 @@ class Flusher:
         return self._last + self.interval
 
     def poke(self) -> None:
-        if self._due:
-            return
         loop = running_loop()
         if loop is None:  # notified outside the run's loop (not the streaming path): no timer
             self.flush_now()
             return
         scheduler = self._scheduler
+        if self._due and scheduler is not None and scheduler.loop is loop:
+            return  # due on this loop already: every event of a stream pokes
         if scheduler is None or scheduler.loop is not loop:  # a lookup per poke would cost
             scheduler = self._scheduler = FlushScheduler.of(loop)  # more than the rest of it
         scheduler.add(self)

@@ -192,6 +192,7 @@ async def test_a_part_that_cannot_be_folded_ends_the_run_once(monkeypatch, where
         return original(self, part, **kwargs)
 
     monkeypatch.setattr(lg_widgets.Run, "add", add)
+    before = asyncio.all_tasks()  # the session's loop: other tests' tasks are not this one's
     graph = {
         "at the end": graphs.custom,
         "in a full batch": _paused(asyncio.Event(), 200),
@@ -201,7 +202,7 @@ async def test_a_part_that_cannot_be_folded_ends_the_run_once(monkeypatch, where
     await asyncio.wait_for(run.wait(), 10)
     assert run.status == "error" and "RuntimeError: boom" in (run.error or "")
     assert len({id(part) for part in added}) == len(added)
-    left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
+    left = [t for t in asyncio.all_tasks() - before if not t.done()]
     if left:  # the graph's tasks, cancelled, may need the loop to unwind
         await asyncio.wait(left, timeout=5)
     assert [t for t in left if not t.done()] == []  # none goes on waiting on its gate

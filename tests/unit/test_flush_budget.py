@@ -85,9 +85,16 @@ async def test_pokes_while_a_flush_is_due_ride_along_and_a_later_poke_flushes_ag
     flusher.poke()
     await asyncio.wait_for(flushed.wait(), 5)
     assert count[0] == 2
+    flusher.poke()  # due on this loop now; a poke from elsewhere (a thread) flushes at once
+    await asyncio.to_thread(flusher.poke)
+    assert count[0] == 3
+    flushed.clear()
+    flusher.poke()  # and a poke here after it is due again
+    await asyncio.wait_for(flushed.wait(), 5)
+    assert count[0] == 4
     flusher.poke()
     flusher.cancel()  # a closed view: nothing more goes, and a poke after it schedules again
     flusher.poke()
     flushed.clear()
     await asyncio.wait_for(flushed.wait(), 5)
-    assert count[0] == 3
+    assert count[0] == 5
