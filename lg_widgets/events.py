@@ -781,7 +781,13 @@ def token_task(event: Event) -> str | None:
     if type(node) is not str or not node:
         return None
     step = meta.get("langgraph_step")
-    return f"{event.namespace_str}|{node}|{step if isinstance(step, int) else None}"
+    return _node_task(event, node, step if isinstance(step, int) else None)
+
+
+def _node_task(event: Event, node: str, step: int | None) -> str:
+    """The key of a task its token names by node alone (no checkpoint namespace): the one
+    `token_task` and `token_sources` must agree on."""
+    return f"{event.namespace_str}|{node}|{step}"
 
 
 def token_sources(event: Event) -> list[TokenSource]:
@@ -807,6 +813,6 @@ def token_sources(event: Event) -> list[TokenSource]:
             segments = checkpoint_ns.split("|")
             out.append(TokenSource(graph_path(segments), tuple(segments[:-1]), checkpoint_ns, step))
         elif isinstance(node, str) and node:
-            key = f"{event.namespace_str}|{node}|{step}"
+            key = _node_task(event, node, step)
             out.append(TokenSource(graph_path(event.namespace, node), event.namespace, key, step))
     return out

@@ -43,14 +43,22 @@ def channel_of(method: str) -> str:
     return CHANNEL_OF.get(method, method)
 
 
-def is_root_terminal(event: dict[str, Any]) -> bool:
-    """The end of a run: the root's `lifecycle` completed, failed or interrupted (the stream
-    itself never ends)."""
+def is_terminal(event: dict[str, Any], namespace: Namespace) -> bool:
+    """The last event of `namespace`: its `lifecycle` completed, failed or interrupted."""
     if event.get("method") != "lifecycle":  # asked of every event: most are not
         return False
     params = event.get("params") or {}
     data = params.get("data") or {}
-    return not params.get("namespace") and isinstance(data, dict) and data.get("event") in TERMINAL
+    return (
+        tuple(params.get("namespace") or ()) == namespace
+        and isinstance(data, dict)
+        and data.get("event") in TERMINAL
+    )
+
+
+def is_root_terminal(event: dict[str, Any]) -> bool:
+    """The end of a run: the root's terminal `lifecycle` (the stream itself never ends)."""
+    return is_terminal(event, ())
 
 
 class ProtocolReader:

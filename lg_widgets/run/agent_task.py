@@ -42,7 +42,7 @@ from lg_widgets.events import Namespace
 from lg_widgets.failures import registered_graphs
 from lg_widgets.loops import call_on
 from lg_widgets.protocol_events import CHANNELS as CHANNELS_ALL
-from lg_widgets.protocol_events import TERMINAL, ProtocolReader, is_root_terminal
+from lg_widgets.protocol_events import TERMINAL, ProtocolReader, is_root_terminal, is_terminal
 from lg_widgets.run.model import Run, holds
 from lg_widgets.run.resume import Reconnect
 from lg_widgets.run.task import (
@@ -264,7 +264,7 @@ class AgentProtocolTask(RunTask):
                             since = seq
                         self._deliver(event, replayed=True)
                         budget, backoff = request.reconnect_timeout, 0.0
-                        if subtree is not None and _ends(event, subtree):
+                        if subtree is not None and is_terminal(event, subtree):
                             return
                     if self._over.is_set():
                         return  # caught up
@@ -591,18 +591,6 @@ def _server_time(event: dict[str, Any]) -> float | None:
         return int(head)
     stamp = (event.get("params") or {}).get("timestamp")
     return stamp if isinstance(stamp, int | float) else None
-
-
-def _ends(event: dict[str, Any], subtree: Namespace) -> bool:
-    """The opened subtree's own terminal lifecycle event: the last of its events."""
-    params = event.get("params") or {}
-    data = params.get("data") or {}
-    return (
-        event.get("method") == "lifecycle"
-        and tuple(params.get("namespace") or ()) == subtree
-        and isinstance(data, dict)
-        and data.get("event") in TERMINAL
-    )
 
 
 def _gap_warning(event: dict[str, Any], since: int | None) -> str:
