@@ -179,6 +179,24 @@ def _log_digest(run: Run) -> str:
     return digest.hexdigest()
 
 
+async def retained_by(start: Any) -> tuple[Run, int]:
+    """The run `start()` returns, and the bytes it retains with its view attached once it has
+    ended (tracemalloc, after `gc.collect()`; what exists before `start` is not counted). The
+    view stays attached while measured: a displayed widget is part of what a run costs."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    run = start()
+    view, _sink = attach_view(run)
+    await run
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    if view is not None:
+        view.close()
+    return run, after - before
+
+
 async def retained(
     url: str, graph: str, n: int, save_to: str | None = None
 ) -> tuple[MemorySample, Run]:
@@ -192,41 +210,18 @@ async def retained(
     client = current_connection(url).client()  # carries the embedded server's secret
     digest, counter = hashlib.sha256(), [0]
     _tap(client, digest, counter)
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
     steps = {"config": {"recursion_limit": n + 10}} if GRAPH_MODE[graph] == "values" else {}
-    run = lg_widgets.stream(graph, {"n": n}, stream_mode=GRAPH_MODE[graph], client=client, **steps)
-    view, _sink = attach_view(run)
-    await run
-    gc.collect()  # the view stays attached: a displayed widget is part of what a run costs
-    after = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
-    if view is not None:
-        view.close()
+    run, kept = await retained_by(
+        lambda: lg_widgets.stream(
+            graph, {"n": n}, stream_mode=GRAPH_MODE[graph], client=client, **steps
+        )
+    )
     intact = counter[0] == run.event_count and digest.hexdigest() == _log_digest(run)
     compacted = sum(e.compacted for e in run.events_between(0))
     if save_to:
         run.save(save_to)
     await client.http.client.aclose()
-    return MemorySample(run.event_count, after - before, intact, compacted), run
-
-
-async def retained_by(start: Any) -> tuple[Run, int]:
-    """The run `start()` returns, and the bytes it retains with its view attached once it has
-    ended (tracemalloc, after `gc.collect()`; what exists before `start` is not counted)."""
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    run = start()
-    view, _sink = attach_view(run)
-    await run
-    gc.collect()
-    after = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
-    if view is not None:
-        view.close()
-    return run, after - before
+    return MemorySample(run.event_count, kept, intact, compacted), run
 
 
 async def retained_protocol(url: str, graph: str, n: int) -> tuple[int, int]:
