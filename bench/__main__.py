@@ -400,7 +400,7 @@ def offline_sections(sizes: Sizes, folder: str, live_tokens: str | None) -> list
         "5", f"run.timeline, {timings[0][1]:,} rows (first call)",
         seconds.text(), "≤ 1 s", check(seconds, at_most(1.0)),
     ))  # fmt: skip
-    for kind in ("tokens", "custom", "toolcalls"):
+    for kind in ("tokens", "custom", "toolcalls", "tooloutput"):
         for size in sizes.scaling:
             log(f"scaling: {kind} n={size}")
             raw = offline.payloads(kind, size)

@@ -83,8 +83,8 @@ def _toolcall_payloads(n: int) -> list[tuple[str, bytes]]:
 
 
 def payloads(kind: str, n: int) -> list[tuple[str, bytes]]:
-    """`n` (event name, SSE data bytes) pairs of one kind: tokens, custom, updates or toolcalls
-    (`n` chunks of replies that call 2 tools each)."""
+    """`n` (event name, SSE data bytes) pairs of one kind: tokens, custom, updates, toolcalls
+    (`n` chunks of replies that call 2 tools each), subagents or tooloutput."""
     if kind == "tokens":
         template = _token_template()
         chunk, metadata = template["data"]
@@ -101,6 +101,12 @@ def payloads(kind: str, n: int) -> list[tuple[str, bytes]]:
         return _toolcall_payloads(n)
     if kind == "subagents":
         return _subagent_payloads(n)
+    if kind == "tooloutput":  # one tool streaming its output (the Agent Protocol's tools channel)
+        return [
+            ("tools", orjson.dumps({"event": "tool-output-delta", "tool_call_id": "call-1",
+                                    "delta": token_text(i)}))
+            for i in range(n)
+        ]  # fmt: skip
     raise ValueError(kind)
 
 

@@ -593,18 +593,17 @@ class MessageReducer:
 
     def _apply_tool_event(self, event: Event, data: dict[str, Any]) -> StreamedMessage | None:
         """The Agent Protocol's `tools` channel: output a tool streams while it runs
-        (`tool-output-delta`) grows its result; `tool-finished` carries the result whole."""
+        (`tool-output-delta`) grows its result, piece by piece as a `ToolMessageChunk` would
+        (O(piece), however long the output); `tool-finished` carries the result whole."""
         call_id = data.get("tool_call_id")
         streamed = self._streaming_tools.get(call_id) if isinstance(call_id, str) else None
         if data.get("event") == "tool-output-delta" and isinstance(call_id, str):
             delta = data.get("delta")
             text = delta if isinstance(delta, str) else str((delta or {}).get("text") or "")
-            so_far = (streamed.content_text if streamed else "") + text
-            chunk = {"type": "tool", "id": f"tool-{call_id}", "tool_call_id": call_id}
-            chunk["content"], chunk["status"] = so_far, None
-            message = self._add(event, chunk, {}, source="tools", done=False)
+            chunk = {"type": "ToolMessageChunk", "id": f"tool-{call_id}", "tool_call_id": call_id}
+            chunk["content"] = text
+            message = self._add(event, chunk, {}, source="tools")
             if message is not None:
-                message.complete = False
                 self._streaming_tools[call_id] = message
             return message
         result = _tool_result(data)
