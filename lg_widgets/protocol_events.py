@@ -10,7 +10,7 @@ downstream asks which protocol a run spoke:
   reason, model name). Each becomes a `messages-tuple` chunk of that message: text deltas as
   content, tool-call deltas as `tool_call_chunks` by index, the finish as the last chunk with
   its usage. A tool's result streams in a namespace of its own, `tools:<tool call id>`, which is
-  no subgraph: it is read in the calling agent's namespace, as a whole tool message.
+  no subgraph: it is read in the calling agent's namespace, as `ToolMessageChunk`s.
 - `values`: AI messages come in LangChain's v1 content blocks; text and tool-call blocks are
   read back as the string content the run-centric stream sends.
 - `input.requested`: an interrupt, read as the run-centric `{"__interrupt__": [...]}` update
@@ -113,18 +113,14 @@ class ProtocolReader:
                 "id": data.get("id"),
                 "role": data.get("role"),
                 "tool_call_id": call_id,
-                "text": "",
             }
-        message = self._open.get(namespace) or {"id": None, "role": "ai", "text": ""}
+        message = self._open.get(namespace) or {"id": None, "role": "ai"}
         home = namespace[:-1] if namespace in self._tool_namespaces else namespace
         if kind == "message-finish":
             self._open.pop(namespace, None)
             self._tool_namespaces.discard(namespace)
         if message["role"] == "tool":
-            if kind == "content-block-delta":
-                block = data.get("content") or data.get("delta") or {}
-                message["text"] += str(block.get("text") or "")
-            return home, [_tool_message(message), self._no_metadata]
+            return home, [_tool_chunk(message, data), self._no_metadata]
         return home, [_ai_chunk(message["id"], data), self._no_metadata]
 
 
@@ -164,14 +160,23 @@ def _ai_chunk(message_id: Any, data: dict[str, Any]) -> dict[str, Any]:
     return chunk
 
 
-def _tool_message(message: dict[str, Any]) -> dict[str, Any]:
-    """A tool's result as far as it has streamed, whole (a later event replaces it)."""
-    return {
-        "type": "tool",
+def _tool_chunk(message: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """One protocol event of a tool's result as the `ToolMessageChunk` it adds: a text
+    delta's piece, else nothing (`content-block-finish` repeats the block whole); the
+    `message-finish` is the last chunk, as for an AI message."""
+    kind, text = data.get("event"), ""
+    if kind == "content-block-delta":
+        block = data.get("content") or data.get("delta") or {}
+        text = str(block.get("text") or "")
+    chunk = {
+        "type": "ToolMessageChunk",
         "id": message["id"],
         "tool_call_id": message.get("tool_call_id"),
-        "content": message["text"],
+        "content": text,
     }
+    if kind == "message-finish":
+        chunk["chunk_position"] = "last"
+    return chunk
 
 
 def _run_centric_values(state: dict[str, Any]) -> dict[str, Any]:

@@ -60,7 +60,6 @@ async def test_notebook_runs_without_errors(path: Path, server):
         values = "".join(o.get("data", {}).get("text/plain", "") for o in code[1].outputs)
         assert "Why did the ice cream cross the road?" in values, values
         printed = {
-            "".join(cell.source): "".join(o.get("text", "") for o in cell.outputs)
-            for cell in code
+            "".join(cell.source): "".join(o.get("text", "") for o in cell.outputs) for cell in code
         }
         assert printed['print(team.text(agent="researcher"))'] == "Sunny in Paris, 24 degrees.\n"

@@ -22,6 +22,13 @@ def envelopes(name: str) -> list[dict[str, Any]]:
     return out
 
 
+def event(seq: int, method: str, data: Any, namespace: tuple[str, ...] = ()) -> dict:
+    """One envelope as the server sends it."""
+    params = {"namespace": list(namespace), "timestamp": seq, "data": data}
+    return {"type": "event", "seq": seq, "event_id": f"{seq}-0", "method": method,
+            "params": params}  # fmt: skip
+
+
 def read(events: list[dict[str, Any]], assistant_id: str = "graph") -> Run:
     reader = ProtocolReader()
     run = Run(assistant_id=assistant_id)
@@ -83,11 +90,6 @@ def test_an_interrupt_is_read_as_the_run_centric_update():
 
 
 def test_a_tools_streamed_output_grows_its_result_then_is_replaced_whole():
-    def event(seq: int, method: str, data: Any, namespace: tuple[str, ...] = ()) -> dict:
-        params = {"namespace": list(namespace), "timestamp": seq, "data": data}
-        return {"type": "event", "seq": seq, "event_id": f"{seq}-0", "method": method,
-                "params": params}  # fmt: skip
-
     call = {"type": "tool_call_chunk", "id": "c1", "name": "search", "args": "{}", "index": 0}
     opening = [
         event(1, "lifecycle", {"event": "running", "graph_name": "g"}),
@@ -128,3 +130,38 @@ def test_a_tools_streamed_output_grows_its_result_then_is_replaced_whole():
     )
     assert run.tool_calls[["name", "result"]].values.tolist() == [["search", "found 3 pages"]]
     assert run.tree["children"] == []  # `tools:c1` is the result's own namespace, no subgraph
+
+
+def test_a_tool_result_streamed_on_the_messages_channel_grows_by_its_pieces() -> None:
+    """Each text delta of a tool's result message is folded as the piece it adds (a whole
+    message per event would hold the result once per piece); it is complete at its finish."""
+    namespace = ("tools:c1",)
+    start = {"event": "message-start", "role": "tool", "id": "t1", "tool_call_id": "c1"}
+    pieces = ["found ", "3 ", "pages"]
+    envelopes = [
+        event(1, "lifecycle", {"event": "running", "graph_name": "g"}),
+        event(2, "messages", start, namespace),
+        event(3, "messages", {"event": "content-block-start", "index": 0,
+                              "content": {"type": "text", "text": ""}}, namespace),
+        *[
+            event(4 + i, "messages", {"event": "content-block-delta", "index": 0,
+                                      "content": {"type": "text", "text": piece}}, namespace)
+            for i, piece in enumerate(pieces)
+        ],
+        event(7, "messages", {"event": "content-block-finish", "index": 0,
+                              "content": {"type": "text", "text": "found 3 pages"}}, namespace),
+    ]  # fmt: skip
+    reader, run = ProtocolReader(), Run(assistant_id="g")
+    for envelope in envelopes:
+        run.add(reader.part(envelope))
+    (result,) = [m for m in run.messages if m["role"] == "tool"]
+    assert (result["content"], result["complete"]) == ("found 3 pages", False)
+    folded = [e.data[0]["content"] for e in run.events if e.mode == "messages"]
+    assert folded == ["", "", *pieces, ""]  # each event holds its own piece only
+    run.add(reader.part(event(8, "messages", {"event": "message-finish"}, namespace)))
+    (result,) = [m for m in run.messages if m["role"] == "tool"]
+    assert (result["content"], result["complete"], result["tool_call_id"]) == (
+        "found 3 pages",
+        True,
+        "c1",
+    )

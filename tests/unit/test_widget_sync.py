@@ -379,7 +379,6 @@ def test_an_agent_a_handoff_started_says_who_handed_off_with_which_call(name, mo
         assert child["tool_call_id"] in calls  # a card the view shows carries the link
 
 
-
 async def test_a_closed_view_and_its_run_are_freed():
     """Nothing outside keeps a view alive once it is closed: given its front end as a path,
     anywidget ties every view to the file's watcher (anywidget issue 929), which kept every
