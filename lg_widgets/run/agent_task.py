@@ -111,9 +111,12 @@ class AgentProtocolTask(RunTask):
         self._streaming: set[Namespace] = set()  # those of them still streaming
         self._boundary: asyncio.Task[None] | None = None
         self._left_out_warning: str | None = None
+        self._named: asyncio.Task[None] | None = None  # the namespaces named, with no depth
         options = self.request.protocol_options
         namespaces, depth = options.get("namespaces"), options.get("depth")
-        if namespaces is not None or depth is not None:
+        if namespaces is not None and depth is None:  # the root's own events, and those below
+            run.held = [((), 0), *((tuple(p), None) for p in namespaces)]
+        elif namespaces is not None or depth is not None:
             prefixes = [()] if namespaces is None else [(), *map(tuple, namespaces)]
             run.held = [(p, depth) for p in prefixes]
 
@@ -219,6 +222,20 @@ class AgentProtocolTask(RunTask):
                 "asked there after that are not known."
             )
 
+    async def _follow_named(self, namespaces: list[Namespace]) -> None:
+        """The subtrees named with no depth, whole: the root's own subscription has depth 0
+        (one subscription has one depth, and the root's, unbounded, would hold them all)."""
+        try:
+            await self._subscription(CHANNELS_ALL, namespaces, None, None)
+        except Exception as exc:  # noqa: BLE001 - a warning: the root's events go on
+            for namespace in namespaces:
+                self._unhold(namespace)
+            named = ", ".join(repr("|".join(n)) for n in namespaces)
+            self.run.warn(
+                f"Lost the subscription to {named} ({_cause(exc, None)}): their events after "
+                "that were not received (run.open opens one again)."
+            )
+
     async def _subscription(
         self,
         channels: tuple[str, ...],
@@ -319,7 +336,9 @@ class AgentProtocolTask(RunTask):
     async def _settle_opened(self) -> None:
         """The run ended: give the subtrees opened the time to catch up, then stop them."""
         self._over.set()
-        tasks = [t for t in [self._boundary, *self._opened.values()] if t and not t.done()]
+        tasks = [
+            t for t in [self._boundary, self._named, *self._opened.values()] if t and not t.done()
+        ]
         if tasks:
             await asyncio.wait(tasks, timeout=_OPENED_GRACE_S)
         for task in tasks:
@@ -333,7 +352,7 @@ class AgentProtocolTask(RunTask):
             return await self._follow(session)
         finally:
             self._over.set()
-            for task in [self._boundary, *self._opened.values()]:
+            for task in [self._boundary, self._named, *self._opened.values()]:
                 if task is not None and not task.done():
                     task.cancel()  # a run that failed or was cancelled takes them along
             await session.close()
@@ -369,19 +388,19 @@ class AgentProtocolTask(RunTask):
         request, run = self.request, self.run
         options = request.protocol_options
         since: int | None = options.get("since")
-        namespaces = options.get("namespaces")
-        if namespaces is not None:  # the root always: its lifecycle says when the run ends
+        namespaces, depth = options.get("namespaces"), options.get("depth")
+        if namespaces is not None and depth is None:  # the root's own; the rest in `_named`
+            namespaces, depth = [()], 0
+        elif namespaces is not None:  # the root always: its lifecycle says when the run ends
             namespaces = [(), *namespaces]
-        elif options.get("depth") is not None:  # a depth counts from the namespaces named
+        elif depth is not None:  # a depth counts from the namespaces named
             namespaces = [()]
         reader = self._reader
         budget, loop = request.reconnect_timeout, asyncio.get_running_loop()
         started = ours = False
         wanted: str | None = None
         while True:
-            handle = session.subscribe(
-                since=since, namespaces=namespaces, depth=options.get("depth")
-            )
+            handle = session.subscribe(since=since, namespaces=namespaces, depth=depth)
             failure: BaseException | None = None
             watch = self._watch_server(handle)
             try:
@@ -444,6 +463,10 @@ class AgentProtocolTask(RunTask):
         self._begun.set()
         if self.run.held is not None:
             self._boundary = self._spawn(self._follow_boundary())
+        options = self.request.protocol_options
+        if options.get("namespaces") and options.get("depth") is None:
+            named = [tuple(n) for n in options["namespaces"]]
+            self._named = self._spawn(self._follow_named(named))
 
     def _watch_server(self, handle: EventStreamHandle) -> asyncio.Task[None] | None:
         """While a subscription is open, an embedded server that exits closes it at once: a

@@ -190,6 +190,26 @@ async def test_depth_narrows_the_subscription_on_the_server(server):
         lg_widgets.stream("team", TRIP, protocol="agent", depth=-1)
 
 
+async def test_namespaces_without_depth_hold_the_root_and_those_subtrees(server):
+    """`namespaces=` alone: the root's own events and everything below the prefixes named;
+    nothing else (the root's subscription, unbounded, would hold every namespace)."""
+    full = await lg_widgets.stream("team", TRIP, protocol="agent")
+    named = await lg_widgets.stream("team", TRIP, protocol="agent", namespaces=["tools"])
+    assert named.status == "success", named.error
+    no_repeats(named)
+    assert named.left_out == [] and researcher_part(named) == researcher_part(full)
+    # (each agent's in order; the two subscriptions' events interleave as they arrive)
+    assert named.text(agent="coordinator") == full.text(agent="coordinator")
+    assert sorted(calls(named)) == sorted(calls(full))
+    other = await lg_widgets.stream("team", TRIP, protocol="agent", namespaces=["tools:nope"])
+    assert other.status == "success", other.error
+    (researcher,) = other.left_out  # its lifecycle came, its own events did not
+    assert other.text(agent="researcher") == "" and not other.holds(researcher)
+    assert other.text() == full.text(agent="coordinator")
+    assert other.event_count < named.event_count
+    assert any("left out on the server" in w and researcher in w for w in other.warnings)
+
+
 def researcher_part(run: lg_widgets.Run) -> dict[str, Any]:
     """What the team's researcher did, as the run holds it (its messages, tool calls and
     agents row), compared between a full run and a narrowed run that opened it."""
