@@ -701,7 +701,9 @@ def normalize(
         and len(data) == 2
         and isinstance(data[1], dict)
     ):
-        data = [data[0], interner.intern(data[1])]
+        metadata = interner.intern(data[1])
+        if metadata is not data[1]:  # (the Agent Protocol's parts share one dict already)
+            data = [data[0], metadata]
     return Event(seq, received, mode, namespace, data, event_id)
 
 
