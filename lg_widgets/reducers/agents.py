@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lg_widgets.events import Event, Namespace, namespace_key
 
@@ -40,6 +40,15 @@ PUSH = "__pregel_push"  # the trigger of a task a `Send` (or a tool call sent al
 
 
 _TOOL_TYPES = ("tool", "ToolMessageChunk")  # a tool's result: it can link a subagent to its call
+
+
+class ToolTiming(NamedTuple):
+    """When a tool ran (epoch seconds) and for how long (seconds); None where unknown."""
+
+    started_at: float | None
+    finished_at: float | None
+    waited: float | None
+    latency: float | None
 
 
 @dataclass(slots=True)
@@ -397,6 +406,35 @@ class AgentReducer:
             if handoff is not None and handoff.synthetic:
                 written = handoff.from_namespace
         return written if written in self.instances else None
+
+    def tool_timing(
+        self,
+        call_id: str,
+        ready: float | None,
+        answered_at: float | None,
+        *,
+        called_earlier: bool = False,
+    ) -> ToolTiming:
+        """A tool call's times, for `run.tool_calls` and the view alike. `ready`: the call's
+        last argument chunk (it could run from there); `answered_at`: when its result arrived
+        whole (None while the result still streams); `called_earlier`: the call was made in an
+        earlier run of the thread (the result came after an interrupt).
+
+        The tool runs from its start where the stream says it (`tasks`, `debug`, the Agent
+        Protocol's `tools`), else from `ready`, to its end (the tools channel's, else
+        `answered_at`); the wait runs from `ready` to the start: an approval's shows there. A
+        result after an interrupt with no start said took the person's time, not the tool's:
+        all of it is the wait (a rejected call never ran)."""
+        began, ended = self.tool_starts.get(call_id), self.tool_ends.get(call_id)
+        if ended is None:
+            ended = answered_at
+        if began is None and called_earlier:
+            waited = None if ended is None or ready is None else max(ended - ready, 0.0)
+            return ToolTiming(None, ended, waited, None)
+        start = began if began is not None else ready
+        latency = None if ended is None or start is None else max(ended - start, 0.0)
+        waited = None if began is None or ready is None else max(began - ready, 0.0)
+        return ToolTiming(began, ended, waited, latency)
 
     def subagents(self) -> dict[str, Namespace]:
         """The namespace each tool call started, by the call's id."""

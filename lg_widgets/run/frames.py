@@ -165,21 +165,17 @@ def tool_calls(
         for call in message.tool_calls:
             result = results.get(call["id"])
             subagent = started.get(call["id"])
-            began = agents.tool_starts.get(call["id"])
-            ended = agents.tool_ends.get(call["id"])  # said by the tools channel, where it spoke
-            ready = call["args_time"]  # the call's last argument chunk: it could run from here
-            if ended is None and result is not None:
-                ended = result.first_time
+            answered = result.first_time if result is not None and result.complete else None
+            timing = agents.tool_timing(call["id"], call["args_time"], answered)
             records.append(
                 (
                     call["id"], call["name"], call["args"], call["args_text"], call["valid_args"],
                     agent, None if subagent is None else "|".join(subagent),
                     message.node, message.namespace, message.step, message.id,
-                    call["first_time"], began, ended,
+                    call["first_time"], timing.started_at, timing.finished_at,
                     result.content_text if result else None,
                     result.status if result else None,
-                    None if began is None else max(began - ready, 0.0),
-                    None if ended is None else ended - (ready if began is None else began),
+                    timing.waited, timing.latency,
                 )
             )  # fmt: skip
     frame = pd.DataFrame.from_records(records, columns=TOOL_CALL_COLUMNS)

@@ -315,28 +315,18 @@ class RunSync:
 
     def _timing(self, message: StreamedMessage, position: int) -> tuple[float | None, float | None]:
         """A tool result's own time and the wait before its tool started, as `run.tool_calls`
-        gives them: the tool runs from its start where the stream says it (`tasks`, `debug`,
-        the Agent Protocol's `tools`), else from its call's last argument chunk, to its end
-        (the tools channel's, else the result's arrival); a streamed result still growing has
-        no end yet. The wait runs from the last argument chunk (perhaps in an earlier run of
-        the chain: an approval) to the start. A result that came in a later run than its call
-        (after an interrupt) with no start said took the person's time, not the tool's: all of
-        it is the wait (a rejected call never ran)."""
+        gives them (`AgentReducer.tool_timing`); its call may be in an earlier run of the chain
+        (an approval)."""
         call_id = message.tool_call_id
         if message.role != "tool" or not call_id:
             return None, None
-        ready = self._args_times.get(call_id)
-        agents = self.chain.runs[position].state.agents
-        began = agents.tool_starts.get(call_id)
-        ended = agents.tool_ends.get(call_id)
-        if ended is None and message.complete:
-            ended = message.first_time
-        if began is None and self._args_runs.get(call_id, position) < position:
-            return None, (None if ended is None or ready is None else max(ended - ready, 0.0))
-        start = began if began is not None else ready
-        latency = None if ended is None or start is None else max(ended - start, 0.0)
-        waited = None if began is None or ready is None else max(began - ready, 0.0)
-        return latency, waited
+        timing = self.chain.runs[position].state.agents.tool_timing(
+            call_id,
+            self._args_times.get(call_id),
+            message.first_time if message.complete else None,
+            called_earlier=self._args_runs.get(call_id, position) < position,
+        )
+        return timing.latency, timing.waited
 
     def _owner(self, message: StreamedMessage, position: int) -> str | None:
         """The agent a framework wrote `message` for, as `run.messages` says it; O(1)."""

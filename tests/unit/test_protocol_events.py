@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pandas as pd
+import pytest
+
 from lg_widgets.protocol_events import ProtocolReader, is_root_terminal
 from lg_widgets.run import Run
 from tests.conftest import TRANSCRIPTS
@@ -120,6 +123,9 @@ def test_a_tools_streamed_output_grows_its_result_then_is_replaced_whole():
         run.add(reader.part(envelope))
     (streaming,) = [m for m in run.messages if m["role"] == "tool"]
     assert (streaming["content"], streaming["complete"]) == ("found 3 ", False)
+    (running,) = run.tool_calls.to_dict("records")  # running: no end, no latency yet
+    assert running["started_at"] is not pd.NaT and running["finished_at"] is pd.NaT
+    assert pd.isna(running["latency"]) and running["result"] == "found 3 "
     for envelope in deltas[2:] + closing:
         run.add(reader.part(envelope))
     (result,) = [m for m in run.messages if m["role"] == "tool"]
@@ -129,6 +135,9 @@ def test_a_tools_streamed_output_grows_its_result_then_is_replaced_whole():
         True,
     )
     assert run.tool_calls[["name", "result"]].values.tolist() == [["search", "found 3 pages"]]
+    (done,) = run.tool_calls.to_dict("records")
+    took = (done["finished_at"] - done["started_at"]).total_seconds()
+    assert done["latency"] == pytest.approx(took, abs=1e-6)
     assert run.tree["children"] == []  # `tools:c1` is the result's own namespace, no subgraph
 
 
