@@ -51,7 +51,7 @@ class GraphTask(RunTask):
         self._thread: str | None = None  # the checkpointer's thread (a stateless run's too)
         self._unfolded: list[tuple[Any, float]] = []  # parts received, with when
         self._fold_timer: asyncio.TimerHandle | None = None
-        self._fold_error: Exception | None = None  # folding failed in the timer: the run ends
+        self._fold_error: BaseException | None = None  # folding failed in the timer: the run ends
         run.attach(self)
 
     def leave(self) -> None:
@@ -109,7 +109,9 @@ class GraphTask(RunTask):
         except asyncio.CancelledError:
             cancelled = self._fold_error is None
             if self._fold_error is not None:
-                failure = _failure_sentence(self._fold_error)
+                failure = _fold_failure(self._fold_error)
+        except _FoldFailed as exc:
+            failure = _fold_failure(exc.__cause__)
         except LgWidgetsError as ended:
             failure = str(ended)
         except Exception as exc:  # noqa: BLE001 - every failure becomes run.error
@@ -118,8 +120,8 @@ class GraphTask(RunTask):
             try:
                 try:
                     self._fold()
-                except Exception as exc:  # noqa: BLE001 - becomes run.error
-                    failure = failure or _failure_sentence(exc)
+                except _FoldFailed as exc:
+                    failure = failure or _fold_failure(exc.__cause__)
                 await self._settle_here(client, cancelled or self._cancel_requested, failure)
             finally:
                 registry.release(run)
@@ -131,16 +133,19 @@ class GraphTask(RunTask):
             self._fold_timer = None
         unfolded, self._unfolded = self._unfolded, []  # taken first: a failure repeats none
         add = self.run.add
-        for part, received in unfolded:
-            add(part, received=received)
+        try:
+            for part, received in unfolded:
+                add(part, received=received)
+        except Exception as exc:
+            raise _FoldFailed from exc
 
     def _fold_later(self) -> None:
         """The timer's fold: a failure ends the run with it, as one in the loop would."""
         self._fold_timer = None
         try:
             self._fold()
-        except Exception as exc:  # noqa: BLE001 - becomes run.error
-            self._fold_error = exc
+        except _FoldFailed as exc:
+            self._fold_error = exc.__cause__
             if self._task is not None:
                 self._task.cancel()
 
@@ -195,8 +200,20 @@ class GraphTask(RunTask):
         run.finish(settle(outcome, None, thread_state))
 
 
+class _FoldFailed(Exception):
+    """Folding a received part into the run failed (its cause): a bug of lg_widgets, said as
+    such, not as the graph's failure or the run's start."""
+
+
 def _failure_sentence(exc: Exception) -> str:
     return f"The run could not start: {type(exc).__name__}: {exc}"
+
+
+def _fold_failure(exc: BaseException | None) -> str:
+    return (
+        f"lg_widgets could not fold a part of the run ({type(exc).__name__}: {exc}), a bug of "
+        "lg_widgets: the run stopped there and keeps the events before it."
+    )
 
 
 def start_graph_run(request: StreamRequest) -> Run:

@@ -201,6 +201,7 @@ async def test_a_part_that_cannot_be_folded_ends_the_run_once(monkeypatch, where
     run = lg_widgets.stream(graph, {"topic": "x"}, stream_mode="custom")
     await asyncio.wait_for(run.wait(), 10)
     assert run.status == "error" and "RuntimeError: boom" in (run.error or "")
+    assert run.error.startswith("lg_widgets could not fold a part of the run")  # not the graph's
     assert len({id(part) for part in added}) == len(added)
     left = [t for t in asyncio.all_tasks() - before if not t.done()]
     if left:  # the graph's tasks, cancelled, may need the loop to unwind
