@@ -202,7 +202,18 @@ class StreamedMessage:
 
     @property
     def tool_calls(self) -> list[dict[str, Any]]:
-        """`{id, name, args, args_text, index, valid_args}` per call, in the order they began."""
+        """`{id, name, args, args_text, index, valid_args, first_time, args_time}` per call, in
+        the order they began (`args`: the text parsed, leniently while it streams)."""
+        return self._call_records(parse=True)
+
+    @property
+    def call_texts(self) -> list[dict[str, Any]]:
+        """`tool_calls` without `args` and `valid_args`: the arguments' text is not parsed (a
+        view reads this on every flush while the text grows, and parsing it each time would
+        cost O(arguments so far) a flush)."""
+        return self._call_records(parse=False)
+
+    def _call_records(self, *, parse: bool) -> list[dict[str, Any]]:
         if self._given_calls is not None:
             return [dict(call) for call in self._given_calls]
         calls = []
@@ -210,31 +221,29 @@ class StreamedMessage:
             if not isinstance(node, FoldedDict):
                 continue
             raw = node.node("args")
+            args: Any = None
             if isinstance(raw, Pieces):
                 text = raw.value
-                args = raw.parsed(strict=self.complete) if text else {}
+                if parse:
+                    args = raw.parsed(strict=self.complete) if text else {}
             elif type(raw) is str:  # arguments that came in one piece
                 text = raw
-                args = parse_json(text, strict=self.complete) if text else {}
+                if parse:
+                    args = parse_json(text, strict=self.complete) if text else {}
             elif raw is None:
                 text, args = "", {}
             else:  # arguments that came as an object, not as JSON text
                 args = unfold(raw)
                 text = json.dumps(args)
-            valid = isinstance(args, dict)
             times = self._call_times.get(node.get("index"), (self.first_time, self.last_time))
-            calls.append(
-                {
-                    "id": node.get("id"),
-                    "name": node.get("name"),
-                    "args": args if valid else None,
-                    "args_text": text,
-                    "index": node.get("index"),
-                    "valid_args": valid,
-                    "first_time": times[0],
-                    "args_time": times[1],
-                }
-            )
+            call: dict[str, Any] = {"id": node.get("id"), "name": node.get("name")}
+            if parse:
+                call["args"] = args if isinstance(args, dict) else None
+            call["args_text"], call["index"] = text, node.get("index")
+            if parse:
+                call["valid_args"] = isinstance(args, dict)
+            call["first_time"], call["args_time"] = times
+            calls.append(call)
         return calls
 
     def to_dict(self, agent: str | None = None) -> dict[str, Any]:

@@ -287,7 +287,7 @@ class RunSync:
             key = self._keys.setdefault(wire_id, _key(len(self._keys)))
             seen = self._seen[wire_id] = _Sent(position, key)
         seen.last_seq, seen.complete = message.last_seq, message.complete
-        calls = message.tool_calls
+        calls = message.call_texts
         for call in calls:
             if call["id"]:
                 self._args_times[call["id"]] = call["args_time"]
@@ -331,7 +331,7 @@ class RunSync:
     def _owner(self, message: StreamedMessage, position: int) -> str | None:
         """The agent a framework wrote `message` for, as `run.messages` says it; O(1)."""
         agents = self.chain.runs[position].state.agents
-        written = agents.written_for(message.metadata, [c["id"] for c in message.tool_calls])
+        written = agents.written_for(message.metadata, [c["id"] for c in message.call_texts])
         return None if written is None else "|".join(written)
 
     def _tool_starts(self, only_new: bool) -> dict[str, float]:

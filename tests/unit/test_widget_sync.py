@@ -262,6 +262,30 @@ def test_tool_call_deltas_send_each_info_once_then_only_what_changed():
     assert [set(u) for u in ends] == [{"key", "complete", "usage"}] * 3
 
 
+def test_a_flush_does_not_parse_a_calls_growing_arguments(monkeypatch):
+    """The view sends a call's arguments as text: parsing them on every flush while they
+    stream would cost O(arguments so far) a flush (run.tool_calls still parses them)."""
+    from bench.graphs import EVENTS_PER_MESSAGE
+    from bench.offline import payloads
+    from lg_widgets.reducers import merging, messages
+
+    run = Run.from_log(assistant_id="bench")
+    sync = RunSync(run)
+
+    def refuse(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the view parsed a call's arguments")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(merging.Pieces, "parsed", refuse)
+        patched.setattr(messages, "parse_json", refuse)
+        for i, (name, data) in enumerate(payloads("toolcalls", 2 * EVENTS_PER_MESSAGE)):
+            run.add((name, orjson.loads(data), None))
+            if i % 5 == 4:
+                sync.delta(i)
+        sync.snapshot(0)
+    assert all(call["valid_args"] for call in run.tool_calls.to_dict("records"))
+
+
 def test_a_tool_result_carries_its_latency_and_a_call_carries_no_timing():
     from pathlib import Path
 
