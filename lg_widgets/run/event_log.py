@@ -23,6 +23,7 @@ is), so treat events read from the log as read-only.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,7 +41,7 @@ class EventLog:
     either the whole event or its settled form, never half of a change.
     """
 
-    __slots__ = ("_records", "_shared", "_numbers", "_last", "_last_number")
+    __slots__ = ("_records", "_shared", "_numbers", "_last", "_last_number", "_by_mode")
 
     def __init__(self) -> None:
         self._records: list[Record] = []
@@ -48,6 +49,9 @@ class EventLog:
         self._numbers: dict[int, int] = {}  # id(shared object) -> its number (kept alive above)
         self._last: Any = None
         self._last_number = -1
+        # each mode's seqs, in order: a view's counts and filtered pages read them, so that it
+        # does nothing per event (one machine int an event: a list of ints costs ~36 B each)
+        self._by_mode: dict[str, array[int]] = {}
 
     def __len__(self) -> int:
         return len(self._records)
@@ -55,6 +59,18 @@ class EventLog:
     def append(self, event: Event) -> None:
         """Log `event` as it is; `event.seq` must be `len(self)`."""
         self._records.append(event)
+        seqs = self._by_mode.get(event.mode)
+        if seqs is None:
+            seqs = self._by_mode[event.mode] = array("q")
+        seqs.append(event.seq)
+
+    def seqs(self, mode: str) -> array[int]:
+        """The seqs of the events of `mode`, in order (the log's own array: read-only)."""
+        return self._by_mode.get(mode) or array("q")
+
+    def counts(self) -> dict[str, int]:
+        """How many events of each mode, in the order the modes first came."""
+        return {mode: len(seqs) for mode, seqs in self._by_mode.copy().items()}
 
     def settle(self, event: Event, compact: tuple[ChunkFrame, Any] | None = None) -> None:
         """Keep the logged `event` in its settled form; `compact`: its frame and what the

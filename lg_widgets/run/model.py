@@ -550,6 +550,14 @@ class Run:
         """A slice of the log (only the slice is copied)."""
         return self._log.between(start, stop)
 
+    def event_seqs(self, mode: str) -> Sequence[int]:
+        """The seqs of this run's events of `mode`, in order (kept as they come; read-only)."""
+        return self._log.seqs(mode)
+
+    def event_counts(self) -> dict[str, int]:
+        """How many events of each mode the run received."""
+        return self._log.counts()
+
     @property
     def state(self) -> RunState:
         """The reducers' state; treat it as read-only."""

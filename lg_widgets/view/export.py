@@ -55,9 +55,6 @@ _JSON_UNSAFE = re.compile(b"|".join(re.escape(k) for k in _JSON_ESCAPES))
 def embedded_run(run: Run) -> EmbeddedRun:
     """Everything the read-only view shows or asks for, as plain JSON data."""
     sync, queries = RunSync(run), RunQueries(run)
-    for event in run.events_between(0):
-        sync.note(event.mode)
-        queries.note(event.mode, event.seq)
     snapshot = jsonable(sync.snapshot(0))
     header = snapshot["header"]
     if header["ended_at"] is None:  # a copy of a live run stops here: say so, stop the clock

@@ -7,7 +7,6 @@ the number back to its run."""
 
 from __future__ import annotations
 
-from array import array
 from typing import TYPE_CHECKING, Any
 
 from lg_widgets import threads
@@ -35,19 +34,10 @@ EVENTS_PAGE_MAX = 500
 class RunQueries:
     def __init__(self, run: Run, chain: Chain | None = None) -> None:
         self.chain = chain or Chain(run)
-        # one machine int per event (8 B; a list of ints costs ~36 B per event)
-        self._by_mode: dict[str, array[int]] = {}
 
     @property
     def run(self) -> Run:
         return self.chain.run
-
-    def note(self, mode: str, seq: int) -> None:
-        """Index one event by mode (`seq`: the run's own), so a filtered page is a slice (O(1))."""
-        seqs = self._by_mode.get(mode)
-        if seqs is None:
-            seqs = self._by_mode[mode] = array("q")
-        seqs.append(self.chain.event_bases[-1] + seq)
 
     def locate_row(self, index: int) -> tuple[Run, int, dict[str, Any]] | None:
         """The run, its own row index and the row behind the view's row `index`."""
@@ -120,7 +110,12 @@ class RunQueries:
     def events_page(self, modes: list[str] | None, offset: int, limit: int) -> EventsPage:
         chain = self.chain
         if modes:
-            seqs: list[int] | None = sorted(s for m in modes for s in self._by_mode.get(m, ()))
+            seqs: list[int] | None = sorted(
+                base + seq
+                for run, base in zip(chain.runs, chain.event_bases, strict=True)
+                for mode in modes
+                for seq in run.event_seqs(mode)
+            )
             total = len(seqs)
         else:
             seqs, total = None, chain.event_count

@@ -166,7 +166,6 @@ class RunSync:
         self._tree_shape: Any = None
         self._tree_sent_at = float("-inf")
         self._header: Header | None = None
-        self._counts: dict[str, int] = {}
         self._seen_events = 0
         self._seen_modes = 0
         self._graph_model: GraphModel | None = None
@@ -179,9 +178,16 @@ class RunSync:
     def run(self) -> Run:
         return self.chain.run
 
-    def note(self, mode: str) -> None:
-        """Count one event of `mode` (O(1))."""
-        self._counts[mode] = self._counts.get(mode, 0) + 1
+    def counts(self) -> dict[str, int]:
+        """Events per mode across the chain's runs (each run keeps its own as they come)."""
+        runs = self.chain.runs
+        if len(runs) == 1:
+            return runs[0].event_counts()
+        out: dict[str, int] = {}
+        for run in runs:
+            for mode, count in run.event_counts().items():
+                out[mode] = out.get(mode, 0) + count
+        return out
 
     def continue_with(self, run: Run) -> None:
         """Go on with `run` (the next run on the thread). Call it after the last delta of the
@@ -379,8 +385,9 @@ class RunSync:
         header = self.header()
         if header != self._header:
             out["header"] = self._header = header
-        if self._counts_due(with_tree=tree is not None):
-            out["counts"] = dict(self._counts)
+        counts = self.counts()
+        if self._counts_due(counts, with_tree=tree is not None):
+            out["counts"] = counts
         graph, activity = self._graph_update()
         if graph is not None:
             out["graph"] = graph
@@ -425,16 +432,16 @@ class RunSync:
         self._tree, self._tree_shape, self._tree_sent_at = tree, shape, now
         return tree
 
-    def _counts_due(self, *, with_tree: bool) -> bool:
+    def _counts_due(self, counts: dict[str, int], *, with_tree: bool) -> bool:
         """The event counts changed and go out: with the tree (whose own counts refresh once a
         second), for a new mode, or at the run's end; not with every delta, where they were
         ~30 B a delta, a fifth of a tool-call stream's arguments. Marks them as sent."""
-        total = sum(self._counts.values())
+        total = sum(counts.values())
         if total == self._seen_events:
             return False
-        if not with_tree and len(self._counts) == self._seen_modes and self.run.ended_at is None:
+        if not with_tree and len(counts) == self._seen_modes and self.run.ended_at is None:
             return False
-        self._seen_events, self._seen_modes = total, len(self._counts)
+        self._seen_events, self._seen_modes = total, len(counts)
         return True
 
     def snapshot(self, seq: int) -> Snapshot:
@@ -454,7 +461,8 @@ class RunSync:
         self._tree = self.run.tree
         self._tree_shape = _tree_shape(self._tree)
         self._header = self.header()
-        self._seen_events, self._seen_modes = sum(self._counts.values()), len(self._counts)
+        counts = self.counts()
+        self._seen_events, self._seen_modes = sum(counts.values()), len(counts)
         self._graph_update()
         total = self.chain.event_count
         tail = self.chain.events(max(0, total - EVENTS_TAIL), total)
@@ -464,7 +472,7 @@ class RunSync:
             "messages": infos,
             "rows": self._rows,
             "tree": self._tree,
-            "counts": dict(self._counts),
+            "counts": counts,
             "events_tail": [event_row(e, seq) for seq, e in tail],
             "graph": self._graph_info,
             "graph_activity": list(self._activity.values()),

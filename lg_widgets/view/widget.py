@@ -266,8 +266,6 @@ class RunView(anywidget.AnyWidget):
         self._seq = 0
         self._sync = RunSync(run)
         self._queries = RunQueries(run, self._sync.chain)
-        for event in run.events_between(0):
-            self._note(event)
         self._flusher = Flusher(self._flush, flush_interval)
         self._snapshot_interval = snapshot_interval
         self._next_snapshot = 0.0
@@ -322,8 +320,6 @@ class RunView(anywidget.AnyWidget):
             self.run = run
             self._sync.continue_with(run)
             self._update_cancel_note()
-            for event in run.events_between(0):
-                self._note(event)
             self._snapshot_forced = True
             if run.ended_at is None and not run.done:
                 self._unsubscribe = run.on_change(self._on_change)
@@ -336,8 +332,6 @@ class RunView(anywidget.AnyWidget):
     def _on_change(self, run: Run, event: Event | None) -> None:
         if run is not self.run:  # a notification already under way when the view went on
             return
-        if event is not None:
-            self._note(event)
         if self._clicks_wait_for_cells:
             self._update_cancel_note()
         if run.ended_at is None or run.opening:  # streaming, or a subtree opened after the end
@@ -356,10 +350,6 @@ class RunView(anywidget.AnyWidget):
         note = CLICKS_WAIT_NOTE if waits else ""
         if note != self.cancel_note:
             self.cancel_note = note
-
-    def _note(self, event: Event) -> None:
-        self._sync.note(event.mode)
-        self._queries.note(event.mode, event.seq)
 
     def _flush(self) -> int:
         """Send what is new; returns how many messages that took (for the kernel's budget)."""

@@ -29,8 +29,6 @@ def fixture_answers(name: str) -> dict[str, Any]:
     """A recorded run's embedded data, and the kernel's answers to requests on it."""
     run = lg_widgets.load(TRANSCRIPTS / f"{name}.jsonl")
     queries = RunQueries(run)
-    for event in run.events_between(0):
-        queries.note(event.mode, event.seq)
     modes = sorted({e.mode for e in run.events_between(0)})
     requests: list[dict[str, Any]] = [
         {"type": "events", "modes": [], "offset": -100, "limit": 100},

@@ -49,16 +49,12 @@ def two_run_chain() -> tuple[Run, Run, RunSync, RunQueries, list[dict[str, Any]]
     queries = RunQueries(first, sync.chain)
     deltas: list[dict[str, Any]] = []
     for part in recorded("interrupt.updates+values.jsonl"):
-        event = first.add(part)
-        sync.note(event.mode)
-        queries.note(event.mode, event.seq)
+        first.add(part)
     first.finish("interrupted")
     deltas.append(sync.delta(1))
     sync.continue_with(second)
     for i, part in enumerate(recorded("agent.multi.jsonl")):
-        event = second.add(part)
-        sync.note(event.mode)
-        queries.note(event.mode, event.seq)
+        second.add(part)
         if i % 3 == 2:
             deltas.append(sync.delta(len(deltas) + 1))
     second.finish("success")

@@ -197,8 +197,6 @@ def recorded_messages() -> dict[str, Any]:
         if event.seq == 20:  # the graph arrives while the run streams
             run.set_graph(CHAT_GRAPH)
         run.add((event.event, event.data, event.id))
-        sync.note(event.mode)
-        queries.note(event.mode, event.seq)
         if event.seq % 10 == 9:
             delta = sync.delta(len(deltas) + 1)
             if delta is not None:
