@@ -56,7 +56,9 @@ _MAX_BACKOFF_S = 2.0
 # A resumed connection re-sends what was published while the server set it up (it subscribes
 # before it replays): such repeats come right after the replay, within this many seconds.
 _OVERLAP_WINDOW_S = 2.0
-_STORE_IDLE_S = 0.3  # reading the stored events: they come at once, so silence means the end
+# Reading the stored events: at most this long for the proof that one millisecond's events are
+# all there (a later id, or the end of the run); a pause is no proof, a loaded server pauses too.
+_STORE_WAIT_S = 2.0
 
 
 class _Ended(Exception):
@@ -377,7 +379,16 @@ class RunTask:
     async def _read_stored(
         self, client: LangGraphClient, event_id: str, before: str | None
     ) -> list[tuple[str, Any]] | None:
-        """The stored parts with id `event_id` (read from a second, replay-only join)."""
+        """The stored parts with id `event_id` (read from a second, replay-only join); None when
+        the read fails or proves nothing within `_STORE_WAIT_S`.
+
+        The server gives a part its id as it stores it, so once that millisecond is over the
+        join replays all of them, but they are known to be all only once a part with a later
+        id follows them, or the join ends (the server ends it when the run has ended: nothing
+        more is stored). Stopping at a pause undercounts when the replay is slow to come, and
+        an undercount drops a real event as a repeat; an unknown count keeps the part, which
+        is at worst shown twice.
+        """
         await asyncio.sleep(0.002)  # that millisecond is over: all of its events are stored
         request = StreamRequest(
             "join",
@@ -387,27 +398,28 @@ class RunTask:
             last_event_id=before or REPLAY_ALL,
             heartbeat_timeout=self.request.heartbeat_timeout,
         )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _STORE_WAIT_S
         keys: list[tuple[str, Any]] = []
         parts = open_parts(client, request, lambda _meta: None)
         try:
             while True:
                 part_id, name, data = part_identity(
-                    await asyncio.wait_for(anext(parts), _STORE_IDLE_S)  # type: ignore[arg-type]
+                    await asyncio.wait_for(anext(parts), deadline - loop.time())  # type: ignore[arg-type]
                 )
                 if part_id is None:
                     continue
                 if part_id > event_id:
-                    break
+                    return keys
                 if part_id == event_id:
                     keys.append((name, data))
-        except (StopAsyncIteration, asyncio.TimeoutError):
-            pass  # the stored events end there
-        except httpx.HTTPError:
+        except StopAsyncIteration:
+            return keys
+        except (asyncio.TimeoutError, httpx.HTTPError):
             return None
         finally:
             with contextlib.suppress(Exception):
                 await parts.aclose()  # type: ignore[attr-defined]
-        return keys
 
     def _rejoin_modes(self) -> str | Sequence[str] | None:
         """A join narrows its modes; a stream's own join takes all the run's modes."""
