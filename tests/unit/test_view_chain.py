@@ -73,6 +73,13 @@ def test_rows_and_events_are_numbered_across_the_chain():
         first.event_count + r["seq"] for r in second.state.timeline.rows
     ]
     assert sum(snapshot["counts"].values()) == first.event_count + second.event_count
+    for run in (first, second):  # each run's own index, as its events came
+        modes = [e.mode for e in run.events]
+        assert run.event_counts() == {mode: modes.count(mode) for mode in dict.fromkeys(modes)}
+        for mode in set(modes) | {"absent"}:
+            assert list(run.event_seqs(mode)) == [e.seq for e in run.events if e.mode == mode]
+    both = [e.mode for r in (first, second) for e in r.events]
+    assert snapshot["counts"] == {mode: both.count(mode) for mode in dict.fromkeys(both)}
     assert [r["seq"] for r in snapshot["events_tail"]] == list(
         range(
             first.event_count + second.event_count - len(snapshot["events_tail"]),
