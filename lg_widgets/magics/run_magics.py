@@ -119,6 +119,13 @@ class LgRunMagics(Magics):
         default="runs",
         help="runs.stream (runs), or the thread-centric Agent Protocol (agent: every channel)",
     )
+    @argument(
+        "--namespaces",
+        nargs="+",
+        metavar="NS",
+        help="--protocol agent: namespace prefixes to subscribe to, with the root (a|b:id)",
+    )
+    @argument("--depth", type=int, metavar="N", help="--protocol agent: how deep below them")
     @_display_arguments
     @_connection_arguments
     def lgstream(self, line: str, cell: str | None = None) -> Run | None:
@@ -152,13 +159,19 @@ class LgRunMagics(Magics):
                 multitask_strategy=args.multitask_strategy,
             )
         subgraphs = args.subgraphs or (self.default_subgraphs and not args.no_subgraphs)
+        narrowed = {"namespaces": args.namespaces, "depth": args.depth}
         if args.protocol == "agent":
             agent_only = {k: v for k, v in kwargs.items() if k in AGENT_RUN_ARGUMENTS}
             if len(agent_only) != len(kwargs) or args.mode:
                 raise sentences.agent_protocol_options(sorted(set(kwargs) - set(agent_only)))
-            run = stream(args.assistant, payload, thread_id=thread, protocol="agent", **where,
-                         **agent_only)  # fmt: skip
+            try:
+                run = stream(args.assistant, payload, thread_id=thread, protocol="agent",
+                             **where, **narrowed, **agent_only)  # fmt: skip
+            except ValueError as exc:  # a negative depth
+                raise UsageError(str(exc)) from None
             return self._hand_over("%lgstream" if cell is None else "%%lgstream", run, args)
+        if args.namespaces is not None or args.depth is not None:
+            raise sentences.narrowing_needs_agent_protocol()
         run = stream(
             args.assistant,
             payload,
@@ -193,6 +206,9 @@ class LgRunMagics(Magics):
                 thread_id=thread,
                 stream_mode=modes,
                 stream_subgraphs=subgraphs,
+                protocol=args.protocol,  # refused with a sentence: they choose how servers stream
+                namespaces=args.namespaces,
+                depth=args.depth,
                 **kwargs,
             )
         except (TypeError, ValueError, LgWidgetsError) as exc:

@@ -301,6 +301,13 @@ def server_stopped(url: str) -> str:
     return f"Stopped the embedded server at {url}."
 
 
+def narrowing_needs_agent_protocol() -> UsageError:
+    return UsageError(
+        "--namespaces and --depth narrow an Agent Protocol subscription on the server: add "
+        "--protocol agent (runs.stream narrows with --mode and --subgraphs)."
+    )
+
+
 def agent_protocol_options(options: list[str]) -> UsageError:
     given = ", ".join(f"--{o.replace('_', '-')}" for o in options) or "--mode"
     return UsageError(

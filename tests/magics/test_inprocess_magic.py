@@ -37,6 +37,12 @@ async def test_a_graph_with_a_checkpointer_gets_a_thread_and_resumes(cell, ip, u
     assert answered.values["result"] == "answer was 'yes'"
 
 
+def test_server_only_streaming_options_are_refused_for_a_graph(usage_error, user_graphs):
+    for options in ("--protocol agent", "--depth 0", "--namespaces tools"):
+        said = usage_error(f'%%lgstream local_agent {options}\n{{"topic": "x"}}')
+        assert "choose how a server streams" in said, (options, said)
+
+
 def test_a_variable_that_is_not_a_graph_says_so(usage_error, user_graphs):
     said = usage_error('%%lgstream builder_only\n{"topic": "x"}')
     assert said.startswith("%%lgstream builder_only: the variable 'builder_only' is not a graph.")

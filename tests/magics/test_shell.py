@@ -67,6 +67,23 @@ def test_protocol_agent_streams_through_the_agent_protocol(cell, ns, usage_error
     assert "--protocol agent streams every channel" in message and "--mode" in message
 
 
+def test_protocol_agent_narrows_with_depth_and_namespaces(cell, ns, usage_error):
+    trip = '{"messages": [["user", "Paris?"]]}'
+    cell(f"%%lgstream team --protocol agent --depth 0 --wait -o root\n{trip}")
+    root = ns["root"]
+    assert root.status == "success", root.error
+    (researcher,) = root.left_out  # left out on the server, as with depth=0
+    assert root.text(agent="researcher") == ""
+    cell(f"%%lgstream team --protocol agent --namespaces tools --wait -o named\n{trip}")
+    named = ns["named"]
+    assert named.status == "success" and named.left_out == [] and named.holds(researcher)
+    assert named.text(agent="researcher") != ""
+    message = usage_error(f"%%lgstream team --depth 0\n{trip}")
+    assert "--protocol agent" in message
+    message = usage_error(f"%%lgstream team --protocol agent --depth -1\n{trip}")
+    assert "depth must be a whole number" in message
+
+
 def test_body_is_a_python_expression_in_the_user_namespace(cell, ns):
     cell('topic = "tea"')
     cell('%%lgstream agent --wait -o run\n{"topic": topic + " time"}')
