@@ -168,7 +168,7 @@ class LgRunMagics(Magics):
                 run = stream(args.assistant, payload, thread_id=thread, protocol="agent",
                              **where, **narrowed, **agent_only)  # fmt: skip
             except ValueError as exc:  # a negative depth
-                raise UsageError(str(exc)) from None
+                raise sentences.stream_refused(str(exc)) from None
             return self._hand_over("%lgstream" if cell is None else "%%lgstream", run, args)
         if args.namespaces is not None or args.depth is not None:
             raise sentences.narrowing_needs_agent_protocol()

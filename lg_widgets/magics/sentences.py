@@ -301,6 +301,11 @@ def server_stopped(url: str) -> str:
     return f"Stopped the embedded server at {url}."
 
 
+def stream_refused(text: str) -> UsageError:
+    """What `stream(...)` refused of a cell's options (a negative --depth)."""
+    return UsageError(text)
+
+
 def narrowing_needs_agent_protocol() -> UsageError:
     return UsageError(
         "--namespaces and --depth narrow an Agent Protocol subscription on the server: add "
