@@ -212,7 +212,7 @@ class LgRunMagics(Magics):
                 **kwargs,
             )
         except (TypeError, ValueError, LgWidgetsError) as exc:
-            raise sentences.graph_refused(str(exc)) from None
+            raise sentences.stream_refused(str(exc)) from None
         return self._hand_over("%lgstream" if cell is None else "%%lgstream", run, args)
 
     # ---- %lgjoin --------------------------------------------------------------------------------

@@ -136,11 +136,6 @@ def not_a_graph(name: str, problem: str) -> UsageError:
     return UsageError(f"%%lgstream {name}: the variable {name!r} is not a graph. {problem}")
 
 
-def graph_refused(text: str) -> UsageError:
-    """What `stream(graph, ...)` refused (an argument, a thread without a checkpointer)."""
-    return UsageError(text)
-
-
 def graph_needs_no_server(name: str) -> UsageError:
     return UsageError(
         f"{name} is a graph of this notebook, streamed here: --url and --api-key-env are for "
@@ -302,7 +297,8 @@ def server_stopped(url: str) -> str:
 
 
 def stream_refused(text: str) -> UsageError:
-    """What `stream(...)` refused of a cell's options (a negative --depth)."""
+    """What `stream(...)` refused of a cell's options: its own sentence (a negative --depth; for
+    a graph of the notebook, a server's option or a thread without a checkpointer)."""
     return UsageError(text)
 
 
