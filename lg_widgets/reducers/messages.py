@@ -609,8 +609,8 @@ class MessageReducer:
         if data.get("event") == "tool-output-delta" and isinstance(call_id, str):
             delta = data.get("delta")
             text = delta if isinstance(delta, str) else str((delta or {}).get("text") or "")
-            chunk = {"type": "ToolMessageChunk", "id": f"tool-{call_id}", "tool_call_id": call_id}
-            chunk["content"] = text
+            chunk = {"type": "ToolMessageChunk", "id": f"tool-{call_id}", "tool_call_id": call_id,
+                     "content": text}  # fmt: skip
             message = self._add(event, chunk, {}, source="tools")
             if message is not None:
                 self._streaming_tools[call_id] = message
